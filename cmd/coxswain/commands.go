@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"coxswain"
+	"coxswain/pipelines/ingest"
+	"coxswain/pipelines/sampleorg"
+	"coxswain/pipelines/warehouse"
+)
+
+func loadConfig(path string) (*coxswain.Config, error) {
+	cfg, err := coxswain.LoadConfig(path)
+	if err != nil && os.IsNotExist(unwrapAll(err)) {
+		return nil, fmt.Errorf("%w\nTry: coxswain sample --dir demo, then --config demo/coxswain.yaml", err)
+	}
+	return cfg, err
+}
+
+func unwrapAll(err error) error {
+	for _, e := range flatten(err) {
+		if os.IsNotExist(e) {
+			return e
+		}
+	}
+	return err
+}
+
+func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("build")
+	config := fs.String("config", "coxswain.yaml", "configuration file")
+	asOf := fs.String("as-of", "", "the build instant (default: now)")
+	quiet := fs.Bool("quiet", false, "print only the summary")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	opt := ingest.Options{Now: time.Now, Progress: stdout}
+	if *quiet {
+		opt.Progress = io.Discard
+	}
+	if *asOf != "" {
+		t, err := parseTime(*asOf)
+		if err != nil {
+			return err
+		}
+		opt.AsOf = t
+	}
+	cfg, err := loadConfig(*config)
+	if err != nil {
+		return err
+	}
+	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
+	if err != nil {
+		return err
+	}
+	res, buildErr := ingest.Build(ctx, cfg, w, opt)
+	if cerr := w.Close(); cerr != nil && buildErr == nil {
+		buildErr = cerr
+	}
+	if res != nil {
+		printBuild(stdout, res, cfg)
+	}
+	return buildErr
+}
+
+func printBuild(w io.Writer, res *ingest.Result, cfg *coxswain.Config) {
+	loaded, skipped, rows, rejected := res.Counts()
+	for _, d := range res.Drops {
+		for _, f := range d.Files {
+			switch {
+			case f.Ignored:
+				fmt.Fprintf(w, "  %s/%s/%s: not an object of the preset, ignored\n", d.Source, d.Name, f.Name)
+			case f.Rejected > 0:
+				fmt.Fprintf(w, "  %s/%s/%s: %s quarantined (first: %s)\n", d.Source, d.Name, f.Name, plural(f.Rejected, "row"), f.FirstError)
+			}
+		}
+	}
+	fmt.Fprintf(w, "build %d as of %s: %s loaded (%s, %s quarantined), %s already loaded\n",
+		res.BuildID, res.AsOf.UTC().Format(time.RFC3339), plural(int64(loaded), "drop"), plural(rows, "row"),
+		plural(rejected, "row"), plural(int64(skipped), "drop"))
+	fmt.Fprintf(w, "warehouse: %s\n", cfg.WarehousePath())
+}
+
+func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("status")
+	config := fs.String("config", "coxswain.yaml", "configuration file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*config)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(cfg.WarehousePath()); err != nil {
+		return fmt.Errorf("no warehouse at %s yet\nTry: coxswain build --config %s", cfg.WarehousePath(), *config)
+	}
+	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	st, err := ingest.ReadStatus(ctx, w.DB)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(stdout, "warehouse %s (reporting zone %s)\n\nSources\n", cfg.WarehousePath(), cfg.Timezone)
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  source\tpreset\tfolder\tdrops waiting\tdrops loaded\tnewest loaded")
+	for _, s := range cfg.Sources {
+		available, _ := ingest.ListDrops(cfg.Resolve(s.Path))
+		loaded := map[string]bool{}
+		newest := "-"
+		for _, d := range st.Drops {
+			if d.Source == s.Name {
+				loaded[d.Name] = true
+				newest = d.Name
+			}
+		}
+		waiting := 0
+		for _, d := range available {
+			if !loaded[d.Name] {
+				waiting++
+			}
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%s\n", s.Name, s.Preset, s.Path, waiting, len(loaded), newest)
+	}
+	tw.Flush()
+
+	fmt.Fprintln(stdout, "\nDrops loaded")
+	tw = tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  source\tdrop\tkind\tloaded at (UTC)\tfiles\trows\trejected\t")
+	for _, d := range st.Drops {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%d\t%d\t\n", d.Source, d.Name, d.Kind, d.LoadedAt.UTC().Format("2006-01-02 15:04:05"), d.Files, d.Rows, d.Rejected)
+	}
+	tw.Flush()
+	if len(st.Drops) == 0 {
+		fmt.Fprintln(stdout, "  (none yet)")
+	}
+
+	if len(st.Rejects) > 0 {
+		fmt.Fprintln(stdout, "\nQuarantined rows (in meta.rejects)")
+		for _, r := range st.Rejects {
+			fmt.Fprintf(stdout, "  %s/%s/%s: %s; first: %s\n", r.Source, r.Drop, r.File, plural(r.Rows, "row"), r.First)
+		}
+	}
+
+	fmt.Fprintln(stdout, "\nLast build")
+	if b := st.LastBuild; b == nil {
+		fmt.Fprintln(stdout, "  none yet")
+	} else {
+		finished := "-"
+		if b.FinishedAt != nil {
+			finished = b.FinishedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "  build %d: %s; started %s, finished %s, as of %s\n", b.ID, b.Outcome,
+			b.StartedAt.UTC().Format(time.RFC3339), finished, b.AsOf.UTC().Format(time.RFC3339))
+		fmt.Fprintf(stdout, "  %s loaded, %s already loaded; %s, %s quarantined (coxswain %s)\n",
+			plural(int64(b.DropsLoaded), "drop"), plural(int64(b.Skipped), "drop"), plural(b.RowsLoaded, "row"), plural(b.Rejected, "row"), b.Version)
+		if b.Error != "" {
+			fmt.Fprintf(stdout, "  error: %s\n", strings.ReplaceAll(b.Error, "\n", "\n  "))
+		}
+	}
+	return nil
+}
+
+func runSample(args []string, stdout io.Writer) error {
+	def := sampleorg.DefaultOptions()
+	fs := newFlags("sample")
+	dir := fs.String("dir", "demo", "folder to write the sample org into")
+	leads := fs.Int("leads", def.Leads, "leads over the whole history")
+	leadsOnly := fs.Bool("leads-only", false, "write one drop with only Lead.csv (for load benchmarks)")
+	seed := fs.Uint64("seed", def.Seed, "random seed: the same seed gives the same files")
+	end := fs.String("end", def.End.Format(time.RFC3339), "the export instant of the latest drop")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	o := def
+	o.Leads, o.LeadsOnly, o.Seed = *leads, *leadsOnly, *seed
+	t, err := parseTime(*end)
+	if err != nil {
+		return err
+	}
+	o.End = t
+	if _, err := os.Stat(filepath.Join(*dir, "exports")); err == nil {
+		return fmt.Errorf("%s already holds a sample org (exports/); choose another --dir or remove it", *dir)
+	}
+	files, err := sampleorg.Generate(*dir, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sample org written to %s (%d files)\n", *dir, len(files))
+	return nil
+}

@@ -1,0 +1,49 @@
+// Package coxswain holds what every part of the job shares: the configuration,
+// the canonical objects that exports are loaded into, and the embedded SQL.
+//
+// The data flows through the folders: exports are ingested by pipelines/ingest
+// (with the tool-specific readers in pipelines/presets), modelled in sql/,
+// rendered and delivered by reports/, and wired together in cmd/coxswain.
+package coxswain
+
+import "embed"
+
+// SQL is the sql/ folder: warehouse DDL, macros, and the models. It is
+// embedded here because a Go file inside sql/ would be package sql and
+// clash with database/sql.
+//
+//go:embed sql
+var SQL embed.FS
+
+// Version is the tool version written into build records and pack manifests.
+// Release builds set it with -ldflags "-X coxswain.Version=...".
+var Version = "0.1.0-dev"
+
+// Object is a canonical CRM object that exports of every tool are mapped to.
+type Object string
+
+// The canonical objects. A preset maps each tool's files and columns onto these.
+const (
+	Lead           Object = "lead"
+	Contact        Object = "contact"
+	Opportunity    Object = "opportunity"
+	Activity       Object = "activity"
+	User           Object = "user"
+	Account        Object = "account"
+	Campaign       Object = "campaign"
+	CampaignMember Object = "campaign_member"
+)
+
+// Objects lists the canonical objects in the order they are loaded and shown.
+var Objects = []Object{Lead, Contact, Opportunity, Activity, User, Account, Campaign, CampaignMember}
+
+// Plural is the object's plural, used in table and view names (staging.leads).
+func (o Object) Plural() string {
+	switch o {
+	case Opportunity:
+		return "opportunities"
+	case Activity:
+		return "activities"
+	}
+	return string(o) + "s"
+}

@@ -1,0 +1,516 @@
+// Package ingest loads export drops into the warehouse: it finds each
+// source's new drops, reads every file with DuckDB's own CSV reader and the
+// types its preset declares, keeps every column in the raw layer,
+// quarantines the rows it cannot read, and exposes the canonical objects as
+// staging views. A drop loads in one transaction with its manifest entry:
+// after a failure or a kill the warehouse is as it was, and the next build
+// loads the drop again.
+package ingest
+
+import (
+	"archive/zip"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"coxswain"
+	"coxswain/pipelines/presets"
+	"coxswain/pipelines/warehouse"
+)
+
+// Options are a build's inputs besides the configuration.
+type Options struct {
+	// AsOf is the build instant recorded with it (default: Now()).
+	AsOf time.Time
+	// Now is the clock; tests fix it.
+	Now func() time.Time
+	// Progress receives a line as each file starts and each drop ends.
+	Progress io.Writer
+}
+
+// Result says what a build did.
+type Result struct {
+	BuildID int64
+	AsOf    time.Time
+	Drops   []DropResult
+}
+
+// DropResult is what happened to one drop.
+type DropResult struct {
+	Source, Name string
+	Status       string // loaded, skipped, failed or blocked
+	Reason       string
+	Files        []FileResult
+	Rows         int64
+	Rejected     int64
+}
+
+// FileResult is one file of a loaded drop.
+type FileResult struct {
+	Name, Object, Encoding string
+	Rows, Rejected         int64
+	FirstError             string
+	Unmapped               []string
+	Ignored                bool // no object of the preset matches its name
+}
+
+// Counts sums the drops by status.
+func (r *Result) Counts() (loaded, skipped int, rows, rejected int64) {
+	for _, d := range r.Drops {
+		switch d.Status {
+		case "loaded":
+			loaded++
+			rows += d.Rows
+			rejected += d.Rejected
+		case "skipped":
+			skipped++
+		}
+	}
+	return
+}
+
+// FileError is a file that could not be loaded, with what to do about it.
+type FileError struct {
+	File string // source/drop/file
+	Err  error
+	Hint string
+}
+
+func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// DropError is a drop that was not loaded, with every file at fault.
+type DropError struct {
+	Source, Drop string
+	Files        []error
+}
+
+func (e *DropError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "drop %s/%s was not loaded (the warehouse keeps its previous state):", e.Source, e.Drop)
+	for _, f := range e.Files {
+		b.WriteString("\n  ")
+		b.WriteString(strings.ReplaceAll(f.Error(), "\n", "\n    "))
+	}
+	return b.String()
+}
+
+func (e *DropError) Unwrap() []error { return e.Files }
+
+// Hints are the hints of the drop's file errors.
+func (e *DropError) Hints() []string {
+	var hints []string
+	for _, f := range e.Files {
+		var fe *FileError
+		if errors.As(f, &fe) && fe.Hint != "" {
+			hints = append(hints, fe.Hint)
+		}
+	}
+	return hints
+}
+
+// RejectsError is a file with more unreadable rows than the source allows.
+type RejectsError struct {
+	Rejected, Read int64
+	Allowed        float64
+	Samples        []rejectSample
+}
+
+func (e *RejectsError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d rows (%.1f%%) could not be read, more than the %s allowed; the first bad lines:",
+		e.Rejected, e.Read, 100*float64(e.Rejected)/float64(e.Read), formatShare(e.Allowed))
+	for _, s := range e.Samples {
+		b.WriteString("\n")
+		b.WriteString(s.describe())
+	}
+	return b.String()
+}
+
+func formatShare(s float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", 100*s), "0"), ".") + "%"
+}
+
+// Build loads every new drop of every source and refreshes the staging
+// views. It returns the result even when some drops failed; the error then
+// joins one DropError per failed drop.
+func Build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, opt Options) (*Result, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.AsOf.IsZero() {
+		opt.AsOf = opt.Now()
+	}
+	if opt.Progress == nil {
+		opt.Progress = io.Discard
+	}
+	var mappings []*presets.Mapping
+	var cfgErrs []error
+	for i, s := range cfg.Sources {
+		m, err := presets.Resolve(s, fmt.Sprintf("sources[%d]", i))
+		if err != nil {
+			cfgErrs = append(cfgErrs, err)
+			continue
+		}
+		mappings = append(mappings, m)
+	}
+	if err := errors.Join(cfgErrs...); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	b := &builder{cfg: cfg, w: w, conn: conn, opt: opt, res: &Result{AsOf: opt.AsOf}}
+	if err := b.start(ctx); err != nil {
+		return nil, err
+	}
+
+	var failures []error
+	for i, m := range mappings {
+		if err := b.source(ctx, m, fmt.Sprintf("sources[%d]", i)); err != nil {
+			failures = append(failures, err)
+		}
+	}
+	if err := RefreshViews(ctx, conn, cfg, mappings); err != nil {
+		failures = append(failures, fmt.Errorf("staging views: %w", err))
+	}
+	buildErr := errors.Join(failures...)
+	if err := b.finish(ctx, buildErr); err != nil {
+		return b.res, errors.Join(buildErr, err)
+	}
+	return b.res, buildErr
+}
+
+type builder struct {
+	cfg  *coxswain.Config
+	w    *warehouse.Warehouse
+	conn *sql.Conn
+	opt  Options
+	res  *Result
+}
+
+func (b *builder) start(ctx context.Context) error {
+	// A build row still 'running' belongs to a build that was killed.
+	if _, err := b.conn.ExecContext(ctx, `UPDATE meta.builds SET outcome = 'killed' WHERE outcome = 'running'`); err != nil {
+		return err
+	}
+	// Bulk loads write far more than the default 16 MB of log between checkpoints.
+	if _, err := b.conn.ExecContext(ctx, `SET wal_autocheckpoint = '1GB'`); err != nil {
+		return err
+	}
+	return b.conn.QueryRowContext(ctx, `INSERT INTO meta.builds (build_id, started_at, as_of, outcome, version)
+		VALUES (nextval('meta.build_seq'), ?, ?, 'running', ?) RETURNING build_id`,
+		b.opt.Now(), b.opt.AsOf, coxswain.Version).Scan(&b.res.BuildID)
+}
+
+func (b *builder) finish(ctx context.Context, buildErr error) error {
+	loaded, skipped, rows, rejected := b.res.Counts()
+	outcome, msg := "ok", any(nil)
+	if buildErr != nil {
+		outcome, msg = "failed", buildErr.Error()
+	}
+	_, err := b.conn.ExecContext(ctx, `UPDATE meta.builds SET finished_at = ?, outcome = ?, drops_loaded = ?, drops_skipped = ?,
+		rows_loaded = ?, rows_rejected = ?, error = ? WHERE build_id = ?`,
+		b.opt.Now(), outcome, loaded, skipped, rows, rejected, msg, b.res.BuildID)
+	return err
+}
+
+// source loads a source's new drops in order. After a drop fails, the
+// source's later drops wait: loading them first would put records in the
+// wrong order.
+func (b *builder) source(ctx context.Context, m *presets.Mapping, key string) error {
+	dir := b.cfg.Resolve(m.Source.Path)
+	drops, err := ListDrops(dir)
+	if err != nil {
+		return fmt.Errorf("source %s: %w", m.Source.Name, err)
+	}
+	if _, err := b.conn.ExecContext(ctx, "SET TimeZone = "+warehouse.QuoteString(m.Timezone)); err != nil {
+		return err
+	}
+	var failed error
+	for _, d := range drops {
+		if failed != nil {
+			b.res.Drops = append(b.res.Drops, DropResult{Source: m.Source.Name, Name: d.Name, Status: "blocked", Reason: "an earlier drop of this source failed"})
+			continue
+		}
+		dr, err := b.drop(ctx, m, key, d)
+		b.res.Drops = append(b.res.Drops, dr)
+		if err != nil {
+			failed = err
+		}
+		if dr.Status != "skipped" || err != nil {
+			fmt.Fprintf(b.opt.Progress, "%s %s/%s: %d rows, %d rejected\n", dr.Status, dr.Source, dr.Name, dr.Rows, dr.Rejected)
+		}
+	}
+	return failed
+}
+
+// drop loads one drop unless its content was loaded before.
+func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Drop) (DropResult, error) {
+	dr := DropResult{Source: m.Source.Name, Name: d.Name}
+	fail := func(err error) (DropResult, error) {
+		dr.Status = "failed"
+		var de *DropError
+		if !errors.As(err, &de) {
+			err = &DropError{Source: dr.Source, Drop: d.Name, Files: []error{err}}
+		}
+		dr.Reason = err.Error()
+		return dr, err
+	}
+
+	var files []*dropFile
+	var zr *zip.ReadCloser
+	var err error
+	if d.Kind == "zip" {
+		files, zr, err = zipEntries(d)
+		if err != nil {
+			return fail(err)
+		}
+		defer zr.Close()
+	} else if files, err = folderFiles(d.Path); err != nil {
+		return fail(err)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
+
+	// Skip a drop already loaded, without reading it when its files are
+	// exactly those hashed before.
+	if hashes, ok := b.cachedHashes(ctx, files); ok {
+		if name, loaded, err := b.loadedAs(ctx, m.Source.Name, contentHash(files, hashes)); err != nil || loaded {
+			dr.Status, dr.Reason = "skipped", "already loaded as "+name
+			return dr, err
+		}
+	}
+
+	tmp, err := os.MkdirTemp(b.tempRoot(), "drop-")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(tmp)
+	if d.Kind == "zip" {
+		if err := extract(zr, files, tmp); err != nil {
+			return fail(fmt.Errorf("extract %s: %w", d.Name, err))
+		}
+	} else {
+		for _, f := range files {
+			if f.scan, err = scanFile(f.path); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	hashes := map[*dropFile]string{}
+	for _, f := range files {
+		hashes[f] = f.scan.sha256
+	}
+	sum := contentHash(files, hashes)
+	if err := b.cacheHashes(ctx, files); err != nil {
+		return fail(err)
+	}
+	if name, loaded, err := b.loadedAs(ctx, m.Source.Name, sum); err != nil || loaded {
+		dr.Status, dr.Reason = "skipped", "same content as "+name+", already loaded"
+		return dr, err
+	}
+	if err := b.load(ctx, m, key, d, files, sum, tmp, &dr); err != nil {
+		return fail(err)
+	}
+	dr.Status = "loaded"
+	return dr, nil
+}
+
+func (b *builder) tempRoot() string {
+	root := b.cfg.DuckDB.TempDirectory
+	if root == "" {
+		root = b.w.Path + ".tmp"
+	}
+	os.MkdirAll(root, 0o755)
+	return root
+}
+
+func (b *builder) cachedHashes(ctx context.Context, files []*dropFile) (map[*dropFile]string, bool) {
+	hashes := map[*dropFile]string{}
+	for _, f := range files {
+		var sum string
+		err := b.conn.QueryRowContext(ctx, `SELECT sha256 FROM meta.file_hashes WHERE path = ? AND bytes = ? AND mtime_ns = ?`,
+			f.cacheKey, f.cacheSize, f.cacheTime.UnixNano()).Scan(&sum)
+		if err != nil {
+			return nil, false
+		}
+		hashes[f] = sum
+	}
+	return hashes, len(files) > 0
+}
+
+func (b *builder) cacheHashes(ctx context.Context, files []*dropFile) error {
+	for _, f := range files {
+		if _, err := b.conn.ExecContext(ctx, `DELETE FROM meta.file_hashes WHERE path = ?`, f.cacheKey); err != nil {
+			return err
+		}
+		if _, err := b.conn.ExecContext(ctx, `INSERT INTO meta.file_hashes VALUES (?, ?, ?, ?)`,
+			f.cacheKey, f.cacheSize, f.cacheTime.UnixNano(), f.scan.sha256); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) loadedAs(ctx context.Context, source, sum string) (string, bool, error) {
+	var name string
+	err := b.conn.QueryRowContext(ctx, `SELECT name FROM meta.drops WHERE source = ? AND content_sha256 = ? LIMIT 1`, source, sum).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return name, err == nil, err
+}
+
+// load reads a drop's files in one transaction. Files that cannot be read
+// at all (no header, a required column missing) are found before it starts,
+// so that every bad file of the drop is reported together.
+func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Drop, files []*dropFile, sum, tmp string, dr *DropResult) error {
+	src := m.Source
+	delim, _ := src.DelimiterByte()
+	var loads []*fileLoad
+	var errs []error
+	path := func(f *dropFile) string { return src.Name + "/" + d.Name + "/" + f.name }
+	for _, f := range files {
+		obj, ok := m.ObjectFor(f.name)
+		if !ok {
+			dr.Files = append(dr.Files, FileResult{Name: f.name, Ignored: true})
+			continue
+		}
+		dia, err := sniff(f.path, f.scan, src.Encoding, delim)
+		if err != nil {
+			errs = append(errs, &FileError{File: path(f), Err: err})
+			continue
+		}
+		existing, err := existingColumns(ctx, b.conn, src.Name, obj)
+		if err != nil {
+			return err
+		}
+		plan, err := planFile(m.Objects[obj], m, dia.header, existing, key)
+		if err != nil {
+			fe := &FileError{File: path(f), Err: err}
+			var mc *MissingColumnError
+			if errors.As(err, &mc) {
+				fe.Hint = mc.Hint()
+			}
+			errs = append(errs, fe)
+			continue
+		}
+		loads = append(loads, &fileLoad{source: src.Name, drop: d.Name, file: f, object: obj, dialect: dia, plan: plan,
+			readPath: f.path, dateFormat: src.Formats.Date, tsFormat: src.Formats.Timestamp})
+	}
+	if len(errs) > 0 {
+		return &DropError{Source: src.Name, Drop: d.Name, Files: errs}
+	}
+
+	for _, fl := range loads {
+		if fl.dialect.transcode != nil {
+			fl.readPath = tempName(tmp, fl.file)
+			if err := transcodeToUTF8(fl.file.path, fl.readPath, fl.dialect.transcode); err != nil {
+				return &FileError{File: fl.String(), Err: fmt.Errorf("decode %s: %w", fl.dialect.encoding, err)}
+			}
+		}
+	}
+
+	if _, err := b.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			b.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	var dropID int64
+	if err := b.conn.QueryRowContext(ctx, `SELECT nextval('meta.drop_seq')`).Scan(&dropID); err != nil {
+		return err
+	}
+	share := b.cfg.MaxRejectShare(src)
+	for _, fl := range loads {
+		fmt.Fprintf(b.opt.Progress, "loading %s (%s, %s)\n", fl, fl.object, fl.dialect.encoding)
+		fl.dropID = dropID
+		if err := b.conn.QueryRowContext(ctx, `SELECT nextval('meta.file_seq')`).Scan(&fl.fileID); err != nil {
+			return err
+		}
+		// Plan again inside the transaction: an earlier file of this drop
+		// (Task.csv before Event.csv) may have created the raw table.
+		existing, err := existingColumns(ctx, b.conn, src.Name, fl.object)
+		if err != nil {
+			return err
+		}
+		if fl.plan, err = planFile(m.Objects[fl.object], m, fl.dialect.header, existing, key); err != nil {
+			return &FileError{File: fl.String(), Err: err}
+		}
+		if err := ensureRawTable(ctx, b.conn, fl, existing); err != nil {
+			return &FileError{File: fl.String(), Err: err}
+		}
+		if err := fl.load(ctx, b.conn); err != nil {
+			// DuckDB aborts the transaction on an error: report what was found so far.
+			return &DropError{Source: src.Name, Drop: d.Name, Files: append(errs, &FileError{File: fl.String(), Err: err})}
+		}
+		if fl.rejectShare() > share {
+			errs = append(errs, &FileError{File: fl.String(),
+				Err:  &RejectsError{Rejected: fl.rejected, Read: fl.inserted + fl.rejected, Allowed: share, Samples: fl.samples},
+				Hint: rejectHint(fl, key)})
+			continue
+		}
+		if err := fl.recordFile(ctx, b.conn); err != nil {
+			return err
+		}
+		dr.Files = append(dr.Files, FileResult{Name: fl.file.name, Object: string(fl.object), Encoding: fl.dialect.encoding,
+			Rows: fl.inserted, Rejected: fl.rejected, FirstError: fl.firstError, Unmapped: fl.plan.unmapped})
+		dr.Rows += fl.inserted
+		dr.Rejected += fl.rejected
+	}
+	if len(errs) > 0 {
+		return &DropError{Source: src.Name, Drop: d.Name, Files: errs}
+	}
+	if _, err := b.conn.ExecContext(ctx, `INSERT INTO meta.drops VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		dropID, src.Name, d.Name, d.Kind, d.Path, sum, d.Modified, b.res.BuildID, b.opt.Now(), len(loads), dr.Rows, dr.Rejected); err != nil {
+		return err
+	}
+	if _, err := b.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
+
+// rejectHint suggests a fix for a file with too many rejects.
+func rejectHint(fl *fileLoad, key string) string {
+	for _, s := range fl.samples {
+		if strings.Contains(s.reason, "date and time") {
+			if f := guessTimestampFormat(s.value); f != "" {
+				return fmt.Sprintf("the datetimes look like %q: set %s.formats.timestamp: %q", s.value, key, f)
+			}
+			return fmt.Sprintf("set %s.formats.timestamp to the strptime format of values like %q", key, s.value)
+		}
+	}
+	return fmt.Sprintf("fix the file and run the build again, or raise %s.max_reject_share if these rows may be left out", key)
+}
+
+// guessTimestampFormat recognises the datetime renderings spreadsheets write.
+func guessTimestampFormat(v string) string {
+	layouts := []struct{ layout, strptime string }{
+		{"01/02/06 03:04 PM", "%m/%d/%y %I:%M %p"},
+		{"01/02/2006 03:04 PM", "%m/%d/%Y %I:%M %p"},
+		{"1/2/2006 15:04", "%m/%d/%Y %H:%M"},
+		{"02/01/2006 15:04", "%d/%m/%Y %H:%M"},
+		{"02.01.2006 15:04", "%d.%m.%Y %H:%M"},
+		{"01/02/06", "%m/%d/%y"},
+	}
+	for _, l := range layouts {
+		if _, err := time.Parse(l.layout, strings.TrimSpace(v)); err == nil {
+			return l.strptime
+		}
+	}
+	return ""
+}

@@ -1,0 +1,189 @@
+package ingest
+
+import (
+	"archive/zip"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Drop is one export delivered into a source folder: a sub-folder or a ZIP
+// archive holding one CSV file per object.
+type Drop struct {
+	Name     string // the folder or archive name; drops load in name order
+	Path     string
+	Kind     string // "folder" or "zip"
+	Modified time.Time
+	Size     int64 // the archive's size; for a folder, the sum of its files
+}
+
+// ListDrops finds the drops in a source folder, ordered as they must load:
+// by name (which carries the export timestamp), then by modification time.
+// Loose files in the source folder are not drops and are left alone.
+func ListDrops(dir string) ([]Drop, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var drops []Drop
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // hidden files and in-progress uploads
+		}
+		p := filepath.Join(dir, e.Name())
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case fi.IsDir():
+			d := Drop{Name: e.Name(), Path: p, Kind: "folder", Modified: fi.ModTime()}
+			files, err := folderFiles(p)
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range files {
+				d.Size += f.size
+				if f.modified.After(d.Modified) {
+					d.Modified = f.modified
+				}
+			}
+			drops = append(drops, d)
+		case strings.EqualFold(filepath.Ext(e.Name()), ".zip"):
+			drops = append(drops, Drop{Name: e.Name(), Path: p, Kind: "zip", Modified: fi.ModTime(), Size: fi.Size()})
+		}
+	}
+	sort.SliceStable(drops, func(i, j int) bool {
+		if drops[i].Name != drops[j].Name {
+			return drops[i].Name < drops[j].Name
+		}
+		return drops[i].Modified.Before(drops[j].Modified)
+	})
+	return drops, nil
+}
+
+// dropFile is one CSV file of a drop, as found on disk (a ZIP's files are
+// extracted first).
+type dropFile struct {
+	name     string // base name in the drop
+	path     string // where it can be read
+	size     int64
+	modified time.Time
+	// cacheKey identifies the bytes for the hash cache: the file's own path,
+	// or archive!entry for a file inside a ZIP (whose size and time are the archive's).
+	cacheKey  string
+	cacheSize int64
+	cacheTime time.Time
+	scan      *scan // filled when the file was read
+}
+
+func folderFiles(dir string) ([]*dropFile, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []*dropFile
+	for _, e := range entries {
+		if e.IsDir() || strings.HasPrefix(e.Name(), ".") || !isCSV(e.Name()) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, &dropFile{name: e.Name(), path: p, size: fi.Size(), modified: fi.ModTime(), cacheKey: p, cacheSize: fi.Size(), cacheTime: fi.ModTime()})
+	}
+	return files, nil
+}
+
+func isCSV(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	return ext == ".csv" || ext == ".txt" || ext == ".tsv"
+}
+
+// zipEntries lists the CSV entries of an archive without extracting them.
+// An entry whose name would escape the extraction folder (ZIP slip) makes
+// the whole archive refused: it is either broken or hostile.
+func zipEntries(d Drop) ([]*dropFile, *zip.ReadCloser, error) {
+	zr, err := zip.OpenReader(d.Path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open archive %s: %w", d.Name, err)
+	}
+	var files []*dropFile
+	seen := map[string]bool{}
+	for _, f := range zr.File {
+		// Archives made on Windows may separate folders with backslashes.
+		name := strings.ReplaceAll(f.Name, `\`, "/")
+		if !filepath.IsLocal(filepath.FromSlash(name)) {
+			zr.Close()
+			return nil, nil, fmt.Errorf("archive %s: entry %q points outside the archive's folder; the archive is refused (is it the export you expect?)", d.Name, name)
+		}
+		if f.FileInfo().IsDir() || !isCSV(name) || strings.HasPrefix(filepath.Base(name), ".") {
+			continue
+		}
+		base := filepath.Base(filepath.FromSlash(name))
+		if seen[strings.ToLower(base)] {
+			zr.Close()
+			return nil, nil, fmt.Errorf("archive %s: two entries are named %s", d.Name, base)
+		}
+		seen[strings.ToLower(base)] = true
+		files = append(files, &dropFile{name: base, path: f.Name, size: int64(f.UncompressedSize64), modified: f.Modified,
+			cacheKey: d.Path + "!" + name, cacheSize: d.Size, cacheTime: d.Modified})
+	}
+	return files, zr, nil
+}
+
+// extract writes an archive's CSV entries into dir, scanning (hashing and
+// sniffing) each while it is written, so that the bytes are read once.
+func extract(zr *zip.ReadCloser, files []*dropFile, dir string) error {
+	byName := map[string]*zip.File{}
+	for _, f := range zr.File {
+		byName[f.Name] = f
+	}
+	for _, df := range files {
+		zf := byName[df.path]
+		rc, err := zf.Open()
+		if err != nil {
+			return fmt.Errorf("%s: %w", df.name, err)
+		}
+		out := filepath.Join(dir, df.name)
+		w, err := os.Create(out)
+		if err != nil {
+			rc.Close()
+			return err
+		}
+		sc, err := scanReader(io.TeeReader(rc, w))
+		rc.Close()
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", df.name, err)
+		}
+		df.path, df.scan = out, sc
+	}
+	return nil
+}
+
+// contentHash is a drop's identity: the hash of its files' names and
+// contents, the same whether it arrives as a folder or an archive, and
+// whatever the drop is called.
+func contentHash(files []*dropFile, hashes map[*dropFile]string) string {
+	lines := make([]string, 0, len(files))
+	for _, f := range files {
+		lines = append(lines, strings.ToLower(f.name)+"\x00"+hashes[f])
+	}
+	sort.Strings(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		io.WriteString(h, l+"\n")
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,302 @@
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"coxswain"
+	"coxswain/pipelines/warehouse"
+)
+
+// fileLoad is one file being loaded in a drop's transaction.
+type fileLoad struct {
+	source, drop string
+	dropID       int64
+	fileID       int64
+	file         *dropFile
+	object       coxswain.Object
+	dialect      *dialect
+	plan         *filePlan
+	readPath     string // the file DuckDB reads (a UTF-8 copy where it was transcoded)
+	dateFormat   string // strptime formats configured for the source
+	tsFormat     string
+
+	inserted, rejected int64
+	firstError         string
+	samples            []rejectSample
+}
+
+type rejectSample struct {
+	line          int64
+	column, value string
+	reason        string
+}
+
+// String names the file as users see it: source/drop/file.
+func (f *fileLoad) String() string { return f.source + "/" + f.drop + "/" + f.file.name }
+
+// existingColumns lists a raw table's columns, lower-cased name to column.
+func existingColumns(ctx context.Context, conn *sql.Conn, source string, obj coxswain.Object) (map[string]rawColumn, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ?`, source+"__"+string(obj))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols := map[string]rawColumn{}
+	for rows.Next() {
+		var c rawColumn
+		if err := rows.Scan(&c.name, &c.typ); err != nil {
+			return nil, err
+		}
+		cols[strings.ToLower(c.name)] = c
+	}
+	return cols, rows.Err()
+}
+
+// ensureRawTable creates the raw table or adds the file's new columns to it.
+// Unknown extra columns are kept: the raw layer is every column ever exported.
+func ensureRawTable(ctx context.Context, conn *sql.Conn, f *fileLoad, existing map[string]rawColumn) error {
+	table := rawTable(f.source, f.object)
+	if len(existing) == 0 {
+		ddl := fmt.Sprintf("CREATE TABLE %s (%s INTEGER NOT NULL, %s INTEGER NOT NULL, %s VARCHAR, %s VARCHAR",
+			table, colDrop, colFile, colInvalidCol, colInvalidValue)
+		for _, c := range f.plan.columns {
+			ddl += ", " + warehouse.QuoteIdent(c.name) + " " + c.rawType
+		}
+		_, err := conn.ExecContext(ctx, ddl+")")
+		return err
+	}
+	for _, c := range f.plan.columns {
+		if _, ok := existing[strings.ToLower(c.name)]; ok {
+			continue
+		}
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", table, warehouse.QuoteIdent(c.name), c.rawType)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readCSV is the DuckDB table function call that reads the file with the
+// plan's declared types. types overrides the read type of some columns.
+func (f *fileLoad) readCSV(types map[string]string) string {
+	var cols []string
+	for _, c := range f.plan.columns {
+		t := c.readType
+		if o, ok := types[c.name]; ok {
+			t = o
+		}
+		cols = append(cols, warehouse.QuoteString(c.name)+": "+warehouse.QuoteString(t))
+	}
+	opts := []string{
+		warehouse.QuoteString(f.readPath),
+		"header = true", "auto_detect = false",
+		"delim = " + warehouse.QuoteString(string(f.dialect.delimiter)),
+		`quote = '"'`, `escape = '"'`,
+		"encoding = " + warehouse.QuoteString(f.duckdbEncoding()),
+		"columns = {" + strings.Join(cols, ", ") + "}",
+		"store_rejects = true",
+		"max_line_size = 8388608",
+	}
+	if f.dateFormat != "" {
+		opts = append(opts, "dateformat = "+warehouse.QuoteString(f.dateFormat))
+	}
+	return "read_csv(" + strings.Join(opts, ", ") + ")"
+}
+
+func (f *fileLoad) duckdbEncoding() string {
+	if f.dialect.duckdb == "" {
+		return "utf-8" // transcoded
+	}
+	return f.dialect.duckdb
+}
+
+// load inserts the file into its raw table and quarantines what could not be
+// read. It runs inside the drop's transaction on conn, whose TimeZone is the
+// source's.
+func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
+	var lastScan int64
+	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(scan_id), -1) FROM reject_scans`).Scan(&lastScan); err != nil {
+		lastScan = -1 // no scan with rejects has run on this connection yet
+	}
+
+	var sel []string
+	var invalidCol, invalidVal []string
+	for _, c := range f.plan.columns {
+		sel = append(sel, c.expr+" AS "+warehouse.QuoteIdent(c.name))
+		if c.datetime {
+			q := warehouse.QuoteIdent(c.name)
+			cond := fmt.Sprintf("%s IS NOT NULL AND trim(%s) <> '' AND %s IS NULL", q, q, c.expr)
+			invalidCol = append(invalidCol, fmt.Sprintf("WHEN %s THEN %s", cond, warehouse.QuoteString(c.name)))
+			invalidVal = append(invalidVal, fmt.Sprintf("WHEN %s THEN %s", cond, q))
+		}
+	}
+	if len(invalidCol) > 0 {
+		sel = append(sel, "CASE "+strings.Join(invalidCol, " ")+" END AS "+colInvalidCol)
+		sel = append(sel, "CASE "+strings.Join(invalidVal, " ")+" END AS "+colInvalidValue)
+	}
+	insert := fmt.Sprintf("INSERT INTO %s BY NAME SELECT %d AS %s, %d AS %s, %s FROM %s",
+		rawTable(f.source, f.object), f.dropID, colDrop, f.fileID, colFile, strings.Join(sel, ", "), f.readCSV(nil))
+	res, err := conn.ExecContext(ctx, insert)
+	if err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	f.inserted, _ = res.RowsAffected()
+
+	// Rows DuckDB's reader refused: bad quoting, wrong column counts, values
+	// that are not of the declared type.
+	if _, err := conn.ExecContext(ctx, `
+		INSERT INTO meta.rejects
+		SELECT ?, ?, ?, ?, ?, line, column_name,
+		       nullif(regexp_extract(error_message, 'Could not convert string "(.*)" to', 1), ''),
+		       error_type::VARCHAR, error_message, csv_line
+		FROM reject_errors WHERE scan_id > ?`,
+		f.fileID, f.dropID, f.source, string(f.object), f.file.name, lastScan); err != nil {
+		return fmt.Errorf("record rejects: %w", err)
+	}
+	var csvRejected int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(DISTINCT line) FROM meta.rejects WHERE file_id = ?`, f.fileID).Scan(&csvRejected); err != nil {
+		return err
+	}
+
+	// Rows whose datetimes did not parse: quarantine them too.
+	var invalid int64
+	if len(invalidCol) > 0 {
+		if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s = ? AND %s IS NOT NULL`,
+			rawTable(f.source, f.object), colFile, colInvalidCol), f.fileID).Scan(&invalid); err != nil {
+			return err
+		}
+	}
+	if invalid > 0 {
+		if err := f.quarantineDatetimes(ctx, conn); err != nil {
+			return fmt.Errorf("quarantine datetimes: %w", err)
+		}
+	}
+	f.inserted -= invalid
+	f.rejected = csvRejected + invalid
+
+	rows, err := conn.QueryContext(ctx, `SELECT coalesce(line, -1), coalesce(column_name, ''), coalesce(value, ''), reason FROM meta.rejects WHERE file_id = ? ORDER BY line NULLS LAST LIMIT 5`, f.fileID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s rejectSample
+		if err := rows.Scan(&s.line, &s.column, &s.value, &s.reason); err != nil {
+			return err
+		}
+		f.samples = append(f.samples, s)
+	}
+	if len(f.samples) > 0 {
+		f.firstError = f.samples[0].describe()
+	}
+	return rows.Err()
+}
+
+// quarantineDatetimes moves the rows whose datetime did not parse from the
+// raw table to the rejects. Their line numbers come from a second read of
+// the file with those columns declared as plain timestamps, which DuckDB's
+// reader does reject with a line number; it runs only when a file has such
+// rows.
+func (f *fileLoad) quarantineDatetimes(ctx context.Context, conn *sql.Conn) error {
+	var lastScan int64
+	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(scan_id), -1) FROM reject_scans`).Scan(&lastScan); err != nil {
+		lastScan = -1
+	}
+	types := map[string]string{}
+	var counted []string
+	for _, c := range f.plan.columns {
+		if c.datetime {
+			types[c.name] = "TIMESTAMP"
+			counted = append(counted, "count("+warehouse.QuoteIdent(c.name)+")")
+		}
+	}
+	read := f.readCSV(types)
+	if f.tsFormat != "" {
+		read = strings.TrimSuffix(read, ")") + ", timestampformat = " + warehouse.QuoteString(f.tsFormat) + ")"
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT "+strings.Join(counted, " + ")+" FROM "+read); err != nil {
+		return err
+	}
+	table := rawTable(f.source, f.object)
+	_, err := conn.ExecContext(ctx, fmt.Sprintf(`
+		INSERT INTO meta.rejects
+		WITH bad AS (
+		    SELECT %[1]s AS col, %[2]s AS val,
+		           row_number() OVER (PARTITION BY %[1]s, %[2]s) AS n
+		    FROM %[3]s WHERE %[4]s = ? AND %[1]s IS NOT NULL
+		), found AS (
+		    SELECT column_name AS col, regexp_extract(error_message, 'Could not convert string "(.*)" to', 1) AS val,
+		           line, csv_line,
+		           row_number() OVER (PARTITION BY column_name, val ORDER BY line) AS n
+		    FROM reject_errors WHERE scan_id > ?
+		)
+		SELECT ?, ?, ?, ?, ?, found.line, bad.col, bad.val, 'CAST',
+		       'Could not convert string "' || bad.val || '" to a date and time', found.csv_line
+		FROM bad LEFT JOIN found USING (col, val, n)`,
+		colInvalidCol, colInvalidValue, table, colFile),
+		f.fileID, lastScan, f.fileID, f.dropID, f.source, string(f.object), f.file.name)
+	if err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s = ? AND %s IS NOT NULL`, table, colFile, colInvalidCol), f.fileID)
+	return err
+}
+
+func (s rejectSample) describe() string {
+	var b strings.Builder
+	if s.line >= 0 {
+		fmt.Fprintf(&b, "line %d", s.line)
+	} else {
+		b.WriteString("a row")
+	}
+	if s.column != "" {
+		fmt.Fprintf(&b, ", column %s", s.column)
+	}
+	b.WriteString(": ")
+	b.WriteString(s.reason)
+	return b.String()
+}
+
+// rejectShare is the share of the file's rows that were quarantined.
+func (f *fileLoad) rejectShare() float64 {
+	read := f.inserted + f.rejected
+	if read == 0 {
+		return 0
+	}
+	return float64(f.rejected) / float64(read)
+}
+
+func (f *fileLoad) recordFile(ctx context.Context, conn *sql.Conn) error {
+	var firstErr any
+	if f.firstError != "" {
+		firstErr = f.firstError
+	}
+	unmapped := "[]"
+	if len(f.plan.unmapped) > 0 {
+		var q []string
+		for _, u := range f.plan.unmapped {
+			q = append(q, warehouse.QuoteString(u))
+		}
+		unmapped = "[" + strings.Join(q, ", ") + "]"
+	}
+	_, err := conn.ExecContext(ctx, `INSERT INTO meta.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+unmapped+`::VARCHAR[])`,
+		f.fileID, f.dropID, f.source, string(f.object), f.file.name, f.file.size, f.file.scan.sha256,
+		f.dialect.encoding, delimiterName(f.dialect.delimiter), f.inserted+f.rejected, f.inserted, f.rejected, firstErr)
+	return err
+}
+
+func delimiterName(d byte) string {
+	if d == '\t' {
+		return "tab"
+	}
+	return string(d)
+}
+
+// tempName is where a transcoded copy of a file is written.
+func tempName(dir string, f *dropFile) string {
+	return filepath.Join(dir, "utf8-"+f.name)
+}

@@ -1,0 +1,157 @@
+package ingest
+
+import (
+	"fmt"
+	"strings"
+
+	"coxswain"
+	"coxswain/pipelines/presets"
+	"coxswain/pipelines/warehouse"
+)
+
+// The raw tables' own columns, beside the file's.
+const (
+	colDrop         = "_drop_id"
+	colFile         = "_file_id"
+	colInvalidCol   = "_invalid_column" // set on a row whose datetime did not parse
+	colInvalidValue = "_invalid_value"
+)
+
+var reserved = map[string]bool{colDrop: true, colFile: true, colInvalidCol: true, colInvalidValue: true}
+
+// column is how one column of a file is read and stored.
+type column struct {
+	header   string // as written in the file
+	name     string // the raw table's column: the header, made unique
+	readType string // the type DuckDB's reader is told: declared, never sniffed
+	rawType  string // the type stored in the raw layer
+	// expr turns the read value into the stored one.
+	expr string
+	// datetime columns are read as text and converted in SQL: DuckDB's reader
+	// turns an unparsable TIMESTAMPTZ into NULL without rejecting the row,
+	// and reading as TIMESTAMP drops a UTC offset. TRY_CAST in SQL honours
+	// offsets, reads zone-less values in the session zone (the source's), and
+	// lets the loader quarantine what did not parse.
+	datetime bool
+}
+
+// filePlan is how one file is loaded: its columns, in file order.
+type filePlan struct {
+	object   coxswain.Object
+	columns  []column
+	unmapped []string // canonical fields with no column in this file
+}
+
+// normHeader is how headers are matched: case-insensitively, with stray
+// and repeated spaces ignored.
+func normHeader(h string) string {
+	return strings.ToLower(strings.Join(strings.Fields(h), " "))
+}
+
+// MissingColumnError is a file that lacks a column its preset requires.
+type MissingColumnError struct {
+	Object  coxswain.Object
+	Field   string
+	Tried   []string
+	Preset  string
+	Found   []string
+	FileKey string // the source key, for the hint
+}
+
+func (e *MissingColumnError) Error() string {
+	return fmt.Sprintf("required column for %s.%s not found (looked for %s; preset %s); the file's columns are: %s",
+		e.Object, e.Field, quoteList(e.Tried), e.Preset, strings.Join(e.Found, ", "))
+}
+
+// Hint says what to do about it.
+func (e *MissingColumnError) Hint() string {
+	return fmt.Sprintf("if the column has another name in your export, map it in the config: %s.fields: {%s.%s: YOUR_COLUMN}", e.FileKey, e.Object, e.Field)
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, " or ")
+}
+
+// planFile maps a file's header onto the object's canonical fields. existing
+// holds the raw table's columns (lower-cased name to type) when it exists,
+// so that a later drop is stored in the types the table already has.
+func planFile(om presets.ObjectMapping, m *presets.Mapping, header []string, existing map[string]rawColumn, sourceKey string) (*filePlan, error) {
+	p := &filePlan{object: om.Object}
+	index := map[string]int{}
+	for i, h := range header {
+		if _, dup := index[normHeader(h)]; !dup {
+			index[normHeader(h)] = i
+		}
+	}
+	fieldOf := map[int]presets.Column{}
+	for _, c := range om.Columns {
+		found := false
+		for _, n := range c.Names {
+			if i, ok := index[normHeader(n)]; ok {
+				if _, taken := fieldOf[i]; !taken {
+					fieldOf[i] = c
+				}
+				found = true
+				break
+			}
+		}
+		if !found {
+			if c.Field.Required {
+				return nil, &MissingColumnError{Object: om.Object, Field: c.Field.Name, Tried: c.Names, Preset: m.Preset.Name, Found: header, FileKey: sourceKey}
+			}
+			p.unmapped = append(p.unmapped, c.Field.Name)
+		}
+	}
+
+	used := map[string]bool{}
+	for i, h := range header {
+		name := h
+		if name == "" {
+			name = fmt.Sprintf("column_%d", i+1)
+		}
+		base := name
+		for n := 2; used[strings.ToLower(name)] || reserved[strings.ToLower(name)]; n++ {
+			name = fmt.Sprintf("%s_%d", base, n) // HubSpot headers can repeat
+		}
+		used[strings.ToLower(name)] = true
+
+		col := column{header: h, name: name, readType: "VARCHAR", rawType: "VARCHAR", expr: warehouse.QuoteIdent(name)}
+		if f, ok := fieldOf[i]; ok {
+			col.readType, col.rawType = f.Type.DuckDBType(), f.Type.DuckDBType()
+			if f.Type == presets.Timestamp {
+				col.datetime, col.readType = true, "VARCHAR"
+				col.expr = datetimeExpr(warehouse.QuoteIdent(name), m)
+			}
+		}
+		if ex, ok := existing[strings.ToLower(name)]; ok && ex.typ != col.rawType {
+			// Keep the raw layer's type: it was declared by the first load.
+			col.expr = fmt.Sprintf("CAST(%s AS %s)", col.expr, ex.typ)
+			col.rawType = ex.typ
+		}
+		p.columns = append(p.columns, col)
+	}
+	return p, nil
+}
+
+// datetimeExpr converts a text datetime to an instant. Zone-less values are
+// read in the source's zone: the load connection's TimeZone is set to it.
+func datetimeExpr(col string, m *presets.Mapping) string {
+	if f := m.Source.Formats.Timestamp; f != "" {
+		return fmt.Sprintf("timezone(%s, TRY_STRPTIME(%s, %s))", warehouse.QuoteString(m.Timezone), col, warehouse.QuoteString(f))
+	}
+	return fmt.Sprintf("TRY_CAST(%s AS TIMESTAMPTZ)", col)
+}
+
+// rawColumn is a column of an existing raw table.
+type rawColumn struct {
+	name, typ string
+}
+
+// rawTable names the raw table of a source's object.
+func rawTable(source string, obj coxswain.Object) string {
+	return "raw." + warehouse.QuoteIdent(source+"__"+string(obj))
+}

@@ -1,0 +1,228 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// scan is what one pass over a file's bytes tells: its hash, its byte-order
+// mark, and whether the rest is valid UTF-8.
+type scan struct {
+	sha256    string
+	bom       string // "utf-8", "utf-16le", "utf-16be" or ""
+	validUTF8 bool
+	size      int64
+}
+
+// scanFile hashes and sniffs a file in one read.
+func scanFile(path string) (*scan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return scanReader(f)
+}
+
+func scanReader(r io.Reader) (*scan, error) {
+	h := sha256.New()
+	sc := &scan{validUTF8: true}
+	buf := make([]byte, 1<<20)
+	var carry []byte // an incomplete UTF-8 sequence at the end of the last chunk
+	first := true
+	for {
+		n, err := io.ReadFull(r, buf)
+		if n > 0 {
+			chunk := buf[:n]
+			h.Write(chunk)
+			sc.size += int64(n)
+			if first {
+				sc.bom = bomOf(chunk)
+				first = false
+			}
+			if sc.validUTF8 {
+				data := chunk
+				if len(carry) > 0 {
+					data = append(carry, chunk...)
+				}
+				cut := len(data)
+				// Hold back a trailing partial rune for the next chunk.
+				for i := 1; i <= 3 && i <= len(data); i++ {
+					b := data[len(data)-i]
+					if utf8.RuneStart(b) {
+						if !utf8.FullRune(data[len(data)-i:]) {
+							cut = len(data) - i
+						}
+						break
+					}
+				}
+				if !utf8.Valid(data[:cut]) {
+					sc.validUTF8 = false
+				}
+				carry = append(carry[:0], data[cut:]...)
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(carry) > 0 {
+		sc.validUTF8 = false
+	}
+	sc.sha256 = hex.EncodeToString(h.Sum(nil))
+	return sc, nil
+}
+
+func bomOf(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		return "utf-8"
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
+		return "utf-16le"
+	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		return "utf-16be"
+	}
+	return ""
+}
+
+// dialect is how a file is to be read.
+type dialect struct {
+	encoding  string // what the file is written in
+	duckdb    string // DuckDB's encoding option, or "" when the file must be transcoded to UTF-8 first
+	transcode encoding.Encoding
+	delimiter byte
+	header    []string
+}
+
+// sniff decides a file's encoding (the configured one, or detected from its
+// byte-order mark and UTF-8 validity) and delimiter, and reads its header.
+func sniff(path string, sc *scan, configured string, delim byte) (*dialect, error) {
+	d := &dialect{}
+	switch enc := configured; {
+	case enc == "utf-16" || (enc == "auto" && sc.bom == "utf-16le"):
+		d.encoding, d.duckdb = "utf-16", "utf-16"
+		if sc.bom == "utf-16be" {
+			d.duckdb, d.transcode = "", unicode.UTF16(unicode.BigEndian, unicode.UseBOM)
+		}
+	case enc == "auto" && sc.bom == "utf-16be":
+		d.encoding, d.transcode = "utf-16be", unicode.UTF16(unicode.BigEndian, unicode.UseBOM)
+	case enc == "utf-8" || (enc == "auto" && sc.validUTF8):
+		d.encoding, d.duckdb = "utf-8", "utf-8"
+		if enc == "utf-8" && !sc.validUTF8 {
+			return nil, errors.New("the file is configured as utf-8 but is not valid UTF-8; set the source's encoding to cp1252 or latin-1 (or auto)")
+		}
+	case enc == "latin-1":
+		d.encoding, d.duckdb = "latin-1", "latin-1"
+	default:
+		// Not UTF-8: a single-byte Windows export. cp1252 is latin-1 plus
+		// printable characters (€, curly quotes) where latin-1 has controls.
+		d.encoding, d.transcode = "cp1252", charmap.Windows1252
+	}
+
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	switch {
+	case d.transcode != nil:
+		r = d.transcode.NewDecoder().Reader(f)
+	case d.duckdb == "utf-16":
+		r = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder().Reader(f)
+	case d.duckdb == "latin-1":
+		r = charmap.ISO8859_1.NewDecoder().Reader(f)
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(64 << 10)
+	head = bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})
+	if len(bytes.TrimSpace(head)) == 0 {
+		return nil, errors.New("the file is empty: it has no header line")
+	}
+	d.delimiter = delim
+	if d.delimiter == 0 {
+		d.delimiter = detectDelimiter(head)
+	}
+	cr := csv.NewReader(bytes.NewReader(head))
+	cr.Comma = rune(d.delimiter)
+	cr.LazyQuotes = true
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("read the header line: %w", err)
+	}
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	d.header = header
+	return d, nil
+}
+
+// detectDelimiter picks, from the first line, the candidate that occurs most
+// outside quotes: , ; tab | ^ or backquote (Bulk API 2.0 allows all of them).
+func detectDelimiter(head []byte) byte {
+	line := head
+	inQuote := false
+	counts := map[byte]int{}
+	for i, b := range line {
+		if b == '"' {
+			inQuote = !inQuote
+		}
+		if !inQuote && (b == '\n' || b == '\r') {
+			line = line[:i]
+			break
+		}
+		if !inQuote {
+			switch b {
+			case ',', ';', '\t', '|', '^', '`':
+				counts[b]++
+			}
+		}
+	}
+	best := byte(',')
+	for _, c := range []byte{';', '\t', '|', '^', '`'} {
+		if counts[c] > counts[best] {
+			best = c
+		}
+	}
+	return best
+}
+
+// transcodeToUTF8 writes a UTF-8 copy of a file DuckDB cannot decode itself.
+func transcodeToUTF8(src, dst string, enc encoding.Encoding) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(out, 1<<20)
+	if _, err := io.Copy(bw, enc.NewDecoder().Reader(in)); err != nil {
+		out.Close()
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

@@ -1,0 +1,87 @@
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// Status is what the warehouse says about its loads.
+type Status struct {
+	Drops     []LoadedDrop
+	LastBuild *BuildRecord
+	Rejects   []RejectSummary
+}
+
+// LoadedDrop is a row of the manifest.
+type LoadedDrop struct {
+	Source, Name, Kind string
+	LoadedAt           time.Time
+	Files              int
+	Rows, Rejected     int64
+}
+
+// BuildRecord is a row of meta.builds.
+type BuildRecord struct {
+	ID                   int64
+	StartedAt, AsOf      time.Time
+	FinishedAt           *time.Time
+	Outcome              string
+	DropsLoaded, Skipped int
+	RowsLoaded, Rejected int64
+	Error, Version       string
+}
+
+// RejectSummary counts one file's quarantined rows.
+type RejectSummary struct {
+	Source, Drop, File string
+	Rows               int64
+	First              string
+}
+
+// ReadStatus reads the manifest, the last build and the files with rejects.
+func ReadStatus(ctx context.Context, db *sql.DB) (*Status, error) {
+	st := &Status{}
+	rows, err := db.QueryContext(ctx, `SELECT source, name, kind, loaded_at, files, rows_loaded, rows_rejected
+		FROM meta.drops ORDER BY source, name, modified_at`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var d LoadedDrop
+		if err := rows.Scan(&d.Source, &d.Name, &d.Kind, &d.LoadedAt, &d.Files, &d.Rows, &d.Rejected); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		st.Drops = append(st.Drops, d)
+	}
+	rows.Close()
+
+	var b BuildRecord
+	var errMsg sql.NullString
+	err = db.QueryRowContext(ctx, `SELECT build_id, started_at, finished_at, as_of, outcome, drops_loaded, drops_skipped,
+		rows_loaded, rows_rejected, error, version FROM meta.builds ORDER BY build_id DESC LIMIT 1`).
+		Scan(&b.ID, &b.StartedAt, &b.FinishedAt, &b.AsOf, &b.Outcome, &b.DropsLoaded, &b.Skipped, &b.RowsLoaded, &b.Rejected, &errMsg, &b.Version)
+	switch {
+	case err == nil:
+		b.Error = errMsg.String
+		st.LastBuild = &b
+	case err != sql.ErrNoRows:
+		return nil, err
+	}
+
+	rows, err = db.QueryContext(ctx, `SELECT f.source, d.name, f.name, f.rows_rejected, coalesce(f.first_error, '')
+		FROM meta.files f JOIN meta.drops d USING (drop_id) WHERE f.rows_rejected > 0 ORDER BY f.source, d.name, f.name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r RejectSummary
+		if err := rows.Scan(&r.Source, &r.Drop, &r.File, &r.Rows, &r.First); err != nil {
+			return nil, err
+		}
+		st.Rejects = append(st.Rejects, r)
+	}
+	return st, rows.Err()
+}

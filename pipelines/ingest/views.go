@@ -1,0 +1,223 @@
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"coxswain"
+	"coxswain/pipelines/presets"
+	"coxswain/pipelines/warehouse"
+)
+
+// Staging is the canonical layer the models read, as views over the raw
+// tables (dbt's staging convention: rename and cast, nothing more). For each
+// source and object there is staging."<source>__<objects>", holding the
+// current state of each record: the row from the latest drop that has it,
+// and for a full-snapshot source only the records of the object's latest
+// drop (a record missing from it was deleted). staging.<objects> unites the
+// sources. Because they are views, a change of field mapping in the config
+// takes effect at the next build without reloading anything.
+
+// stagingMeta are the columns staging adds in front of the canonical fields.
+var stagingMeta = []struct{ name, typ string }{
+	{"source", "VARCHAR"}, {"drop_id", "INTEGER"}, {"drop_name", "VARCHAR"}, {"source_file", "VARCHAR"},
+}
+
+// RefreshViews recreates every staging view from the raw tables and the
+// sources' current mappings, in one transaction.
+func RefreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, mappings []*presets.Mapping) error {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	if err := refreshViews(ctx, conn, cfg, mappings); err != nil {
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
+	}
+	_, err := conn.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+func refreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, mappings []*presets.Mapping) error {
+	var old []string
+	rows, err := conn.QueryContext(ctx, `SELECT view_name FROM duckdb_views() WHERE schema_name = 'staging' AND NOT internal`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		old = append(old, v)
+	}
+	rows.Close()
+	for _, v := range old {
+		if _, err := conn.ExecContext(ctx, "DROP VIEW staging."+warehouse.QuoteIdent(v)); err != nil {
+			return err
+		}
+	}
+
+	perObject := map[coxswain.Object][]string{}
+	for _, m := range mappings {
+		for _, obj := range coxswain.Objects {
+			om, ok := m.Objects[obj]
+			if !ok {
+				continue
+			}
+			cols, err := existingColumns(ctx, conn, m.Source.Name, obj)
+			if err != nil {
+				return err
+			}
+			if len(cols) == 0 {
+				continue // nothing loaded yet
+			}
+			view := "staging." + warehouse.QuoteIdent(m.Source.Name+"__"+obj.Plural())
+			ddl := "CREATE VIEW " + view + " AS\n" + sourceView(cfg, m, om, cols)
+			if _, err := conn.ExecContext(ctx, ddl); err != nil {
+				return fmt.Errorf("%s: %w", view, err)
+			}
+			perObject[obj] = append(perObject[obj], view)
+		}
+	}
+	for _, obj := range coxswain.Objects {
+		var body string
+		if views := perObject[obj]; len(views) > 0 {
+			var parts []string
+			for _, v := range views {
+				parts = append(parts, "SELECT * FROM "+v)
+			}
+			body = strings.Join(parts, "\nUNION ALL BY NAME\n")
+		} else {
+			var cols []string
+			for _, c := range stagingMeta {
+				cols = append(cols, "NULL::"+c.typ+" AS "+c.name)
+			}
+			for _, f := range presets.Schema[obj] {
+				cols = append(cols, "NULL::"+f.Type.DuckDBType()+" AS "+warehouse.QuoteIdent(f.Name))
+			}
+			body = "SELECT " + strings.Join(cols, ", ") + " WHERE false"
+		}
+		if _, err := conn.ExecContext(ctx, "CREATE VIEW staging."+obj.Plural()+" AS\n"+body); err != nil {
+			return fmt.Errorf("staging.%s: %w", obj.Plural(), err)
+		}
+	}
+	return nil
+}
+
+// sourceView is the SELECT of one source's staging view of one object.
+func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMapping, cols map[string]rawColumn) string {
+	byHeader := map[string]rawColumn{}
+	for _, c := range cols {
+		if _, dup := byHeader[normHeader(c.name)]; !dup || strings.EqualFold(c.name, normHeader(c.name)) {
+			byHeader[normHeader(c.name)] = c
+		}
+	}
+	exprs := map[string]string{}
+	for _, c := range om.Columns {
+		for _, n := range c.Names {
+			if rc, ok := byHeader[normHeader(n)]; ok {
+				exprs[c.Field.Name] = fieldExpr(cfg, m, c, rc)
+				break
+			}
+		}
+	}
+	if om.Object == coxswain.Opportunity {
+		// Exports without the closed/won flags (HubSpot's default deal
+		// columns) still say it in the stage.
+		if stage, ok := exprs["stage"]; ok {
+			won := fmt.Sprintf("lower(%s) IN ('closed won', 'closedwon')", stage)
+			if _, ok := exprs["is_won"]; !ok {
+				exprs["is_won"] = won
+			}
+			if _, ok := exprs["is_closed"]; !ok {
+				exprs["is_closed"] = fmt.Sprintf("(%s OR lower(%s) IN ('closed lost', 'closedlost'))", won, stage)
+			}
+		}
+	}
+
+	sel := []string{
+		warehouse.QuoteString(m.Source.Name) + " AS source", "r." + colDrop + " AS drop_id",
+		"d.name AS drop_name", "f.name AS source_file",
+	}
+	for _, f := range presets.Schema[om.Object] {
+		e, ok := exprs[f.Name]
+		switch {
+		case !ok && f.Name == "is_deleted":
+			e = "false"
+		case !ok:
+			e = "NULL::" + f.Type.DuckDBType()
+		case f.Name == "is_deleted":
+			e = "coalesce(" + e + ", false)"
+		}
+		sel = append(sel, e+" AS "+warehouse.QuoteIdent(f.Name))
+	}
+	sel = append(sel, "d.name AS _drop_order", "d.modified_at AS _drop_time", "r."+colFile+" AS _file_order")
+
+	where := "WHERE r." + colInvalidCol + " IS NULL"
+	if m.Preset.Snapshot {
+		where += fmt.Sprintf(`
+      AND r.%s = (SELECT d2.drop_id FROM meta.drops d2 JOIN meta.files f2 ON f2.drop_id = d2.drop_id
+                  WHERE f2.source = %s AND f2.object = %s
+                  ORDER BY d2.name DESC, d2.modified_at DESC LIMIT 1)`,
+			colDrop, warehouse.QuoteString(m.Source.Name), warehouse.QuoteString(string(om.Object)))
+	}
+	return fmt.Sprintf(`SELECT * EXCLUDE (_drop_order, _drop_time, _file_order) FROM (
+    SELECT %s
+    FROM %s r
+    JOIN meta.drops d ON d.drop_id = r.%s
+    JOIN meta.files f ON f.file_id = r.%s
+    %s
+)
+WHERE id IS NOT NULL
+QUALIFY row_number() OVER (PARTITION BY id ORDER BY _drop_order DESC, _drop_time DESC, _file_order DESC) = 1`,
+		strings.Join(sel, ",\n           "), rawTable(m.Source.Name, om.Object), colDrop, colFile, where)
+}
+
+// fieldExpr normalises a raw column into a canonical field.
+func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc rawColumn) string {
+	q := "r." + warehouse.QuoteIdent(rc.name)
+	text := q
+	if rc.typ != "VARCHAR" {
+		text = "CAST(" + q + " AS VARCHAR)"
+	}
+	want := c.Field.Type.DuckDBType()
+	switch c.Field.Type {
+	case presets.ID:
+		switch {
+		case c.Type == presets.IDList:
+			return "first_id(" + text + ")"
+		case m.Preset.IDs == presets.SalesforceIDs:
+			return "sf_id(" + text + ")"
+		}
+		return "plain_id(" + text + ")"
+	case presets.Text, presets.IDList:
+		return text
+	case presets.Timestamp:
+		switch rc.typ {
+		case "TIMESTAMP WITH TIME ZONE":
+			return q
+		case "DATE":
+			// A date-only column (Salesforce ConvertedDate) feeding an instant:
+			// the start of that date in the reporting zone, so it stays in its month.
+			return fmt.Sprintf("date_start(%s, %s)", q, warehouse.QuoteString(cfg.Timezone))
+		case "TIMESTAMP":
+			return fmt.Sprintf("timezone(%s, %s)", warehouse.QuoteString(m.Timezone), q)
+		}
+	case presets.Date:
+		switch rc.typ {
+		case "DATE":
+			return q
+		case "TIMESTAMP WITH TIME ZONE":
+			// The calendar date as the source wrote it, in its own zone.
+			return fmt.Sprintf("CAST(timezone(%s, %s) AS DATE)", warehouse.QuoteString(m.Timezone), q)
+		}
+	default:
+		if rc.typ == want {
+			return q
+		}
+	}
+	return "TRY_CAST(" + q + " AS " + want + ")"
+}

@@ -1,0 +1,159 @@
+package presets
+
+import "coxswain"
+
+// Type is a canonical field type. It fixes the DuckDB type a column is read
+// as (declared, never sniffed) and how staging normalises it.
+type Type string
+
+// The field types.
+const (
+	ID        Type = "id"        // a record id: trimmed; Salesforce ids extended to 18 characters
+	IDList    Type = "id_list"   // ;-joined ids (HubSpot associations): staging keeps the first
+	Text      Type = "text"      // any text, kept as written
+	Boolean   Type = "boolean"   // true/false, 1/0, yes/no
+	Timestamp Type = "timestamp" // an instant; zone-less values are in the source's zone
+	Date      Type = "date"      // a calendar date, never shifted by a zone
+	Money     Type = "money"     // an amount, exact to the cent
+	Number    Type = "number"    // any other number (counts written as 3.0, scores)
+)
+
+// DuckDBType is the type DuckDB's CSV reader is told to read a column as.
+func (t Type) DuckDBType() string {
+	switch t {
+	case Boolean:
+		return "BOOLEAN"
+	case Timestamp:
+		return "TIMESTAMPTZ"
+	case Date:
+		return "DATE"
+	case Money:
+		return "DECIMAL(18,2)"
+	case Number:
+		return "DOUBLE"
+	}
+	return "VARCHAR"
+}
+
+func (t Type) valid() bool {
+	switch t {
+	case ID, IDList, Text, Boolean, Timestamp, Date, Money, Number:
+		return true
+	}
+	return false
+}
+
+// Field is a canonical field of an object.
+type Field struct {
+	Name     string
+	Type     Type
+	Required bool // a file without a column for it is refused
+	Doc      string
+}
+
+// Schema is the canonical field list of every object: what staging exposes
+// to the models, whatever tool the rows came from.
+var Schema = map[coxswain.Object][]Field{
+	coxswain.Lead: {
+		{"id", ID, true, "the lead's id in its source"},
+		{"is_deleted", Boolean, false, "deleted in the source (excluded from metrics)"},
+		{"created_at", Timestamp, true, "the lead entered the database"},
+		{"mql_at", Timestamp, false, "marketing qualified it (first time)"},
+		{"sql_at", Timestamp, false, "sales accepted and qualified it"},
+		{"is_converted", Boolean, false, "converted into a contact/opportunity"},
+		{"converted_opportunity_id", ID, false, "the opportunity it became"},
+		{"converted_contact_id", ID, false, "the contact it became"},
+		{"converted_account_id", ID, false, "the account it joined"},
+		{"owner_id", ID, false, "the owning user's id"},
+		{"owner_name", Text, false, "the owner's name where the export writes it"},
+		{"lead_source", Text, false, "the channel it came from"},
+		{"status", Text, false, "the lead status"},
+		{"email", Text, false, ""},
+		{"name", Text, false, ""},
+		{"company", Text, false, ""},
+	},
+	coxswain.Contact: {
+		{"id", ID, true, ""},
+		{"is_deleted", Boolean, false, ""},
+		{"created_at", Timestamp, false, ""},
+		{"account_id", ID, false, "the contact's account"},
+		{"owner_id", ID, false, ""},
+		{"lead_source", Text, false, ""},
+		{"email", Text, false, ""},
+		{"name", Text, false, ""},
+	},
+	coxswain.Opportunity: {
+		{"id", ID, true, ""},
+		{"is_deleted", Boolean, false, ""},
+		{"created_at", Timestamp, true, "the opportunity was created"},
+		{"close_date", Date, false, "a calendar date: never shifted by a zone"},
+		{"amount", Money, false, "empty counts as 0 in sums"},
+		{"currency", Text, false, ""},
+		{"stage", Text, false, ""},
+		{"is_closed", Boolean, false, ""},
+		{"is_won", Boolean, false, ""},
+		{"account_id", ID, false, ""},
+		{"owner_id", ID, false, ""},
+		{"owner_name", Text, false, ""},
+		{"lead_source", Text, false, "the channel"},
+		{"campaign_id", ID, false, "the primary campaign"},
+		{"name", Text, false, ""},
+	},
+	coxswain.Activity: {
+		{"id", ID, true, ""},
+		{"is_deleted", Boolean, false, ""},
+		{"occurred_at", Timestamp, true, "when the touch happened (Salesforce: CreatedDate, not the due date)"},
+		{"who_id", ID, false, "the lead or contact touched"},
+		{"what_id", ID, false, "the related record"},
+		{"account_id", ID, false, ""},
+		{"owner_id", ID, false, ""},
+		{"type", Text, false, "call, e-mail, meeting..."},
+		{"subject", Text, false, ""},
+	},
+	coxswain.User: {
+		{"id", ID, true, ""},
+		{"name", Text, false, ""},
+		{"email", Text, false, ""},
+		{"is_active", Boolean, false, ""},
+	},
+	coxswain.Account: {
+		{"id", ID, true, ""},
+		{"is_deleted", Boolean, false, ""},
+		{"created_at", Timestamp, false, ""},
+		{"name", Text, false, ""},
+		{"owner_id", ID, false, ""},
+		{"industry", Text, false, ""},
+		{"type", Text, false, ""},
+	},
+	coxswain.Campaign: {
+		{"id", ID, true, ""},
+		{"is_deleted", Boolean, false, ""},
+		{"name", Text, false, ""},
+		{"type", Text, false, ""},
+		{"status", Text, false, ""},
+		{"start_date", Date, false, ""},
+		{"end_date", Date, false, ""},
+		{"actual_cost", Money, false, ""},
+	},
+	coxswain.CampaignMember: {
+		{"id", ID, true, ""},
+		{"is_deleted", Boolean, false, ""},
+		{"campaign_id", ID, true, ""},
+		{"lead_id", ID, false, ""},
+		{"contact_id", ID, false, ""},
+		{"status", Text, false, ""},
+		{"has_responded", Boolean, false, ""},
+		{"first_responded_date", Date, false, ""},
+		{"created_at", Timestamp, false, ""},
+	},
+}
+
+// field finds a canonical field of an object.
+func field(o coxswain.Object, name string) (Field, bool) {
+	for _, f := range Schema[o] {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}

@@ -1,0 +1,262 @@
+// Package presets knows how each exporting tool writes its files: which file
+// of a drop holds which canonical object, which column feeds which canonical
+// field, and what a tool's quirks are (zone-less datetimes, full snapshots,
+// 15-character ids). A preset is data (an embedded YAML file) plus the small
+// amount of code here that resolves it against a source's configuration.
+package presets
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"coxswain"
+)
+
+//go:embed *.yaml
+var files embed.FS
+
+// IDStyle says how a tool writes record ids.
+type IDStyle string
+
+// The id styles.
+const (
+	PlainIDs      IDStyle = "plain"      // ids are trimmed, nothing more
+	SalesforceIDs IDStyle = "salesforce" // 15- and 18-character ids, 000000000000000AAA as null
+)
+
+// Preset is one tool's export format.
+type Preset struct {
+	Name        string  `yaml:"name"`
+	Description string  `yaml:"description"`
+	Timezone    string  `yaml:"timezone"`
+	Snapshot    bool    `yaml:"snapshot"`
+	IDs         IDStyle `yaml:"ids"`
+	Objects     map[coxswain.Object]ObjectMap `yaml:"objects"`
+}
+
+// ObjectMap says which files of a drop hold an object and which column feeds each field.
+type ObjectMap struct {
+	Files  []string                       `yaml:"files"`
+	Fields map[string]coxswain.ColumnSpec `yaml:"fields"`
+}
+
+// Names lists the presets that exist, sorted.
+func Names() []string {
+	entries, _ := files.ReadDir(".")
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Get reads the named preset.
+func Get(name string) (*Preset, error) {
+	data, err := files.ReadFile(name + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("unknown preset %q (known: %s)", name, strings.Join(Names(), ", "))
+	}
+	var p Preset
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("preset %s: %w", name, err)
+	}
+	for obj, m := range p.Objects {
+		if _, ok := Schema[obj]; !ok {
+			return nil, fmt.Errorf("preset %s: unknown object %q", name, obj)
+		}
+		for f, spec := range m.Fields {
+			cf, ok := field(obj, f)
+			if !ok {
+				return nil, fmt.Errorf("preset %s: object %s has no field %q", name, obj, f)
+			}
+			if spec.Type != "" && !Type(spec.Type).valid() {
+				return nil, fmt.Errorf("preset %s: %s.%s: unknown type %q", name, obj, cf.Name, spec.Type)
+			}
+		}
+	}
+	return &p, nil
+}
+
+// Column is a resolved mapping of one canonical field to the source columns
+// that may feed it (the first one present in a file wins).
+type Column struct {
+	Field Field
+	Names []string
+	Type  Type // the type the source column is read as
+}
+
+// Mapping is a preset resolved against one source's configuration: the
+// files and columns of each object, with the source's overrides applied.
+type Mapping struct {
+	Source   coxswain.Source
+	Preset   *Preset
+	Timezone string // the zone of zone-less datetimes
+	Objects  map[coxswain.Object]ObjectMapping
+}
+
+// ObjectMapping is the resolved mapping of one object.
+type ObjectMapping struct {
+	Object  coxswain.Object
+	Files   []string // case-insensitive globs on a drop's file names
+	Columns []Column // in the canonical schema's order
+}
+
+// Resolve applies a source's configuration to its preset. Errors name the
+// configuration key at fault; key is the source's key (sources[0]).
+func Resolve(src coxswain.Source, key string) (*Mapping, error) {
+	p, err := Get(src.Preset)
+	if err != nil {
+		return nil, &coxswain.ValidationError{Key: key + ".preset", Value: src.Preset, Msg: "is not a preset (known: " + strings.Join(Names(), ", ") + ")"}
+	}
+	m := &Mapping{Source: src, Preset: p, Timezone: p.Timezone, Objects: map[coxswain.Object]ObjectMapping{}}
+	if src.Timezone != "" {
+		m.Timezone = src.Timezone
+	}
+	if m.Timezone == "" {
+		m.Timezone = "UTC"
+	}
+
+	// Overrides, keyed "field" or "object.field".
+	overrides := map[coxswain.Object]map[string]coxswain.ColumnSpec{}
+	var errs []error
+	for k, spec := range src.Fields {
+		obj, fname, err := overrideTarget(p, k)
+		if err != nil {
+			errs = append(errs, &coxswain.ValidationError{Key: key + ".fields." + k, Msg: err.Error()})
+			continue
+		}
+		if spec.Type != "" && !Type(spec.Type).valid() {
+			errs = append(errs, &coxswain.ValidationError{Key: key + ".fields." + k + ".type", Value: spec.Type, Msg: "is not a field type (id, id_list, text, boolean, timestamp, date, money, number)"})
+			continue
+		}
+		if overrides[obj] == nil {
+			overrides[obj] = map[string]coxswain.ColumnSpec{}
+		}
+		overrides[obj][fname] = spec
+	}
+	for k, glob := range src.Files {
+		obj := coxswain.Object(k)
+		if _, ok := Schema[obj]; !ok {
+			errs = append(errs, &coxswain.ValidationError{Key: key + ".files." + k, Msg: "is not an object (" + objectNames() + ")"})
+			continue
+		}
+		if _, err := path.Match(strings.ToLower(glob), ""); err != nil {
+			errs = append(errs, &coxswain.ValidationError{Key: key + ".files." + k, Value: glob, Msg: "is not a valid glob"})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, joinErrs(errs)
+	}
+
+	for _, obj := range coxswain.Objects {
+		om, inPreset := p.Objects[obj]
+		_, fileOverride := src.Files[string(obj)]
+		if !inPreset && !fileOverride && overrides[obj] == nil {
+			continue
+		}
+		res := ObjectMapping{Object: obj, Files: om.Files}
+		if fileOverride {
+			res.Files = []string{src.Files[string(obj)]}
+		}
+		for _, f := range Schema[obj] {
+			spec, ok := overrides[obj][f.Name]
+			if !ok {
+				spec, ok = om.Fields[f.Name]
+			}
+			if !ok && len(om.Fields) == 0 {
+				// A preset with no column list (generic) reads canonical names.
+				spec, ok = coxswain.ColumnSpec{Names: []string{f.Name}}, true
+			}
+			if !ok {
+				continue
+			}
+			t := f.Type
+			if spec.Type != "" {
+				t = Type(spec.Type)
+			}
+			res.Columns = append(res.Columns, Column{Field: f, Names: spec.Names, Type: t})
+		}
+		m.Objects[obj] = res
+	}
+	return m, nil
+}
+
+// overrideTarget finds the object and field an override key names.
+func overrideTarget(p *Preset, k string) (coxswain.Object, string, error) {
+	if obj, fname, ok := strings.Cut(k, "."); ok {
+		if _, known := Schema[coxswain.Object(obj)]; !known {
+			return "", "", fmt.Errorf("%q is not an object (%s)", obj, objectNames())
+		}
+		if _, known := field(coxswain.Object(obj), fname); !known {
+			return "", "", fmt.Errorf("%s has no field %q (%s)", obj, fname, fieldNames(coxswain.Object(obj)))
+		}
+		return coxswain.Object(obj), fname, nil
+	}
+	var found []coxswain.Object
+	for _, obj := range coxswain.Objects {
+		if _, ok := field(obj, k); ok {
+			if _, inPreset := p.Objects[obj]; inPreset || len(found) == 0 {
+				found = append(found, obj)
+			}
+		}
+	}
+	switch {
+	case len(found) == 0:
+		return "", "", fmt.Errorf("no object has a field %q; write object.field (objects: %s)", k, objectNames())
+	case len(found) > 1:
+		var names []string
+		for _, o := range found {
+			names = append(names, string(o)+"."+k)
+		}
+		return "", "", fmt.Errorf("several objects have %q: write one of %s", k, strings.Join(names, ", "))
+	}
+	return found[0], k, nil
+}
+
+func objectNames() string {
+	var s []string
+	for _, o := range coxswain.Objects {
+		s = append(s, string(o))
+	}
+	return strings.Join(s, ", ")
+}
+
+func fieldNames(o coxswain.Object) string {
+	var s []string
+	for _, f := range Schema[o] {
+		s = append(s, f.Name)
+	}
+	return strings.Join(s, ", ")
+}
+
+// ObjectFor says which object a drop's file feeds, by its base name.
+func (m *Mapping) ObjectFor(name string) (coxswain.Object, bool) {
+	lower := strings.ToLower(name)
+	for _, obj := range coxswain.Objects {
+		om, ok := m.Objects[obj]
+		if !ok {
+			continue
+		}
+		for _, g := range om.Files {
+			if ok, _ := path.Match(strings.ToLower(g), lower); ok {
+				return obj, true
+			}
+		}
+	}
+	return "", false
+}
+
+func joinErrs(errs []error) error {
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errors.Join(errs...)
+}

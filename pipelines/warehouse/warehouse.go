@@ -1,0 +1,119 @@
+// Package warehouse opens the DuckDB file that every stage reads and writes,
+// with the resources the configuration gives it, and keeps its bookkeeping
+// schema (sql/warehouse) and macros (sql/macros) in place.
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/duckdb/duckdb-go/v2"
+
+	"coxswain"
+)
+
+// Warehouse is an open warehouse file.
+type Warehouse struct {
+	DB   *sql.DB
+	Path string
+}
+
+// Open opens (creating if needed) the warehouse at path with the engine
+// settings of cfg, and brings its schema up to date.
+func Open(ctx context.Context, path string, cfg coxswain.DuckDB) (*Warehouse, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("warehouse: %w", err)
+	}
+	q := url.Values{}
+	if cfg.Threads > 0 {
+		q.Set("threads", fmt.Sprint(cfg.Threads))
+	}
+	if cfg.MemoryLimit != "" {
+		q.Set("memory_limit", cfg.MemoryLimit)
+	}
+	tmp := cfg.TempDirectory
+	if tmp == "" {
+		tmp = path + ".tmp"
+	}
+	q.Set("temp_directory", tmp)
+	dsn := path + "?" + q.Encode()
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	db := sql.OpenDB(connector)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, openError(path, err)
+	}
+	w := &Warehouse{DB: db, Path: path}
+	if err := w.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func openError(path string, err error) error {
+	if strings.Contains(err.Error(), "Could not set lock") {
+		return fmt.Errorf("warehouse %s is in use by another process (only one build may write it at a time): %w", path, err)
+	}
+	return fmt.Errorf("open warehouse %s: %w", path, err)
+}
+
+// migrate runs the embedded DDL and macro files, in name order.
+func (w *Warehouse) migrate(ctx context.Context) error {
+	for _, dir := range []string{"sql/warehouse", "sql/macros"} {
+		if err := execDir(ctx, w.DB, dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func execDir(ctx context.Context, db *sql.DB, dir string) error {
+	entries, err := fs.ReadDir(coxswain.SQL, dir)
+	if err != nil {
+		return err
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		data, err := fs.ReadFile(coxswain.SQL, dir+"/"+e.Name())
+		if err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, string(data)); err != nil {
+			return fmt.Errorf("%s/%s: %w", dir, e.Name(), err)
+		}
+	}
+	return nil
+}
+
+// Close folds the write-ahead log into the file and closes it. Always call
+// it: an unclosed warehouse replays its log at the next open.
+func (w *Warehouse) Close() error {
+	_, cerr := w.DB.Exec("CHECKPOINT")
+	return errors.Join(cerr, w.DB.Close())
+}
+
+// QuoteIdent quotes a name for use as a SQL identifier.
+func QuoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// QuoteString quotes a value as a SQL string literal, for the few places
+// where DuckDB takes no bind parameter (table function options, DDL).
+func QuoteString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}

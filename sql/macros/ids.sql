@@ -1,0 +1,37 @@
+-- Record ids as metrics compare them.
+
+-- One character of a Salesforce id's checksum suffix: bit i is set when the
+-- i-th of the five characters is an upper-case letter.
+CREATE OR REPLACE MACRO sf_id_chunk(s) AS
+    substr('ABCDEFGHIJKLMNOPQRSTUVWXYZ012345',
+           (1 + list_sum([CASE WHEN ascii(substr(s, i, 1)) BETWEEN 65 AND 90 THEN 1 << (i - 1) ELSE 0 END
+                          FOR i IN range(1, 6)]))::BIGINT,
+           1);
+
+-- A Salesforce id in its 18-character form: 15-character ids (case-sensitive)
+-- get their checksum suffix; 18-character ids keep their first 15 characters
+-- and an upper-cased suffix (the suffix is case-insensitive). The dummy id
+-- 000000000000000AAA and empty values are null.
+CREATE OR REPLACE MACRO sf_id(x) AS
+    CASE
+        WHEN x IS NULL OR trim(x) IN ('', '000000000000000', '000000000000000AAA') THEN NULL
+        WHEN length(trim(x)) = 15 THEN trim(x) || sf_id_chunk(substr(trim(x), 1, 5))
+                                               || sf_id_chunk(substr(trim(x), 6, 5))
+                                               || sf_id_chunk(substr(trim(x), 11, 5))
+        WHEN length(trim(x)) = 18 THEN substr(trim(x), 1, 15) || upper(substr(trim(x), 16, 3))
+        ELSE trim(x)
+    END;
+
+-- Any other tool's id: trimmed, empty is null; a number written as 123.0 is 123.
+CREATE OR REPLACE MACRO plain_id(x) AS
+    nullif(regexp_replace(trim(x), '^(\d+)\.0+$', '\1'), '');
+
+-- The first id of a ;-joined list (HubSpot's Associated Deal IDs).
+CREATE OR REPLACE MACRO first_id(x) AS
+    plain_id(split_part(x, ';', 1));
+
+-- A calendar date as the instant it starts in the reporting zone, so that a
+-- date-only value (Salesforce ConvertedDate) falls in its own month whatever
+-- the zone: a date is never shifted.
+CREATE OR REPLACE MACRO date_start(d, tz) AS
+    timezone(tz, d::TIMESTAMP);

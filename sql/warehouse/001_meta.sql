@@ -1,0 +1,83 @@
+-- The warehouse's own bookkeeping. Every statement is idempotent: it runs at
+-- every open, so a new warehouse and an old one end in the same shape.
+CREATE SCHEMA IF NOT EXISTS meta;
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS plans;
+
+CREATE SEQUENCE IF NOT EXISTS meta.build_seq;
+CREATE SEQUENCE IF NOT EXISTS meta.drop_seq;
+CREATE SEQUENCE IF NOT EXISTS meta.file_seq;
+
+-- One row per run of `coxswain build`. A row left 'running' was killed.
+CREATE TABLE IF NOT EXISTS meta.builds (
+    build_id      INTEGER PRIMARY KEY,
+    started_at    TIMESTAMPTZ NOT NULL,
+    finished_at   TIMESTAMPTZ,
+    as_of         TIMESTAMPTZ NOT NULL,
+    outcome       VARCHAR NOT NULL,          -- running | ok | failed
+    drops_loaded  INTEGER NOT NULL DEFAULT 0,
+    drops_skipped INTEGER NOT NULL DEFAULT 0,
+    rows_loaded   BIGINT NOT NULL DEFAULT 0,
+    rows_rejected BIGINT NOT NULL DEFAULT 0,
+    error         VARCHAR,
+    version       VARCHAR NOT NULL
+);
+
+-- The manifest: one row per drop loaded, written in the drop's transaction.
+CREATE TABLE IF NOT EXISTS meta.drops (
+    drop_id        INTEGER PRIMARY KEY,
+    source         VARCHAR NOT NULL,
+    name           VARCHAR NOT NULL,         -- folder or archive name; orders drops
+    kind           VARCHAR NOT NULL,         -- folder | zip
+    path           VARCHAR NOT NULL,
+    content_sha256 VARCHAR NOT NULL,         -- over its files' names and contents
+    modified_at    TIMESTAMPTZ NOT NULL,     -- newest file time: orders drops of one name
+    build_id       INTEGER NOT NULL,
+    loaded_at      TIMESTAMPTZ NOT NULL,
+    files          INTEGER NOT NULL,
+    rows_loaded    BIGINT NOT NULL,
+    rows_rejected  BIGINT NOT NULL
+);
+
+-- One row per export file loaded.
+CREATE TABLE IF NOT EXISTS meta.files (
+    file_id       INTEGER PRIMARY KEY,
+    drop_id       INTEGER NOT NULL,
+    source        VARCHAR NOT NULL,
+    object        VARCHAR NOT NULL,
+    name          VARCHAR NOT NULL,
+    bytes         BIGINT NOT NULL,
+    sha256        VARCHAR NOT NULL,
+    encoding      VARCHAR NOT NULL,
+    delimiter     VARCHAR NOT NULL,
+    rows_read     BIGINT NOT NULL,
+    rows_loaded   BIGINT NOT NULL,
+    rows_rejected BIGINT NOT NULL,
+    first_error   VARCHAR,
+    unmapped      VARCHAR[]                  -- canonical fields with no column in the file
+);
+
+-- Quarantined rows: what could not be parsed or typed, and why.
+CREATE TABLE IF NOT EXISTS meta.rejects (
+    file_id     INTEGER NOT NULL,
+    drop_id     INTEGER NOT NULL,
+    source      VARCHAR NOT NULL,
+    object      VARCHAR NOT NULL,
+    file        VARCHAR NOT NULL,
+    line        BIGINT,
+    column_name VARCHAR,
+    value       VARCHAR,
+    error_type  VARCHAR NOT NULL,
+    reason      VARCHAR NOT NULL,
+    csv_line    VARCHAR
+);
+
+-- Hashes of export files already read, so a nightly build does not re-hash
+-- every kept drop: a file with the same path, size and time has the same hash.
+CREATE TABLE IF NOT EXISTS meta.file_hashes (
+    path     VARCHAR NOT NULL,
+    bytes    BIGINT NOT NULL,
+    mtime_ns BIGINT NOT NULL,
+    sha256   VARCHAR NOT NULL
+);
