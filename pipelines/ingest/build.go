@@ -290,6 +290,10 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 		}
 	}
 
+	started := time.Now()
+	defer func() {
+		fmt.Fprintf(b.opt.Progress, "  %s/%s: %s in %.1fs\n", dr.Source, dr.Name, dr.Status, time.Since(started).Seconds())
+	}()
 	tmp, err := os.MkdirTemp(b.tempRoot(), "drop-")
 	if err != nil {
 		return fail(err)
@@ -306,6 +310,7 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 			}
 		}
 	}
+	fmt.Fprintf(b.opt.Progress, "  read and hashed %s in %.1fs\n", d.Name, time.Since(started).Seconds())
 	hashes := map[*dropFile]string{}
 	for _, f := range files {
 		hashes[f] = f.scan.sha256
@@ -452,10 +457,12 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		if err := ensureRawTable(ctx, b.conn, fl, existing); err != nil {
 			return &FileError{File: fl.String(), Err: err}
 		}
+		started := time.Now()
 		if err := fl.load(ctx, b.conn); err != nil {
 			// DuckDB aborts the transaction on an error: report what was found so far.
 			return &DropError{Source: src.Name, Drop: d.Name, Files: append(errs, &FileError{File: fl.String(), Err: err})}
 		}
+		fmt.Fprintf(b.opt.Progress, "  %s: %d rows read in %.1fs\n", fl.file.name, fl.inserted+fl.rejected, time.Since(started).Seconds())
 		if fl.rejectShare() > share {
 			errs = append(errs, &FileError{File: fl.String(),
 				Err:  &RejectsError{Rejected: fl.rejected, Read: fl.inserted + fl.rejected, Allowed: share, Samples: fl.samples},
@@ -477,9 +484,11 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		dropID, src.Name, d.Name, d.Kind, d.Path, sum, d.Modified, b.res.BuildID, b.opt.Now(), len(loads), dr.Rows, dr.Rejected); err != nil {
 		return err
 	}
+	started := time.Now()
 	if _, err := b.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return err
 	}
+	fmt.Fprintf(b.opt.Progress, "  committed in %.1fs\n", time.Since(started).Seconds())
 	committed = true
 	return nil
 }

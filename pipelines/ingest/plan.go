@@ -11,13 +11,12 @@ import (
 
 // The raw tables' own columns, beside the file's.
 const (
-	colDrop         = "_drop_id"
-	colFile         = "_file_id"
-	colInvalidCol   = "_invalid_column" // set on a row whose datetime did not parse
-	colInvalidValue = "_invalid_value"
+	colDrop       = "_drop_id"
+	colFile       = "_file_id"
+	colInvalidCol = "_invalid_column" // names the datetime that did not parse; the row is then quarantined
 )
 
-var reserved = map[string]bool{colDrop: true, colFile: true, colInvalidCol: true, colInvalidValue: true}
+var reserved = map[string]bool{colDrop: true, colFile: true, colInvalidCol: true}
 
 // column is how one column of a file is read and stored.
 type column struct {
