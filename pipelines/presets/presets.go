@@ -33,11 +33,11 @@ const (
 
 // Preset is one tool's export format.
 type Preset struct {
-	Name        string  `yaml:"name"`
-	Description string  `yaml:"description"`
-	Timezone    string  `yaml:"timezone"`
-	Snapshot    bool    `yaml:"snapshot"`
-	IDs         IDStyle `yaml:"ids"`
+	Name        string                        `yaml:"name"`
+	Description string                        `yaml:"description"`
+	Timezone    string                        `yaml:"timezone"`
+	Snapshot    bool                          `yaml:"snapshot"`
+	IDs         IDStyle                       `yaml:"ids"`
 	Objects     map[coxswain.Object]ObjectMap `yaml:"objects"`
 }
 
