@@ -114,9 +114,12 @@ type ObjectMapping struct {
 // Resolve applies a source's configuration to its preset. Errors name the
 // configuration key at fault; key is the source's key (sources[0]).
 func Resolve(src coxswain.Source, key string) (*Mapping, error) {
+	if !contains(Names(), src.Preset) {
+		return nil, &coxswain.ValidationError{Key: key + ".preset", Value: src.Preset, Msg: "is not a preset (known: " + strings.Join(Names(), ", ") + ")"}
+	}
 	p, err := Get(src.Preset)
 	if err != nil {
-		return nil, &coxswain.ValidationError{Key: key + ".preset", Value: src.Preset, Msg: "is not a preset (known: " + strings.Join(Names(), ", ") + ")"}
+		return nil, err
 	}
 	m := &Mapping{Source: src, Preset: p, Timezone: p.Timezone, Objects: map[coxswain.Object]ObjectMapping{}}
 	if src.Timezone != "" {
@@ -259,4 +262,13 @@ func (m *Mapping) ObjectFor(name string) (coxswain.Object, bool) {
 func joinErrs(errs []error) error {
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

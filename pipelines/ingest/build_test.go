@@ -1,0 +1,334 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// A Salesforce Data Export Lead file as the service writes it: every value
+// quoted, 0/1 booleans, zone-less GMT datetimes, a date-only field with
+// 00:00:00, the dummy id for an empty lookup, 15- and 18-character ids.
+const dataExportLeads = `"Id","IsDeleted","CreatedDate","MQL_Date__c","ConvertedDate","ConvertedOpportunityId","OwnerId","LeadSource","Name","Company","Street"
+"00Q5g0000000001EAA","0","2026-10-31 23:30:00","2026-11-01 03:30:00","2026-10-31 00:00:00","000000000000000AAA","0055g0000000001","Web","Zoë Martin","Société Générale","1 Rue de l'Église
+Bâtiment B"
+"00Q5g0000000002","1","2026-11-02 10:00:00","","","0065g0000000001AAA","0055g0000000001AAA","","O'Neil & Co","<script>alert(1)</script>",""
+`
+
+func TestBuild_SalesforceDataExport(t *testing.T) {
+	e := newEnv(t, "")
+	e.drop("crm", "2026-11-15", map[string]string{"Lead.csv": dataExportLeads})
+	res := e.mustBuild()
+	if loaded, _, rows, rejected := res.Counts(); loaded != 1 || rows != 2 || rejected != 0 {
+		t.Fatalf("loaded %d drops, %d rows, %d rejected; want 1, 2, 0", loaded, rows, rejected)
+	}
+	// Worked by hand: zone-less values are GMT; ConvertedDate 2026-10-31 is a
+	// calendar date, so sql_at is its start in New York (04:00 UTC, EDT);
+	// 0055g0000000001 has no capitals, so its suffix is AAA; 00Q5g0000000002
+	// has a capital Q third in its first five characters: bit 2, 4, "E".
+	equalRows(t, "staging.leads", e.query(`SELECT id, is_deleted, created_at, mql_at, sql_at, converted_opportunity_id, owner_id,
+		lead_source, name, company FROM staging.leads ORDER BY id`), []string{
+		"00Q5g0000000001EAA|false|2026-10-31 23:30:00|2026-11-01 03:30:00|2026-10-31 04:00:00|NULL|0055g0000000001AAA|Web|Zoë Martin|Société Générale",
+		"00Q5g0000000002EAA|true|2026-11-02 10:00:00|NULL|NULL|0065g0000000001AAA|0055g0000000001AAA|NULL|O'Neil & Co|<script>alert(1)</script>",
+	})
+	// The raw layer keeps columns no preset maps, with embedded newlines intact.
+	equalRows(t, "raw street", e.query(`SELECT "Street" FROM raw.crm__lead WHERE "Id" LIKE '%01EAA'`),
+		[]string{`1 Rue de l'Église\nBâtiment B`})
+}
+
+func TestBuild_DataLoaderDialects(t *testing.T) {
+	// Data Loader and Bulk API: ISO-8601 with an offset or Z, true/false,
+	// lower-case headers, and any of the Bulk API delimiters.
+	for _, tc := range []struct{ name, delim, yamlDelim string }{
+		{"comma", ",", ""}, {"semicolon", ";", ""}, {"tab", "\t", ""}, {"pipe", "|", ""},
+		{"caret configured", "^", "^"}, {"backquote configured", "`", "`"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := "sources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n"
+			if tc.yamlDelim != "" {
+				cfg = fmt.Sprintf("sources:\n  - {name: crm, preset: salesforce, path: exports/crm, delimiter: %q}\n", tc.yamlDelim)
+			}
+			e := newEnv(t, cfg)
+			rows := [][]string{
+				{"id", "isdeleted", "createddate", "isconverted", "convertedopportunityid", "leadsource"},
+				{"00Q5g0000000003EAA", "false", "2024-01-23T03:54:57.000+0000", "true", "0065g0000000009AAA", "Paid Search"},
+				{"00Q5g0000000004EAA", "true", "2024-01-23T03:54:57Z", "false", "", "Event"},
+				{"00Q5g0000000005EAA", "false", "2024-01-23T05:54:57.000+0200", "false", "", ""},
+			}
+			var b strings.Builder
+			for _, r := range rows {
+				b.WriteString(strings.Join(r, tc.delim) + "\n")
+			}
+			e.drop("crm", "d1", map[string]string{"Lead.csv": b.String()})
+			e.mustBuild()
+			equalRows(t, "leads", e.query(`SELECT id, is_deleted, created_at, is_converted, converted_opportunity_id, lead_source FROM staging.leads ORDER BY id`), []string{
+				"00Q5g0000000003EAA|false|2024-01-23 03:54:57|true|0065g0000000009AAA|Paid Search",
+				"00Q5g0000000004EAA|true|2024-01-23 03:54:57|false|NULL|Event",
+				"00Q5g0000000005EAA|false|2024-01-23 03:54:57|false|NULL|NULL",
+			})
+		})
+	}
+}
+
+func TestBuild_Encodings(t *testing.T) {
+	utf8File := "Id,CreatedDate,Name,Company\r\n00Q5g0000000001EAA,2026-01-05 10:00:00,Zoë Müller,Société “Générale” €\r\n"
+	cp1252, err := charmap.Windows1252.NewEncoder().String(utf8File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latin1Text := strings.NewReplacer("“", `"`, "”", `"`, " €", "").Replace(utf8File)
+	latin1Text = strings.Replace(latin1Text, `"Générale"`, `Générale`, 1)
+	latin1, err := charmap.ISO8859_1.NewEncoder().String(latin1Text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	utf16, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().String(strings.ReplaceAll(utf8File, ",", "\t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, content, encoding, wantEnc, wantCompany string
+	}{
+		{"utf-8", utf8File, "", "utf-8", "Société “Générale” €"},
+		{"utf-8 with BOM (Excel CSV UTF-8)", "\xEF\xBB\xBF" + utf8File, "", "utf-8", "Société “Générale” €"},
+		{"utf-16 with BOM and tabs (Excel Unicode Text)", utf16, "", "utf-16", "Société “Générale” €"},
+		{"cp1252 detected (Excel CSV)", cp1252, "", "cp1252", "Société “Générale” €"},
+		{"latin-1 configured", latin1, "latin-1", "latin-1", "Société Générale"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := "sources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n"
+			if tc.encoding != "" {
+				cfg = "sources:\n  - {name: crm, preset: salesforce, path: exports/crm, encoding: " + tc.encoding + "}\n"
+			}
+			e := newEnv(t, cfg)
+			e.drop("crm", "d1", map[string]string{"Lead.csv": tc.content})
+			e.mustBuild()
+			equalRows(t, "lead", e.query(`SELECT name, company FROM staging.leads`), []string{"Zoë Müller|" + tc.wantCompany})
+			equalRows(t, "encoding", e.query(`SELECT encoding FROM meta.files`), []string{tc.wantEnc})
+		})
+	}
+}
+
+func TestBuild_HubSpot(t *testing.T) {
+	// Portal in Paris: 2026-02-25 22:36 there is 21:36 UTC. Labels and
+	// internal names both work; a repeated header is kept under a new name.
+	cfg := "sources:\n  - {name: hs, preset: hubspot, path: exports/hs, timezone: Europe/Paris}\n"
+	for _, tc := range []struct{ name, contacts, deals string }{
+		{"labels",
+			`"Record ID","First Name","Create Date","Lifecycle Stage","Contact owner","Original Source","Became a Marketing Qualified Lead Date","Associated Deal IDs","Email","Email"` + "\n" +
+				`"501","Zoë","2026-02-25 22:36","marketingqualifiedlead","O'Neil & Co","Organic Search","2026-02-26 09:00","9001;9002","z@example.com","z2@example.com"` + "\n",
+			`"Record ID","Deal Name","Deal Stage","Amount","Close Date","Create Date","Deal owner"` + "\n" +
+				`"9001","Big deal","closedwon","1234.5","2026-03-31 00:00","2026-02-27 10:00","Ana Silva"` + "\n" +
+				`"9002","Small deal","appointmentscheduled","3.0","","2026-02-28 10:00","Ana Silva"` + "\n"},
+		{"internal names",
+			`"hs_object_id","firstname","createdate","lifecyclestage","hubspot_owner_id","hs_analytics_source","hs_lifecyclestage_marketingqualifiedlead_date","associateddealids","email"` + "\n" +
+				`"501","Zoë","2026-02-25 22:36","marketingqualifiedlead","77","Organic Search","2026-02-26 09:00","9001;9002","z@example.com"` + "\n",
+			`"hs_object_id","dealname","dealstage","amount","closedate","createdate","hubspot_owner_id"` + "\n" +
+				`"9001","Big deal","closedwon","1234.5","2026-03-31 00:00","2026-02-27 10:00","77"` + "\n" +
+				`"9002","Small deal","appointmentscheduled","3.0","","2026-02-28 10:00","77"` + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, cfg)
+			e.drop("hs", "2026-03-01", map[string]string{"hubspot-crm-exports-all-contacts-2026-03-01.csv": tc.contacts, "hubspot-crm-exports-all-deals-2026-03-01.csv": tc.deals})
+			e.mustBuild()
+			equalRows(t, "leads", e.query(`SELECT id, created_at, mql_at, converted_opportunity_id, lead_source, email FROM staging.leads`),
+				[]string{"501|2026-02-25 21:36:00|2026-02-26 08:00:00|9001|Organic Search|z@example.com"})
+			equalRows(t, "opportunities", e.query(`SELECT id, stage, amount, close_date, created_at, is_won, is_closed FROM staging.opportunities ORDER BY id`), []string{
+				"9001|closedwon|1234.5|2026-03-31|2026-02-27 09:00:00|true|true",
+				"9002|appointmentscheduled|3|NULL|2026-02-28 09:00:00|false|false",
+			})
+		})
+	}
+}
+
+func TestBuild_GenericColumnMap(t *testing.T) {
+	// Pipedrive-style labels mapped onto canonical fields in the config.
+	cfg := `sources:
+  - name: gen
+    preset: generic
+    path: exports/gen
+    files: {opportunity: "deals*.csv"}
+    fields:
+      opportunity.id: "Deal - ID"
+      opportunity.created_at: "Deal - Deal created"
+      opportunity.amount: "Deal - Value"
+      opportunity.stage: "Deal - Status"
+`
+	e := newEnv(t, cfg)
+	e.drop("gen", "2026-11-01", map[string]string{"deals-export.csv": "Deal - ID,Deal - Title,Deal - Value,Deal - Status,Deal - Deal created\n7,Acme renewal,1500,won,2026-10-03 12:00:00\n"})
+	e.mustBuild()
+	equalRows(t, "opportunities", e.query(`SELECT id, amount, stage, is_won, created_at FROM staging.opportunities`),
+		[]string{"7|1500|won|false|2026-10-03 12:00:00"})
+	equalRows(t, "raw keeps unmapped columns", e.query(`SELECT "Deal - Title" FROM raw.gen__opportunity`), []string{"Acme renewal"})
+}
+
+func TestBuild_QuarantineUnderThreshold(t *testing.T) {
+	e := newEnv(t, "load: {max_reject_share: 0.05}\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
+	var b strings.Builder
+	b.WriteString(`"Id","IsDeleted","CreatedDate","AnnualRevenue"` + "\n")
+	for i := 1; i <= 100; i++ {
+		del, created := "0", "2026-01-02 03:04:05"
+		switch i {
+		case 10:
+			del = "maybe" // line 11: not a boolean
+		case 20:
+			created = "31/12/2025 10:00" // line 21: not a datetime
+		}
+		fmt.Fprintf(&b, "\"00Q5g%010dAAA\",\"%s\",\"%s\",\"1.000,50\"\n", i, del, created)
+	}
+	e.drop("crm", "d1", map[string]string{"Lead.csv": b.String()})
+	res := e.mustBuild()
+	if _, _, rows, rejected := res.Counts(); rows != 98 || rejected != 2 {
+		t.Errorf("rows %d, rejected %d; want 98 and 2", rows, rejected)
+	}
+	equalRows(t, "rejects", e.query(`SELECT file, line, column_name, value, error_type FROM meta.rejects ORDER BY line`), []string{
+		"Lead.csv|11|IsDeleted|maybe|CAST",
+		"Lead.csv|21|CreatedDate|31/12/2025 10:00|CAST",
+	})
+	equalRows(t, "file manifest", e.query(`SELECT name, rows_read, rows_loaded, rows_rejected, first_error FROM meta.files`), []string{
+		`Lead.csv|100|98|2|line 11, column IsDeleted: Error when converting column "IsDeleted". Could not convert string "maybe" to 'BOOLEAN'`,
+	})
+	equalRows(t, "staging has no rejected row", e.query(`SELECT count(*) FROM staging.leads WHERE id IN ('00Q5g0000000010AAA', '00Q5g0000000020AAA')`), []string{"0"})
+}
+
+func TestBuild_QuarantineOverThresholdKeepsPreviousState(t *testing.T) {
+	e := newEnv(t, "")
+	e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": dataExportLeads})
+	e.mustBuild()
+
+	e.drop("crm", "2026-11-08", map[string]string{
+		"Lead.csv": `"Id","CreatedDate"` + "\n" + `"00Q5g0000000009AAA","02/23/26 08:55 PM"` + "\n" + `"00Q5g0000000010AAA","2026-11-05 10:00:00"` + "\n",
+		"Opportunity.csv": `"Id","CreatedDate","IsWon"` + "\n" + `"0065g0000000001AAA","2026-11-05 10:00:00","yes please"` + "\n",
+	})
+	_, err := e.build()
+	var de *DropError
+	if !errors.As(err, &de) {
+		t.Fatalf("want a DropError, got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"drop crm/2026-11-08 was not loaded",
+		"crm/2026-11-08/Lead.csv: 1 of 2 rows (50.0%) could not be read, more than the 1% allowed",
+		`line 2, column CreatedDate: Could not convert string "02/23/26 08:55 PM" to a date and time`,
+		"crm/2026-11-08/Opportunity.csv: 1 of 1 rows",
+		`line 2, column IsWon`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not say %q:\n%s", want, msg)
+		}
+	}
+	if hints := de.Hints(); len(hints) == 0 || !strings.Contains(hints[0], `formats.timestamp: "%m/%d/%y %I:%M %p"`) {
+		t.Errorf("hints %q do not suggest the timestamp format", hints)
+	}
+	// Nothing of the failed drop is visible; the first drop's state is intact.
+	equalRows(t, "drops", e.query(`SELECT name FROM meta.drops`), []string{"2026-11-01"})
+	equalRows(t, "leads", e.query(`SELECT count(*) FROM staging.leads`), []string{"2"})
+	equalRows(t, "raw", e.query(`SELECT count(*) FROM raw.crm__lead`), []string{"2"})
+	equalRows(t, "rejects", e.query(`SELECT count(*) FROM meta.rejects`), []string{"0"})
+	equalRows(t, "last build", e.query(`SELECT outcome FROM meta.builds ORDER BY build_id DESC LIMIT 1`), []string{"failed"})
+}
+
+func TestBuild_TimestampFormatConfigured(t *testing.T) {
+	// A file that passed through Excel, read with the format the hint gives.
+	e := newEnv(t, "sources:\n  - {name: crm, preset: salesforce, path: exports/crm, timezone: America/Chicago, formats: {timestamp: \"%m/%d/%y %I:%M %p\", date: \"%m/%d/%y\"}}\n")
+	e.drop("crm", "d1", map[string]string{"Lead.csv": "Id,CreatedDate,ConvertedDate\n00Q5g0000000009AAA,02/23/26 08:55 PM,02/24/26\n"})
+	e.mustBuild()
+	// 20:55 in Chicago (CST, UTC-6) is 02:55 UTC the next day.
+	equalRows(t, "lead", e.query(`SELECT created_at, sql_at FROM staging.leads`), []string{"2026-02-24 02:55:00|2026-02-24 05:00:00"})
+}
+
+func TestBuild_MissingRequiredColumn(t *testing.T) {
+	e := newEnv(t, "")
+	e.drop("crm", "d1", map[string]string{
+		"Lead.csv":        "Id,Name\n00Q5g0000000009AAA,Zoë\n",
+		"Opportunity.csv": "Name,CreatedDate\nx,2026-01-01 00:00:00\n",
+	})
+	_, err := e.build()
+	if err == nil {
+		t.Fatal("build passed with a file missing a required column")
+	}
+	for _, want := range []string{
+		`crm/d1/Lead.csv: required column for lead.created_at not found (looked for "CreatedDate"; preset salesforce); the file's columns are: Id, Name`,
+		`crm/d1/Opportunity.csv: required column for opportunity.id not found (looked for "Id"; preset salesforce); the file's columns are: Name, CreatedDate`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%s", want, err)
+		}
+	}
+	var de *DropError
+	if errors.As(err, &de) && !strings.Contains(strings.Join(de.Hints(), "\n"), "sources[0].fields: {lead.created_at: YOUR_COLUMN}") {
+		t.Errorf("hints %q do not say how to map the column", de.Hints())
+	}
+	equalRows(t, "nothing loaded", e.query(`SELECT count(*) FROM meta.drops`), []string{"0"})
+}
+
+func TestBuild_ZipSlipRefused(t *testing.T) {
+	e := newEnv(t, "")
+	e.zipDrop("crm", "WE_00D_1.ZIP", map[string]string{"Lead.csv": dataExportLeads, "../../evil.csv": "x\n"})
+	_, err := e.build()
+	if err == nil || !strings.Contains(err.Error(), `entry "../../evil.csv" points outside the archive's folder; the archive is refused`) {
+		t.Fatalf("want the archive refused, got %v", err)
+	}
+	equalRows(t, "nothing loaded", e.query(`SELECT count(*) FROM meta.drops`), []string{"0"})
+}
+
+func TestBuild_ReloadIsNoOp(t *testing.T) {
+	e := newEnv(t, "")
+	e.zipDrop("crm", "2026-11-01_WE_00D_1.ZIP", map[string]string{"Lead.csv": dataExportLeads})
+	e.mustBuild()
+	res := e.mustBuild()
+	if loaded, skipped, _, _ := res.Counts(); loaded != 0 || skipped != 1 {
+		t.Errorf("second build loaded %d, skipped %d; want 0 and 1", loaded, skipped)
+	}
+	// The same content under another name, as a folder, is not loaded again either.
+	e.drop("crm", "2026-11-02-copy", map[string]string{"Lead.csv": dataExportLeads})
+	res = e.mustBuild()
+	if loaded, skipped, _, _ := res.Counts(); loaded != 0 || skipped != 2 {
+		t.Errorf("third build loaded %d, skipped %d; want 0 and 2", loaded, skipped)
+	}
+	equalRows(t, "raw rows", e.query(`SELECT count(*) FROM raw.crm__lead`), []string{"2"})
+	equalRows(t, "builds", e.query(`SELECT build_id, outcome, drops_loaded, drops_skipped FROM meta.builds ORDER BY 1`),
+		[]string{"1|ok|1|0", "2|ok|0|1", "3|ok|0|2"})
+}
+
+func TestBuild_CurrentState(t *testing.T) {
+	// Salesforce exports are full snapshots: a lead missing from the latest
+	// drop was deleted. HubSpot exports are not: a missing contact stays.
+	t.Run("salesforce snapshot", func(t *testing.T) {
+		e := newEnv(t, "")
+		e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": "Id,CreatedDate,Status\n00Q5g0000000001EAA,2026-10-01 00:00:00,Open\n00Q5g0000000002EAA,2026-10-02 00:00:00,Open\n"})
+		e.mustBuild()
+		e.drop("crm", "2026-11-08", map[string]string{"Lead.csv": "Id,CreatedDate,Status\n00Q5g0000000001,2026-10-01 00:00:00,Working\n00Q5g0000000003EAA,2026-11-03 00:00:00,Open\n"})
+		e.mustBuild()
+		equalRows(t, "leads", e.query(`SELECT id, status, drop_name FROM staging.leads ORDER BY id`), []string{
+			"00Q5g0000000001EAA|Working|2026-11-08",
+			"00Q5g0000000003EAA|Open|2026-11-08",
+		})
+	})
+	t.Run("hubspot incremental", func(t *testing.T) {
+		e := newEnv(t, "sources:\n  - {name: hs, preset: hubspot, path: exports/hs}\n")
+		e.drop("hs", "2026-11-01", map[string]string{"contacts.csv": "Record ID,Create Date,Lifecycle Stage\n1,2026-10-01 10:00,lead\n2,2026-10-02 10:00,lead\n"})
+		e.drop("hs", "2026-11-08", map[string]string{"contacts.csv": "Record ID,Create Date,Lifecycle Stage\n1,2026-10-01 10:00,marketingqualifiedlead\n"})
+		e.mustBuild()
+		equalRows(t, "leads", e.query(`SELECT id, status FROM staging.leads ORDER BY id`), []string{"1|marketingqualifiedlead", "2|lead"})
+	})
+}
+
+func TestBuild_LaterDropWaitsForFailedOne(t *testing.T) {
+	e := newEnv(t, "")
+	e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": "Id,Name\n1,x\n"})
+	e.drop("crm", "2026-11-08", map[string]string{"Lead.csv": dataExportLeads})
+	res, err := e.build()
+	if err == nil {
+		t.Fatal("build passed")
+	}
+	var statuses []string
+	for _, d := range res.Drops {
+		statuses = append(statuses, d.Name+":"+d.Status)
+	}
+	equalRows(t, "drops", statuses, []string{"2026-11-01:failed", "2026-11-08:blocked"})
+}
