@@ -201,7 +201,7 @@ func TestBuild_QuarantineOverThresholdKeepsPreviousState(t *testing.T) {
 	e.mustBuild()
 
 	e.drop("crm", "2026-11-08", map[string]string{
-		"Lead.csv": `"Id","CreatedDate"` + "\n" + `"00Q5g0000000009AAA","02/23/26 08:55 PM"` + "\n" + `"00Q5g0000000010AAA","2026-11-05 10:00:00"` + "\n",
+		"Lead.csv":        `"Id","CreatedDate"` + "\n" + `"00Q5g0000000009AAA","02/23/26 08:55 PM"` + "\n" + `"00Q5g0000000010AAA","2026-11-05 10:00:00"` + "\n",
 		"Opportunity.csv": `"Id","CreatedDate","IsWon"` + "\n" + `"0065g0000000001AAA","2026-11-05 10:00:00","yes please"` + "\n",
 	})
 	_, err := e.build()
