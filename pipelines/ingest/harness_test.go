@@ -19,6 +19,22 @@ type testEnv struct {
 	tb   testing.TB
 	dir  string
 	yaml string // the sources block and anything else
+	wh   *warehouse.Warehouse
+}
+
+// warehouse opens the env's warehouse once; it closes when the test ends.
+func (e *testEnv) warehouse() *warehouse.Warehouse {
+	e.tb.Helper()
+	if e.wh == nil {
+		cfg := e.config()
+		w, err := warehouse.Open(context.Background(), cfg.WarehousePath(), cfg.DuckDB)
+		if err != nil {
+			e.tb.Fatal(err)
+		}
+		e.wh = w
+		e.tb.Cleanup(func() { w.Close() })
+	}
+	return e.wh
 }
 
 func newEnv(tb testing.TB, configYAML string) *testEnv {
@@ -87,13 +103,7 @@ var testAsOf = time.Date(2026, 11, 15, 6, 0, 0, 0, time.UTC)
 // build runs a build and returns its result and error.
 func (e *testEnv) build() (*Result, error) {
 	e.tb.Helper()
-	cfg := e.config()
-	w, err := warehouse.Open(context.Background(), cfg.WarehousePath(), cfg.DuckDB)
-	if err != nil {
-		e.tb.Fatal(err)
-	}
-	defer w.Close()
-	return Build(context.Background(), cfg, w, Options{AsOf: testAsOf, Now: func() time.Time { return testAsOf }})
+	return Build(context.Background(), e.config(), e.warehouse(), Options{AsOf: testAsOf, Now: func() time.Time { return testAsOf }})
 }
 
 // mustBuild runs a build that must succeed.
@@ -110,17 +120,17 @@ func (e *testEnv) mustBuild() *Result {
 // (NULL as "NULL"), each row's columns joined with "|".
 func (e *testEnv) query(q string, args ...any) []string {
 	e.tb.Helper()
-	cfg := e.config()
-	w, err := warehouse.Open(context.Background(), cfg.WarehousePath(), cfg.DuckDB)
+	// Render instants in UTC whatever the machine's zone: a pinned
+	// connection, since the build sets the zone on its own.
+	conn, err := e.warehouse().DB.Conn(context.Background())
 	if err != nil {
 		e.tb.Fatal(err)
 	}
-	defer w.Close()
-	// Render instants in UTC whatever the machine's zone.
-	if _, err := w.DB.Exec("SET TimeZone = 'UTC'"); err != nil {
+	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), "SET TimeZone = 'UTC'"); err != nil {
 		e.tb.Fatal(err)
 	}
-	rows, err := w.DB.Query(q, args...)
+	rows, err := conn.QueryContext(context.Background(), q, args...)
 	if err != nil {
 		e.tb.Fatalf("%s: %v", q, err)
 	}
