@@ -135,10 +135,10 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	tw.Flush()
 
 	fmt.Fprintln(stdout, "\nDrops loaded")
-	tw = tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  source\tdrop\tkind\tloaded at (UTC)\tfiles\trows\trejected\t")
+	tw = tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  source\tdrop\tkind\tloaded at (UTC)\tfiles\trows\trejected")
 	for _, d := range st.Drops {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%d\t%d\t\n", d.Source, d.Name, d.Kind, d.LoadedAt.UTC().Format("2006-01-02 15:04:05"), d.Files, d.Rows, d.Rejected)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%d\t%d\n", d.Source, d.Name, d.Kind, d.LoadedAt.UTC().Format("2006-01-02 15:04:05"), d.Files, d.Rows, d.Rejected)
 	}
 	tw.Flush()
 	if len(st.Drops) == 0 {

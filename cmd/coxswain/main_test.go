@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// TestMain lets a test run the command in a child process that it can kill:
+// with COXSWAIN_TEST_CHILD set, the test binary is coxswain.
+func TestMain(m *testing.M) {
+	if os.Getenv("COXSWAIN_TEST_CHILD") == "1" {
+		os.Exit(Run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errOut, code := run(t, args...)
+	if code != 0 {
+		t.Fatalf("coxswain %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+func sample(t *testing.T, leads string) (dir, config string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "org")
+	mustRun(t, "sample", "--dir", dir, "--leads", leads)
+	return dir, filepath.Join(dir, "coxswain.yaml")
+}
+
+func TestRun_SampleBuildStatus(t *testing.T) {
+	_, config := sample(t, "400")
+	out := mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	for _, want := range []string{
+		"loading crm/2026-11-08/Lead.csv (lead, cp1252)",
+		"loading crm/2026-11-15_WE_00D5g000004SAMPL_1.ZIP/Lead.csv (lead, utf-8)",
+		"build 1 as of 2026-11-15T06:00:00Z: 2 drops loaded (",
+		"0 rows quarantined), 0 drops already loaded",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("build output does not say %q:\n%s", want, out)
+		}
+	}
+	out = mustRun(t, "build", "--config", config, "--as-of", "2026-11-16")
+	if !strings.Contains(out, "build 2 as of 2026-11-16T00:00:00Z: 0 drops loaded (0 rows, 0 rows quarantined), 2 drops already loaded") {
+		t.Errorf("second build is not a no-op:\n%s", out)
+	}
+	out = mustRun(t, "status", "--config", config)
+	for _, want := range []string{
+		"crm     salesforce  exports/salesforce  0              2             2026-11-15_WE_00D5g000004SAMPL_1.ZIP",
+		"build 2: ok;",
+		"as of 2026-11-16T00:00:00Z",
+		"0 drops loaded, 2 drops already loaded",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status does not say %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRun_Errors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"unknown command", []string{"bulid"}, 2, []string{`Error: unknown command "bulid"`, "Try: coxswain help"}},
+		{"missing config", []string{"build", "--config", filepath.Join(t.TempDir(), "none.yaml")}, 1, []string{"Error: config:", "no such file or directory", "Try: coxswain sample --dir demo"}},
+		{"bad as-of", []string{"build", "--as-of", "yesterday"}, 2, []string{`Error: --as-of "yesterday" is not a time`}},
+		{"unknown flag", []string{"status", "--verbose"}, 2, []string{"Error: status: flag provided but not defined: -verbose"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := run(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d", code, tc.code)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, errOut)
+				}
+			}
+		})
+	}
+}
+
+func TestRun_FailedDropNamesFileAndHint(t *testing.T) {
+	dir, config := sample(t, "200")
+	// A later drop whose Lead file went through Excel.
+	bad := filepath.Join(dir, "exports", "salesforce", "2026-11-22")
+	os.MkdirAll(bad, 0o755)
+	os.WriteFile(filepath.Join(bad, "Lead.csv"), []byte("Id,CreatedDate\n00Q5g0000000001EAA,11/20/26 09:15 AM\n"), 0o644)
+	out, errOut, code := run(t, "build", "--config", config)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"Error: drop crm/2026-11-22 was not loaded (the warehouse keeps its previous state):",
+		"crm/2026-11-22/Lead.csv: 1 of 1 rows (100.0%) could not be read, more than the 1% allowed",
+		`line 2, column CreatedDate: Could not convert string "11/20/26 09:15 AM" to a date and time`,
+		`Try: the datetimes look like "11/20/26 09:15 AM": set sources[0].formats.timestamp: "%m/%d/%y %I:%M %p"`,
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, errOut)
+		}
+	}
+	if !strings.Contains(out, "2 drops loaded") {
+		t.Errorf("the good drops before it were not loaded:\n%s", out)
+	}
+}
+
+// TestRun_KilledBuild kills a build while a drop's transaction is open; the
+// next build must load everything exactly once.
+func TestRun_KilledBuild(t *testing.T) {
+	dir, config := sample(t, "30000")
+	cmd := exec.Command(os.Args[0], "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	cmd.Env = append(os.Environ(), "COXSWAIN_TEST_CHILD=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	killed := false
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		// The first drop's transaction is open, with files loaded and more to come.
+		if strings.HasPrefix(sc.Text(), "loading crm/2026-11-08/Lead.csv") {
+			cmd.Process.Signal(syscall.SIGKILL)
+			killed = true
+			break
+		}
+	}
+	cmd.Wait()
+	if !killed {
+		t.Fatal("the child build ended before it could be killed")
+	}
+	wh := filepath.Join(dir, "warehouse.duckdb")
+	if got := queryInt(t, wh, "SELECT count(*) FROM meta.drops"); got != 0 {
+		t.Fatalf("after the kill %d drops are loaded; the kill came too late to test anything", got)
+	}
+
+	out := mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	if !strings.Contains(out, "2 drops loaded") {
+		t.Fatalf("the next build did not complete the load:\n%s", out)
+	}
+	// Every row of each drop is there exactly once: the raw rows of a drop
+	// equal the rows its files recorded, and no (drop, id) repeats.
+	for _, q := range []string{
+		"SELECT count(*) FROM meta.builds WHERE outcome = 'killed'",
+		"SELECT count(*) FROM meta.drops",
+	} {
+		if got := queryInt(t, wh, q); got != map[bool]int64{true: 1, false: 2}[strings.Contains(q, "killed")] {
+			t.Errorf("%s = %d", q, got)
+		}
+	}
+	if got := queryInt(t, wh, `SELECT count(*) FROM (SELECT _drop_id, "Id" FROM raw.crm__lead GROUP BY ALL HAVING count(*) > 1)`); got != 0 {
+		t.Errorf("%d leads are doubled", got)
+	}
+	if got := queryInt(t, wh, `SELECT (SELECT sum(rows_loaded) FROM meta.files WHERE object = 'lead') - (SELECT count(*) FROM raw.crm__lead)`); got != 0 {
+		t.Errorf("raw leads differ from the manifest by %d", got)
+	}
+}
+
+func queryInt(t *testing.T, path, q string) int64 {
+	t.Helper()
+	connector, err := duckdb.NewConnector(path+"?access_mode=read_only", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	var n int64
+	if err := db.QueryRow(q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
