@@ -196,4 +196,3 @@ func queryInt(t *testing.T, path, q string) int64 {
 	}
 	return n
 }
-
