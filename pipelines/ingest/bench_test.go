@@ -56,7 +56,7 @@ func TestBenchLoad(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
-	runs := envInt("BENCH_RUNS", 3)
+	runs := envInt("BENCH_RUNS", 5)
 	var buildSecs, ctasSecs []float64
 	for i := 0; i < runs; i++ {
 		// Alternate, so that neither side always has the warmer page cache.

@@ -299,35 +299,112 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 		return fail(err)
 	}
 	defer os.RemoveAll(tmp)
+
+	// settle returns once every file of the drop is hashed and checked,
+	// with the drop's content hash; the load calls it before it commits.
+	var settle func() (string, error)
 	if d.Kind == "zip" {
 		if err := extract(zr, files, tmp); err != nil {
 			return fail(fmt.Errorf("extract %s: %w", d.Name, err))
 		}
-	} else {
 		for _, f := range files {
-			if f.scan, err = scanFile(f.path); err != nil {
+			f.head = f.scan
+		}
+		settle = func() (string, error) { return b.settle(ctx, m.Source.Name, files) }
+	} else {
+		// Each file's encoding is decided from its first megabyte, and the
+		// whole files are hashed while DuckDB loads them: on two cores the
+		// reader leaves about half a core idle, which the hash fills.
+		for _, f := range files {
+			if f.head, err = scanHead(f.path); err != nil {
 				return fail(err)
 			}
 		}
+		done := make(chan error, 1)
+		go func() {
+			for _, f := range files {
+				sc, err := scanFile(f.path)
+				if err != nil {
+					done <- fmt.Errorf("read %s: %w", f.name, err)
+					return
+				}
+				f.scan = sc
+			}
+			done <- nil
+		}()
+		var scanErr error
+		waited := false
+		wait := func() error {
+			if !waited {
+				scanErr, waited = <-done, true
+			}
+			return scanErr
+		}
+		defer wait()
+		settle = func() (string, error) {
+			if err := wait(); err != nil {
+				return "", err
+			}
+			return b.settle(ctx, m.Source.Name, files)
+		}
 	}
-	fmt.Fprintf(b.opt.Progress, "  read and hashed %s in %.1fs\n", d.Name, time.Since(started).Seconds())
-	hashes := map[*dropFile]string{}
-	for _, f := range files {
-		hashes[f] = f.scan.sha256
+
+	err = b.load(ctx, m, key, d, files, tmp, &dr, settle)
+	if errors.Is(err, errNotUTF8AfterAll) {
+		// A file stopped being UTF-8 after its first megabyte: load the
+		// drop again, now that the whole of every file is known.
+		fmt.Fprintf(b.opt.Progress, "  %s/%s: not all UTF-8 after all; loading again\n", dr.Source, dr.Name)
+		for _, f := range files {
+			f.head = f.scan
+		}
+		dr = DropResult{Source: m.Source.Name, Name: d.Name}
+		err = b.load(ctx, m, key, d, files, tmp, &dr, settle)
 	}
-	sum := contentHash(files, hashes)
-	if err := b.cacheHashes(ctx, files); err != nil {
-		return fail(err)
+	var dup *duplicateError
+	if errors.As(err, &dup) {
+		if err := b.cacheHashes(ctx, files); err != nil { // the rollback took them
+			return fail(err)
+		}
+		return DropResult{Source: m.Source.Name, Name: d.Name, Status: "skipped", Reason: "same content as " + dup.name + ", already loaded"}, nil
 	}
-	if name, loaded, err := b.loadedAs(ctx, m.Source.Name, sum); err != nil || loaded {
-		dr.Status, dr.Reason = "skipped", "same content as "+name+", already loaded"
-		return dr, err
-	}
-	if err := b.load(ctx, m, key, d, files, sum, tmp, &dr); err != nil {
+	if err != nil {
 		return fail(err)
 	}
 	dr.Status = "loaded"
 	return dr, nil
+}
+
+// errNotUTF8AfterAll says a file read as UTF-8 from its first megabyte is
+// not UTF-8 further on.
+var errNotUTF8AfterAll = errors.New("not UTF-8 after its first megabyte")
+
+// duplicateError is a drop whose content was loaded before under another name.
+type duplicateError struct{ name string }
+
+func (e *duplicateError) Error() string { return "same content as " + e.name }
+
+// settle checks the whole files against what their first megabyte said,
+// records their hashes, and returns the drop's content hash unless that
+// content is already loaded.
+func (b *builder) settle(ctx context.Context, source string, files []*dropFile) (string, error) {
+	hashes := map[*dropFile]string{}
+	for _, f := range files {
+		if f.head.validUTF8 && !f.scan.validUTF8 {
+			return "", errNotUTF8AfterAll
+		}
+		hashes[f] = f.scan.sha256
+	}
+	if err := b.cacheHashes(ctx, files); err != nil {
+		return "", err
+	}
+	sum := contentHash(files, hashes)
+	if name, loaded, err := b.loadedAs(ctx, source, sum); err != nil || loaded {
+		if err == nil {
+			err = &duplicateError{name}
+		}
+		return "", err
+	}
+	return sum, nil
 }
 
 func (b *builder) tempRoot() string {
@@ -378,7 +455,7 @@ func (b *builder) loadedAs(ctx context.Context, source, sum string) (string, boo
 // load reads a drop's files in one transaction. Files that cannot be read
 // at all (no header, a required column missing) are found before it starts,
 // so that every bad file of the drop is reported together.
-func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Drop, files []*dropFile, sum, tmp string, dr *DropResult) error {
+func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Drop, files []*dropFile, tmp string, dr *DropResult, settle func() (string, error)) error {
 	src := m.Source
 	delim, _ := src.DelimiterByte()
 	var loads []*fileLoad
@@ -390,7 +467,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			dr.Files = append(dr.Files, FileResult{Name: f.name, Ignored: true})
 			continue
 		}
-		dia, err := sniff(f.path, f.scan, src.Encoding, delim)
+		dia, err := sniff(f.path, f.head, src.Encoding, delim)
 		if err != nil {
 			errs = append(errs, &FileError{File: path(f), Err: err})
 			continue
@@ -469,6 +546,17 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 				Hint: rejectHint(fl, key)})
 			continue
 		}
+	}
+	// Before anything counts as failed or loaded: is every file what its
+	// first megabyte said, and is this content new?
+	sum, err := settle()
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return &DropError{Source: src.Name, Drop: d.Name, Files: errs}
+	}
+	for _, fl := range loads {
 		if err := fl.recordFile(ctx, b.conn); err != nil {
 			return err
 		}
@@ -476,9 +564,6 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			Rows: fl.inserted, Rejected: fl.rejected, FirstError: fl.firstError, Unmapped: fl.plan.unmapped})
 		dr.Rows += fl.inserted
 		dr.Rejected += fl.rejected
-	}
-	if len(errs) > 0 {
-		return &DropError{Source: src.Name, Drop: d.Name, Files: errs}
 	}
 	if _, err := b.conn.ExecContext(ctx, `INSERT INTO meta.drops VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		dropID, src.Name, d.Name, d.Kind, d.Path, sum, d.Modified, b.res.BuildID, b.opt.Now(), len(loads), dr.Rows, dr.Rejected); err != nil {

@@ -332,3 +332,25 @@ func TestBuild_LaterDropWaitsForFailedOne(t *testing.T) {
 	}
 	equalRows(t, "drops", statuses, []string{"2026-11-01:failed", "2026-11-08:blocked"})
 }
+
+func TestBuild_NotUTF8AfterFirstMegabyte(t *testing.T) {
+	// The encoding is chosen from a file's first megabyte while the whole
+	// file is hashed alongside the load; a cp1252 byte further on makes the
+	// drop load again as cp1252, with the text intact.
+	var b strings.Builder
+	b.WriteString("Id,CreatedDate,Company\n")
+	n := 0
+	for b.Len() < 1<<20+1000 {
+		n++
+		fmt.Fprintf(&b, "00Q5g%010dAAA,2026-01-02 03:04:05,Plain ASCII Company Number %d\n", n, n)
+	}
+	b.WriteString("00Q5g9999999999AAA,2026-01-02 03:04:05,Soci\xe9t\xe9 G\xe9n\xe9rale \x80\n")
+	e := newEnv(t, "")
+	e.drop("crm", "d1", map[string]string{"Lead.csv": b.String()})
+	res := e.mustBuild()
+	if _, _, rows, rejected := res.Counts(); rows != int64(n+1) || rejected != 0 {
+		t.Errorf("rows %d, rejected %d; want %d and 0", rows, rejected, n+1)
+	}
+	equalRows(t, "encoding", e.query(`SELECT encoding FROM meta.files`), []string{"cp1252"})
+	equalRows(t, "text", e.query(`SELECT company FROM staging.leads WHERE id = '00Q5g9999999999AAA'`), []string{"Société Générale €"})
+}

@@ -80,7 +80,8 @@ type dropFile struct {
 	cacheKey  string
 	cacheSize int64
 	cacheTime time.Time
-	scan      *scan // filled when the file was read
+	head      *scan // the first megabyte: enough to choose the encoding
+	scan      *scan // the whole file, once read
 }
 
 func folderFiles(dir string) ([]*dropFile, error) {

@@ -24,7 +24,10 @@ type scan struct {
 	sha256    string
 	bom       string // "utf-8", "utf-16le", "utf-16be" or ""
 	validUTF8 bool
-	size      int64
+	// partialTail: the bytes were valid UTF-8 but for an unfinished
+	// character at the very end.
+	partialTail bool
+	size        int64
 }
 
 // scanFile hashes and sniffs a file in one read.
@@ -36,6 +39,28 @@ func scanFile(path string) (*scan, error) {
 	defer f.Close()
 	return scanReader(f)
 }
+
+// scanHead sniffs a file's first megabyte (its hash is left empty).
+func scanHead(path string) (*scan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc, err := scanReader(io.LimitReader(f, headSize))
+	if err != nil {
+		return nil, err
+	}
+	sc.sha256 = ""
+	if sc.size == headSize {
+		// The cut may fall inside a character: only a bad byte before the
+		// last three counts.
+		sc.validUTF8 = sc.validUTF8 || sc.partialTail
+	}
+	return sc, nil
+}
+
+const headSize = 1 << 20
 
 func scanReader(r io.Reader) (*scan, error) {
 	h := sha256.New()
@@ -82,8 +107,8 @@ func scanReader(r io.Reader) (*scan, error) {
 			return nil, err
 		}
 	}
-	if len(carry) > 0 {
-		sc.validUTF8 = false
+	if len(carry) > 0 && sc.validUTF8 {
+		sc.validUTF8, sc.partialTail = false, true
 	}
 	sc.sha256 = hex.EncodeToString(h.Sum(nil))
 	return sc, nil
