@@ -80,6 +80,9 @@ func printBuild(w io.Writer, res *ingest.Result, cfg *coxswain.Config) {
 			case f.Rejected > 0:
 				fmt.Fprintf(w, "  %s/%s/%s: %s quarantined (first: %s)\n", d.Source, d.Name, f.Name, plural(f.Rejected, "row"), f.FirstError)
 			}
+			for _, warning := range f.Warnings {
+				fmt.Fprintf(w, "  warning: %s/%s/%s: %s\n", d.Source, d.Name, f.Name, warning)
+			}
 		}
 	}
 	fmt.Fprintf(w, "build %d as of %s: %s loaded (%s, %s quarantined), %s already loaded\n",

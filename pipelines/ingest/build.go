@@ -57,7 +57,8 @@ type FileResult struct {
 	Rows, Rejected         int64
 	FirstError             string
 	Unmapped               []string
-	Ignored                bool // no object of the preset matches its name
+	Warnings               []string // key fields with no column, and what follows
+	Ignored                bool     // no object of the preset matches its name
 }
 
 // Counts sums the drops by status.
@@ -179,6 +180,9 @@ func Build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, op
 		if err := b.source(ctx, m, fmt.Sprintf("sources[%d]", i)); err != nil {
 			failures = append(failures, err)
 		}
+	}
+	if err := loadPlans(ctx, conn, cfg); err != nil {
+		failures = append(failures, err)
 	}
 	if err := RefreshViews(ctx, conn, cfg, mappings); err != nil {
 		failures = append(failures, fmt.Errorf("staging views: %w", err))
@@ -561,7 +565,8 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			return err
 		}
 		dr.Files = append(dr.Files, FileResult{Name: fl.file.name, Object: string(fl.object), Encoding: fl.dialect.encoding,
-			Rows: fl.inserted, Rejected: fl.rejected, FirstError: fl.firstError, Unmapped: fl.plan.unmapped})
+			Rows: fl.inserted, Rejected: fl.rejected, FirstError: fl.firstError, Unmapped: fl.plan.unmapped,
+			Warnings: keyFieldWarnings(m, fl, key)})
 		dr.Rows += fl.inserted
 		dr.Rejected += fl.rejected
 	}
@@ -607,4 +612,25 @@ func guessTimestampFormat(v string) string {
 		}
 	}
 	return ""
+}
+
+// keyFieldWarnings says which fields the metrics need a file has no column for.
+func keyFieldWarnings(m *presets.Mapping, fl *fileLoad, key string) []string {
+	var warnings []string
+	for _, f := range presets.KeyFields[fl.object] {
+		for _, u := range fl.plan.unmapped {
+			if u != f {
+				continue
+			}
+			tried := "no column is mapped"
+			for _, c := range m.Objects[fl.object].Columns {
+				if c.Field.Name == f {
+					tried = "looked for " + quoteList(c.Names)
+				}
+			}
+			warnings = append(warnings, fmt.Sprintf("no column for %s.%s (%s): the metrics that use it will be empty; map it with %s.fields: {%s.%s: YOUR_COLUMN}",
+				fl.object, f, tried, key, fl.object, f))
+		}
+	}
+	return warnings
 }

@@ -3,6 +3,8 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -353,4 +355,45 @@ func TestBuild_NotUTF8AfterFirstMegabyte(t *testing.T) {
 	}
 	equalRows(t, "encoding", e.query(`SELECT encoding FROM meta.files`), []string{"cp1252"})
 	equalRows(t, "text", e.query(`SELECT company FROM staging.leads WHERE id = '00Q5g9999999999AAA'`), []string{"Société Générale €"})
+}
+
+func TestBuild_Plans(t *testing.T) {
+	e := newEnv(t, "plans: {spend: spend.csv, targets: targets.csv}\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(e.dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("spend.csv", "\uFEFFmonth,channel,amount\n2026-10,Paid Search,1500.50\n2026-10,=cmd(),20\n")
+	write("targets.csv", "month,metric,target\n2026-10,mqls,40\n")
+	e.mustBuild()
+	equalRows(t, "spend", e.query(`SELECT month, channel, amount FROM plans.spend ORDER BY channel`), []string{"2026-10|=cmd()|20", "2026-10|Paid Search|1500.5"})
+	equalRows(t, "targets", e.query(`SELECT * FROM plans.targets`), []string{"2026-10|mqls|40"})
+
+	// Bad cells are named by line and column; the previous plans stay.
+	write("spend.csv", "month,channel,amount\n2026-10,Paid Search,\"1.500,50\"\nOct 2026,Web,10\n")
+	_, err := e.build()
+	for _, want := range []string{
+		`spend.csv:2:3: amount "1.500,50" must be a plain number with a dot for decimals (1234.50)`,
+		`spend.csv:3:1: month "Oct 2026" must be YYYY-MM (2026-11)`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q: %v", want, err)
+		}
+	}
+	equalRows(t, "spend kept", e.query(`SELECT count(*) FROM plans.spend`), []string{"2"})
+	write("targets.csv", "month,target\n")
+	if _, err := e.build(); err == nil || !strings.Contains(err.Error(), `targets.csv:1:1: the header is "month,target"; it must be month,metric,target`) {
+		t.Errorf("bad header: %v", err)
+	}
+}
+
+func TestBuild_WarnsOfMissingKeyFields(t *testing.T) {
+	e := newEnv(t, "")
+	e.drop("crm", "d1", map[string]string{"Lead.csv": "Id,CreatedDate,LeadSource,OwnerId,ConvertedDate,ConvertedOpportunityId\n00Q5g0000000001EAA,2026-01-01 00:00:00,Web,0055g0000000001AAA,,\n"})
+	res := e.mustBuild()
+	equalRows(t, "warnings", res.Drops[0].Files[0].Warnings, []string{
+		`no column for lead.mql_at (looked for "MQL_Date__c"): the metrics that use it will be empty; map it with sources[0].fields: {lead.mql_at: YOUR_COLUMN}`,
+	})
 }

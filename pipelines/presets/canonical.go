@@ -157,3 +157,12 @@ func field(o coxswain.Object, name string) (Field, bool) {
 	}
 	return Field{}, false
 }
+
+// KeyFields are the optional fields the shared metrics depend on. A file
+// without a column for one still loads (not every org has an MQL date), but
+// the build says so, since the metrics that use it will be empty.
+var KeyFields = map[coxswain.Object][]string{
+	coxswain.Lead:        {"mql_at", "sql_at", "converted_opportunity_id", "lead_source", "owner_id"},
+	coxswain.Opportunity: {"amount", "close_date", "is_won", "is_closed", "account_id", "lead_source"},
+	coxswain.Activity:    {"who_id"},
+}

@@ -81,3 +81,15 @@ CREATE TABLE IF NOT EXISTS meta.file_hashes (
     mtime_ns BIGINT NOT NULL,
     sha256   VARCHAR NOT NULL
 );
+
+-- The plans, replaced from their files at every build.
+CREATE TABLE IF NOT EXISTS plans.spend (
+    month   VARCHAR NOT NULL,                -- YYYY-MM in the reporting zone
+    channel VARCHAR NOT NULL,
+    amount  DECIMAL(18,2) NOT NULL
+);
+CREATE TABLE IF NOT EXISTS plans.targets (
+    month  VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    target DECIMAL(18,2) NOT NULL
+);
