@@ -40,6 +40,16 @@ func mustRun(t *testing.T, args ...string) string {
 	return out
 }
 
+// mustSay checks that out contains each of wants.
+func mustSay(t *testing.T, what, out string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(out, w) {
+			t.Errorf("%s does not say %q:\n%s", what, w, out)
+		}
+	}
+}
+
 func sample(t *testing.T, leads string) (dir, config string) {
 	t.Helper()
 	dir = filepath.Join(t.TempDir(), "org")
@@ -50,31 +60,23 @@ func sample(t *testing.T, leads string) (dir, config string) {
 func TestRun_SampleBuildStatus(t *testing.T) {
 	_, config := sample(t, "400")
 	out := mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
-	for _, want := range []string{
+	mustSay(t, "build output", out,
 		"loading crm/2026-11-08/Lead.csv (lead, cp1252)",
 		"loading crm/2026-11-15_WE_00D5g000004SAMPL_1.ZIP/Lead.csv (lead, utf-8)",
 		"build 1 as of 2026-11-15T06:00:00Z: 2 drops loaded (",
 		"0 rows quarantined), 0 drops already loaded",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("build output does not say %q:\n%s", want, out)
-		}
-	}
+	)
 	out = mustRun(t, "build", "--config", config, "--as-of", "2026-11-16")
 	if !strings.Contains(out, "build 2 as of 2026-11-16T00:00:00Z: 0 drops loaded (0 rows, 0 rows quarantined), 2 drops already loaded") {
 		t.Errorf("second build is not a no-op:\n%s", out)
 	}
 	out = mustRun(t, "status", "--config", config)
-	for _, want := range []string{
+	mustSay(t, "status", out,
 		"crm     salesforce  exports/salesforce  0              2             2026-11-15_WE_00D5g000004SAMPL_1.ZIP",
 		"build 2: ok;",
 		"as of 2026-11-16T00:00:00Z",
 		"0 drops loaded, 2 drops already loaded",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("status does not say %q:\n%s", want, out)
-		}
-	}
+	)
 }
 
 func TestRun_Errors(t *testing.T) {
@@ -94,11 +96,7 @@ func TestRun_Errors(t *testing.T) {
 			if code != tc.code {
 				t.Errorf("exit %d, want %d", code, tc.code)
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr does not say %q:\n%s", w, errOut)
-				}
-			}
+			mustSay(t, "stderr", errOut, tc.want...)
 		})
 	}
 }
@@ -113,16 +111,12 @@ func TestRun_FailedDropNamesFileAndHint(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1\n%s%s", code, out, errOut)
 	}
-	for _, want := range []string{
+	mustSay(t, "stderr", errOut,
 		"Error: drop crm/2026-11-22 was not loaded (the warehouse keeps its previous state):",
 		"crm/2026-11-22/Lead.csv: 1 of 1 rows (100.0%) could not be read, more than the 1% allowed",
 		`line 2, column CreatedDate: Could not convert string "11/20/26 09:15 AM" to a date and time`,
 		`Try: the datetimes look like "11/20/26 09:15 AM": set sources[0].formats.timestamp: "%m/%d/%y %I:%M %p"`,
-	} {
-		if !strings.Contains(errOut, want) {
-			t.Errorf("stderr does not say %q:\n%s", want, errOut)
-		}
-	}
+	)
 	if !strings.Contains(out, "2 drops loaded") {
 		t.Errorf("the good drops before it were not loaded:\n%s", out)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
 	"strings"
 
 	"coxswain"
@@ -109,10 +110,17 @@ func refreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, map
 
 // sourceView is the SELECT of one source's staging view of one object.
 func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMapping, cols map[string]rawColumn) string {
+	// Columns that differ only in spacing ("First Name", "First  Name")
+	// match the same alias: the first by name wins, whatever map order says.
+	names := make([]string, 0, len(cols))
+	for n := range cols {
+		names = append(names, n)
+	}
+	sort.Strings(names)
 	byHeader := map[string]rawColumn{}
-	for _, c := range cols {
-		if _, dup := byHeader[normHeader(c.name)]; !dup || strings.EqualFold(c.name, normHeader(c.name)) {
-			byHeader[normHeader(c.name)] = c
+	for _, n := range names {
+		if _, dup := byHeader[normHeader(cols[n].name)]; !dup {
+			byHeader[normHeader(cols[n].name)] = cols[n]
 		}
 	}
 	exprs := map[string]string{}
