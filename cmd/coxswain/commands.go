@@ -118,22 +118,18 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  source\tpreset\tfolder\tdrops waiting\tdrops loaded\tnewest loaded")
 	for _, s := range cfg.Sources {
-		available, _ := ingest.ListDrops(cfg.Resolve(s.Path))
-		loaded := map[string]bool{}
-		newest := "-"
+		waiting, err := ingest.Waiting(ctx, w.DB, s.Name, cfg.Resolve(s.Path))
+		if err != nil {
+			return fmt.Errorf("source %s: %w", s.Name, err)
+		}
+		loaded, newest := 0, "-"
 		for _, d := range st.Drops {
 			if d.Source == s.Name {
-				loaded[d.Name] = true
+				loaded++
 				newest = d.Name
 			}
 		}
-		waiting := 0
-		for _, d := range available {
-			if !loaded[d.Name] {
-				waiting++
-			}
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%s\n", s.Name, s.Preset, s.Path, waiting, len(loaded), newest)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%s\n", s.Name, s.Preset, s.Path, len(waiting), loaded, newest)
 	}
 	tw.Flush()
 

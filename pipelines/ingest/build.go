@@ -8,14 +8,12 @@
 package ingest
 
 import (
-	"archive/zip"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -271,24 +269,18 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 		return dr, err
 	}
 
-	var files []*dropFile
-	var zr *zip.ReadCloser
-	var err error
-	if d.Kind == "zip" {
-		files, zr, err = zipEntries(d)
-		if err != nil {
-			return fail(err)
-		}
-		defer zr.Close()
-	} else if files, err = folderFiles(d.Path); err != nil {
+	files, zr, err := dropFiles(d)
+	if err != nil {
 		return fail(err)
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
+	if zr != nil {
+		defer zr.Close()
+	}
 
 	// Skip a drop already loaded, without reading it when its files are
 	// exactly those hashed before.
-	if hashes, ok := b.cachedHashes(ctx, files); ok {
-		if name, loaded, err := b.loadedAs(ctx, m.Source.Name, contentHash(files, hashes)); err != nil || loaded {
+	if hashes, ok := cachedHashes(ctx, b.conn, files); ok {
+		if name, loaded, err := loadedAs(ctx, b.conn, m.Source.Name, contentHash(files, hashes)); err != nil || loaded {
 			dr.Status, dr.Reason = "skipped", "already loaded as "+name
 			return dr, err
 		}
@@ -402,7 +394,7 @@ func (b *builder) settle(ctx context.Context, source string, files []*dropFile) 
 		return "", err
 	}
 	sum := contentHash(files, hashes)
-	if name, loaded, err := b.loadedAs(ctx, source, sum); err != nil || loaded {
+	if name, loaded, err := loadedAs(ctx, b.conn, source, sum); err != nil || loaded {
 		if err == nil {
 			err = &duplicateError{name}
 		}
@@ -420,11 +412,17 @@ func (b *builder) tempRoot() string {
 	return root
 }
 
-func (b *builder) cachedHashes(ctx context.Context, files []*dropFile) (map[*dropFile]string, bool) {
+// querier is what *sql.DB and *sql.Conn share.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// cachedHashes finds the hashes of files read before, if all of them were.
+func cachedHashes(ctx context.Context, q querier, files []*dropFile) (map[*dropFile]string, bool) {
 	hashes := map[*dropFile]string{}
 	for _, f := range files {
 		var sum string
-		err := b.conn.QueryRowContext(ctx, `SELECT sha256 FROM meta.file_hashes WHERE path = ? AND bytes = ? AND mtime_ns = ?`,
+		err := q.QueryRowContext(ctx, `SELECT sha256 FROM meta.file_hashes WHERE path = ? AND bytes = ? AND mtime_ns = ?`,
 			f.cacheKey, f.cacheSize, f.cacheTime.UnixNano()).Scan(&sum)
 		if err != nil {
 			return nil, false
@@ -447,9 +445,10 @@ func (b *builder) cacheHashes(ctx context.Context, files []*dropFile) error {
 	return nil
 }
 
-func (b *builder) loadedAs(ctx context.Context, source, sum string) (string, bool, error) {
+// loadedAs names the loaded drop of a source with the given content, if any.
+func loadedAs(ctx context.Context, q querier, source, sum string) (string, bool, error) {
 	var name string
-	err := b.conn.QueryRowContext(ctx, `SELECT name FROM meta.drops WHERE source = ? AND content_sha256 = ? LIMIT 1`, source, sum).Scan(&name)
+	err := q.QueryRowContext(ctx, `SELECT name FROM meta.drops WHERE source = ? AND content_sha256 = ? LIMIT 1`, source, sum).Scan(&name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -396,4 +397,27 @@ func TestBuild_WarnsOfMissingKeyFields(t *testing.T) {
 	equalRows(t, "warnings", res.Drops[0].Files[0].Warnings, []string{
 		`no column for lead.mql_at (looked for "MQL_Date__c"): the metrics that use it will be empty; map it with sources[0].fields: {lead.mql_at: YOUR_COLUMN}`,
 	})
+}
+
+func TestWaiting_RenamedCopyIsNotWaiting(t *testing.T) {
+	e := newEnv(t, "")
+	e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": dataExportLeads})
+	e.mustBuild()
+	e.drop("crm", "2026-11-02-copy", map[string]string{"Lead.csv": dataExportLeads})
+	e.drop("crm", "2026-11-03", map[string]string{"Lead.csv": "Id,CreatedDate\n00Q5g0000000009AAA,2026-11-03 00:00:00\n"})
+	names := func() []string {
+		drops, err := Waiting(context.Background(), e.warehouse().DB, "crm", filepath.Join(e.dir, "exports", "crm"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n []string
+		for _, d := range drops {
+			n = append(n, d.Name)
+		}
+		return n
+	}
+	// Before a build has hashed the copy it looks new; after, it does not.
+	equalRows(t, "waiting before", names(), []string{"2026-11-02-copy", "2026-11-03"})
+	e.mustBuild()
+	equalRows(t, "waiting after", names(), nil)
 }

@@ -188,3 +188,21 @@ func contentHash(files []*dropFile, hashes map[*dropFile]string) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// dropFiles lists a drop's CSV files, sorted by name; for an archive it also
+// returns the open archive, which the caller closes.
+func dropFiles(d Drop) ([]*dropFile, *zip.ReadCloser, error) {
+	var files []*dropFile
+	var zr *zip.ReadCloser
+	var err error
+	if d.Kind == "zip" {
+		files, zr, err = zipEntries(d)
+	} else {
+		files, err = folderFiles(d.Path)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
+	return files, zr, nil
+}

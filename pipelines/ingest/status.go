@@ -85,3 +85,36 @@ func ReadStatus(ctx context.Context, db *sql.DB) (*Status, error) {
 	}
 	return st, rows.Err()
 }
+
+// Waiting lists the drops of a source folder the next build would load:
+// those not loaded by name, less those whose files were hashed before and
+// hold content already loaded (a renamed copy).
+func Waiting(ctx context.Context, db *sql.DB, source, dir string) ([]Drop, error) {
+	drops, err := ListDrops(dir)
+	if err != nil {
+		return nil, err
+	}
+	var waiting []Drop
+	for _, d := range drops {
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM meta.drops WHERE source = ? AND name = ?`, source, d.Name).Scan(&n); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			continue
+		}
+		files, zr, err := dropFiles(d)
+		if zr != nil {
+			zr.Close()
+		}
+		if err == nil {
+			if hashes, ok := cachedHashes(ctx, db, files); ok {
+				if _, loaded, err := loadedAs(ctx, db, source, contentHash(files, hashes)); err == nil && loaded {
+					continue
+				}
+			}
+		}
+		waiting = append(waiting, d)
+	}
+	return waiting, nil
+}
