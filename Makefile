@@ -5,6 +5,8 @@ DEMO := demo
 # The sample org's latest export is 2026-11-15 06:00 UTC: building as of
 # that instant makes the demo reproducible, whatever today is.
 AS_OF := 2026-11-15T06:00:00Z
+# The last complete month at that instant.
+MONTH := 2026-10
 
 .PHONY: run test bench build clean
 
@@ -17,8 +19,10 @@ run: build
 	$(BIN) sample --dir $(DEMO)
 	$(BIN) build --config $(DEMO)/coxswain.yaml --as-of $(AS_OF)
 	$(BIN) status --config $(DEMO)/coxswain.yaml
+	$(BIN) report --config $(DEMO)/coxswain.yaml --month $(MONTH) --out $(DEMO)/packs
+	$(BIN) verify $(DEMO)/packs/$(MONTH)
 	@echo
-	@echo "Results: warehouse $(DEMO)/warehouse.duckdb (schemas raw, staging, meta); exports in $(DEMO)/exports"
+	@echo "Results: the pack $(DEMO)/packs/$(MONTH)/ (open report.html); the warehouse $(DEMO)/warehouse.duckdb; the Parquet feed $(DEMO)/export/"
 
 test:
 	$(GO) vet ./...

@@ -32,6 +32,13 @@ type Config struct {
 	SLA SLA `yaml:"sla"`
 	// Plans names the spend and targets plans.
 	Plans Plans `yaml:"plans"`
+	// Influence configures marketing_influenced_opportunities.
+	Influence Influence `yaml:"influence"`
+	// Tests configures the data tests' tolerances.
+	Tests Tests `yaml:"tests"`
+	// Export is the folder the marts are exported to as Parquet (default
+	// "export" beside the config).
+	Export string `yaml:"export"`
 
 	// Dir is the folder of the config file, against which paths resolve.
 	Dir string `yaml:"-"`
@@ -73,6 +80,11 @@ type Source struct {
 	Formats Formats `yaml:"formats"`
 	// MaxRejectShare overrides load.max_reject_share for this source.
 	MaxRejectShare *float64 `yaml:"max_reject_share"`
+	// WarnAfter and ErrorAfter are how old the newest drop may be (Go
+	// durations: 36h, 90m) before the freshness test warns or fails the
+	// build. Defaults 48h and none.
+	WarnAfter  string `yaml:"warn_after"`
+	ErrorAfter string `yaml:"error_after"`
 }
 
 // Formats are strptime formats for a source's datetime and date columns.
@@ -83,7 +95,31 @@ type Formats struct {
 
 // SLA configures the follow-up window for marketing qualified leads.
 type SLA struct {
-	FollowUpHours float64 `yaml:"follow_up_hours"`
+	FollowUpHours float64       `yaml:"follow_up_hours"`
+	BusinessHours BusinessHours `yaml:"business_hours"`
+}
+
+// BusinessHours, when enabled, makes the follow-up window count only
+// working hours of the reporting zone.
+type BusinessHours struct {
+	Enabled  bool     `yaml:"enabled"`
+	Start    int      `yaml:"start"`    // hour the working day starts (default 9)
+	End      int      `yaml:"end"`      // hour it ends (default 17)
+	Days     []int    `yaml:"days"`     // ISO weekdays, 1 = Monday (default 1-5)
+	Holidays []string `yaml:"holidays"` // dates, YYYY-MM-DD
+}
+
+// Influence configures which touches make an opportunity marketing-influenced.
+type Influence struct {
+	WindowDays int      `yaml:"window_days"` // default 90
+	TouchTypes []string `yaml:"touch_types"` // activity types that are marketing touches
+}
+
+// Tests holds the data tests' tolerances.
+type Tests struct {
+	// CloseDateSlackDays is how far a close date may precede creation
+	// (deals backdated at entry) before the sanity test warns. Default 7.
+	CloseDateSlackDays *int `yaml:"close_date_slack_days"`
 }
 
 // Plans names the spend plan (month,channel,amount) and targets plan (month,metric,target).
@@ -157,6 +193,26 @@ func (c *Config) setDefaults() {
 	}
 	if c.SLA.FollowUpHours == 0 {
 		c.SLA.FollowUpHours = 24
+	}
+	bh := &c.SLA.BusinessHours
+	if bh.Start == 0 && bh.End == 0 {
+		bh.Start, bh.End = 9, 17
+	}
+	if len(bh.Days) == 0 {
+		bh.Days = []int{1, 2, 3, 4, 5}
+	}
+	if c.Influence.WindowDays == 0 {
+		c.Influence.WindowDays = 90
+	}
+	if c.Influence.TouchTypes == nil {
+		c.Influence.TouchTypes = []string{"Form Fill", "Email Click", "Event Attendance"}
+	}
+	if c.Tests.CloseDateSlackDays == nil {
+		seven := 7
+		c.Tests.CloseDateSlackDays = &seven
+	}
+	if c.Export == "" {
+		c.Export = "export"
 	}
 	for i := range c.Sources {
 		s := &c.Sources[i]
@@ -233,6 +289,31 @@ func (c *Config) Validate() error {
 			bad(key+".delimiter", s.Delimiter, err.Error())
 		}
 		checkShare(key+".max_reject_share", s.MaxRejectShare)
+		for k, v := range map[string]string{".warn_after": s.WarnAfter, ".error_after": s.ErrorAfter} {
+			if v == "" {
+				continue
+			}
+			if d, err := time.ParseDuration(v); err != nil || d <= 0 {
+				bad(key+k, v, "must be a duration such as 36h or 90m")
+			}
+		}
+	}
+	bh := c.SLA.BusinessHours
+	if bh.Start < 0 || bh.End > 24 || bh.Start >= bh.End {
+		bad("sla.business_hours", fmt.Sprintf("%d-%d", bh.Start, bh.End), "start and end must be hours with 0 <= start < end <= 24")
+	}
+	for i, d := range bh.Days {
+		if d < 1 || d > 7 {
+			bad(fmt.Sprintf("sla.business_hours.days[%d]", i), fmt.Sprint(d), "must be an ISO weekday, 1 (Monday) to 7 (Sunday)")
+		}
+	}
+	for i, h := range bh.Holidays {
+		if _, err := time.Parse("2006-01-02", h); err != nil {
+			bad(fmt.Sprintf("sla.business_hours.holidays[%d]", i), h, "must be a date, YYYY-MM-DD")
+		}
+	}
+	if c.Influence.WindowDays < 0 {
+		bad("influence.window_days", fmt.Sprint(c.Influence.WindowDays), "must be positive")
 	}
 	for key, p := range map[string]string{"plans.spend": c.Plans.Spend, "plans.targets": c.Plans.Targets} {
 		if p == "" {
@@ -276,6 +357,20 @@ func (c *Config) MaxRejectShare(s Source) float64 {
 	}
 	return DefaultMaxRejectShare
 }
+
+// Freshness is how old a source's newest drop may be before the freshness
+// test warns, and fails the build (0: never).
+func (s Source) Freshness() (warn, fail time.Duration) {
+	warn, _ = time.ParseDuration(s.WarnAfter)
+	fail, _ = time.ParseDuration(s.ErrorAfter)
+	if s.WarnAfter == "" {
+		warn = 48 * time.Hour
+	}
+	return warn, fail
+}
+
+// ExportPath is the absolute path of the Parquet export folder.
+func (c *Config) ExportPath() string { return c.Resolve(c.Export) }
 
 // DelimiterByte is the configured delimiter, or 0 for auto-detection.
 func (s Source) DelimiterByte() (byte, error) {

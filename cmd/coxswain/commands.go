@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"coxswain"
 	"coxswain/pipelines/ingest"
+	"coxswain/pipelines/models"
 	"coxswain/pipelines/sampleorg"
 	"coxswain/pipelines/warehouse"
 )
@@ -60,12 +62,28 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	var modelRes *models.Result
+	opt.AfterLoad = func(ctx context.Context, conn *sql.Conn, buildID int64) error {
+		params := models.ParamsFrom(cfg, opt.AsOf)
+		var err error
+		modelRes, err = models.Run(ctx, conn, coxswain.SQL, params, buildID)
+		if err != nil {
+			return err
+		}
+		return models.ExportParquet(ctx, conn, cfg.ExportPath())
+	}
+	if opt.AsOf.IsZero() {
+		opt.AsOf = opt.Now()
+	}
 	res, buildErr := ingest.Build(ctx, cfg, w, opt)
 	if cerr := w.Close(); cerr != nil && buildErr == nil {
 		buildErr = cerr
 	}
 	if res != nil {
 		printBuild(stdout, res, cfg)
+	}
+	if modelRes != nil {
+		printModels(stdout, modelRes, cfg)
 	}
 	return buildErr
 }
@@ -89,6 +107,18 @@ func printBuild(w io.Writer, res *ingest.Result, cfg *coxswain.Config) {
 		res.BuildID, res.AsOf.UTC().Format(time.RFC3339), plural(int64(loaded), "drop"), plural(rows, "row"),
 		plural(rejected, "row"), plural(int64(skipped), "drop"))
 	fmt.Fprintf(w, "warehouse: %s\n", cfg.WarehousePath())
+}
+
+func printModels(w io.Writer, res *models.Result, cfg *coxswain.Config) {
+	failing := res.Failing()
+	fmt.Fprintf(w, "models: %d rebuilt, %d data tests run, %d found rows (%.1fs)\n", len(res.Models), len(res.Tests), len(failing), res.Elapsed.Seconds())
+	for _, t := range failing {
+		fmt.Fprintf(w, "  %s %s: %s: %s\n", t.Severity, t.Name, plural(t.Failures, "row"), t.Description)
+		for _, s := range t.Sample {
+			fmt.Fprintf(w, "      %s\n", s)
+		}
+	}
+	fmt.Fprintf(w, "parquet feed: %s\n", cfg.ExportPath())
 }
 
 func runStatus(ctx context.Context, args []string, stdout io.Writer) error {

@@ -17,6 +17,9 @@ const usage = `coxswain turns CRM and marketing exports into the numbers sales a
 Usage:
   coxswain build  [--config FILE] [--as-of TIME]   load new export drops into the warehouse
   coxswain status [--config FILE]                  show sources, drops loaded and the last build
+  coxswain report --month YYYY-MM [--out DIR] [--as-of TIME] [--config FILE]
+                                                   write the monthly pack from the last build's marts
+  coxswain verify DIR/YYYY-MM                      check a pack against its manifest
   coxswain sample [--dir DIR] [--leads N]          write a sample org's exports and config
   coxswain version
 
@@ -38,6 +41,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runBuild(ctx, rest, stdout, stderr)
 	case "status":
 		err = runStatus(ctx, rest, stdout)
+	case "report":
+		err = runReport(ctx, rest, stdout)
+	case "verify":
+		err = runVerify(rest, stdout)
 	case "sample":
 		err = runSample(rest, stdout)
 	case "version", "--version":

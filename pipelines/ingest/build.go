@@ -30,6 +30,10 @@ type Options struct {
 	Now func() time.Time
 	// Progress receives a line as each file starts and each drop ends.
 	Progress io.Writer
+	// AfterLoad runs once the drops are loaded and the staging views
+	// refreshed, unless a drop failed (the models then keep the previous
+	// build's state); its error fails the build.
+	AfterLoad func(ctx context.Context, conn *sql.Conn, buildID int64) error
 }
 
 // Result says what a build did.
@@ -184,6 +188,11 @@ func Build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, op
 	}
 	if err := RefreshViews(ctx, conn, cfg, mappings); err != nil {
 		failures = append(failures, fmt.Errorf("staging views: %w", err))
+	}
+	if len(failures) == 0 && opt.AfterLoad != nil {
+		if err := opt.AfterLoad(ctx, conn, b.res.BuildID); err != nil {
+			failures = append(failures, err)
+		}
 	}
 	buildErr := errors.Join(failures...)
 	if err := b.finish(ctx, buildErr); err != nil {

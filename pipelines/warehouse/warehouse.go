@@ -22,8 +22,34 @@ import (
 
 // Warehouse is an open warehouse file.
 type Warehouse struct {
-	DB   *sql.DB
-	Path string
+	DB       *sql.DB
+	Path     string
+	readOnly bool
+}
+
+// OpenReadOnly opens an existing warehouse for reading only (report,
+// verify): it changes nothing, and other readers may have it open too.
+func OpenReadOnly(ctx context.Context, path string, cfg coxswain.DuckDB) (*Warehouse, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no warehouse at %s (run coxswain build first): %w", path, err)
+	}
+	q := url.Values{"access_mode": {"read_only"}}
+	if cfg.Threads > 0 {
+		q.Set("threads", fmt.Sprint(cfg.Threads))
+	}
+	if cfg.MemoryLimit != "" {
+		q.Set("memory_limit", cfg.MemoryLimit)
+	}
+	connector, err := duckdb.NewConnector(path+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	db := sql.OpenDB(connector)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, openError(path, err)
+	}
+	return &Warehouse{DB: db, Path: path, readOnly: true}, nil
 }
 
 // Open opens (creating if needed) the warehouse at path with the engine
@@ -103,6 +129,9 @@ func execDir(ctx context.Context, db *sql.DB, dir string) error {
 // Close folds the write-ahead log into the file and closes it. Always call
 // it: an unclosed warehouse replays its log at the next open.
 func (w *Warehouse) Close() error {
+	if w.readOnly {
+		return w.DB.Close()
+	}
 	_, cerr := w.DB.Exec("CHECKPOINT")
 	return errors.Join(cerr, w.DB.Close())
 }

@@ -93,3 +93,17 @@ CREATE TABLE IF NOT EXISTS plans.targets (
     metric VARCHAR NOT NULL,
     target DECIMAL(18,2) NOT NULL
 );
+
+-- The models' layers (sql/models/intermediate, sql/models/marts).
+CREATE SCHEMA IF NOT EXISTS intermediate;
+CREATE SCHEMA IF NOT EXISTS marts;
+
+-- The data tests' outcome at each build.
+CREATE TABLE IF NOT EXISTS meta.test_results (
+    build_id    INTEGER NOT NULL,
+    test        VARCHAR NOT NULL,
+    severity    VARCHAR NOT NULL,            -- error | warn
+    description VARCHAR NOT NULL,
+    failures    BIGINT NOT NULL,             -- offending rows
+    sample      VARCHAR                      -- the first offending rows
+);

@@ -35,3 +35,14 @@ CREATE OR REPLACE MACRO first_id(x) AS
 -- the zone: a date is never shifted.
 CREATE OR REPLACE MACRO date_start(d, tz) AS
     timezone(tz, d::TIMESTAMP);
+
+-- Working hours between two instants, counted in the reporting zone: the
+-- overlap of [a, b] with each working day's [start_h, end_h), on the ISO
+-- weekdays listed and not on the holidays listed.
+CREATE OR REPLACE MACRO working_hours_between(a, b, tz, start_h, end_h, days, holidays) AS
+    coalesce(list_sum([
+        greatest(0, epoch(least(timezone(tz, b), d + to_hours(end_h))
+                          - greatest(timezone(tz, a), d + to_hours(start_h)))) / 3600.0
+        FOR d IN range(date_trunc('day', timezone(tz, a)), date_trunc('day', timezone(tz, b)) + INTERVAL 1 DAY, INTERVAL 1 DAY)
+        IF list_contains(days, isodow(d)) AND NOT list_contains(holidays, d::DATE)
+    ]), 0);

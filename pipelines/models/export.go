@@ -1,0 +1,52 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Exported are the marts written as Parquet for a downstream warehouse, with
+// the column each is partitioned by (as month=YYYY-MM).
+var Exported = []struct{ Mart, MonthColumn string }{
+	{"kpis", "month"}, {"kpis_by_channel", "month"}, {"sla_by_owner", "month"},
+	{"funnel", "cohort_month"}, {"targets", "month"},
+}
+
+// ExportParquet writes dir/<mart>/month=YYYY-MM/*.parquet for each exported
+// mart. It writes beside dir and swaps the folder in, so a reader never sees
+// half an export.
+func ExportParquet(ctx context.Context, conn *sql.Conn, dir string) error {
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+"-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for _, e := range Exported {
+		q := fmt.Sprintf(`COPY (SELECT * EXCLUDE (%[1]s), %[1]s AS month FROM marts.%[2]s) TO '%[3]s' (FORMAT parquet, PARTITION_BY (month))`,
+			e.MonthColumn, e.Mart, strings.ReplaceAll(filepath.Join(tmp, e.Mart), "'", "''"))
+		if e.MonthColumn == "month" {
+			q = fmt.Sprintf(`COPY marts.%s TO '%s' (FORMAT parquet, PARTITION_BY (month))`, e.Mart, strings.ReplaceAll(filepath.Join(tmp, e.Mart), "'", "''"))
+		}
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("export %s: %w", e.Mart, err)
+		}
+	}
+	old := dir + ".old"
+	os.RemoveAll(old)
+	if err := os.Rename(dir, old); err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.Rename(old, dir)
+		return err
+	}
+	return os.RemoveAll(old)
+}

@@ -1,0 +1,213 @@
+// Package models runs the SQL models of sql/models and the data tests of
+// sql/tests over the staged warehouse. A model is one .sql file holding one
+// SELECT; it is materialised as a table named after the file, in the schema
+// named after its folder (intermediate, marts). A model reveals its
+// dependencies by the tables it reads (intermediate.x, marts.y), and models
+// run in dependency order inside one transaction per build, so the marts a
+// pack reads are always from one consistent build.
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"coxswain"
+)
+
+// Layers are the model folders, in the order their schemas are created.
+var Layers = []string{"intermediate", "marts"}
+
+// Model is one SQL model.
+type Model struct {
+	Layer, Name string
+	SQL         string
+	Deps        []string // "layer.name" of the models it reads
+}
+
+// ID is the model's qualified name.
+func (m Model) ID() string { return m.Layer + "." + m.Name }
+
+// external are the tables models read that the runner writes from Go.
+var external = map[string]bool{"intermediate.params": true, "intermediate.source_params": true}
+
+var refRe = regexp.MustCompile(`(?i)\b(intermediate|marts)\.([a-z_][a-z0-9_]*)\b`)
+
+// Load reads the models from the embedded sql/models folder and orders them
+// so that each comes after the models it reads.
+func Load(fsys fs.FS) ([]Model, error) {
+	byID := map[string]Model{}
+	for _, layer := range Layers {
+		entries, err := fs.ReadDir(fsys, "sql/models/"+layer)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".sql") {
+				continue
+			}
+			data, err := fs.ReadFile(fsys, path.Join("sql/models", layer, e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			m := Model{Layer: layer, Name: strings.TrimSuffix(e.Name(), ".sql"), SQL: strings.TrimRight(strings.TrimSpace(string(data)), ";")}
+			seen := map[string]bool{}
+			for _, ref := range refRe.FindAllStringSubmatch(stripComments(m.SQL), -1) {
+				id := strings.ToLower(ref[1] + "." + ref[2])
+				if id != m.ID() && !seen[id] && !external[id] {
+					m.Deps = append(m.Deps, id)
+					seen[id] = true
+				}
+			}
+			byID[m.ID()] = m
+		}
+	}
+	var order []Model
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(id string, chain []string) error
+	visit = func(id string, chain []string) error {
+		m, ok := byID[id]
+		if !ok {
+			return fmt.Errorf("model %s reads %s, which is not a model (sql/models/%s.sql)", chain[len(chain)-1], id, strings.Replace(id, ".", "/", 1))
+		}
+		switch state[id] {
+		case 1:
+			return fmt.Errorf("models depend on each other in a cycle: %s", strings.Join(append(chain, id), " -> "))
+		case 2:
+			return nil
+		}
+		state[id] = 1
+		deps := append([]string(nil), m.Deps...)
+		sort.Strings(deps)
+		for _, d := range deps {
+			if err := visit(d, append(chain, id)); err != nil {
+				return err
+			}
+		}
+		state[id] = 2
+		order = append(order, m)
+		return nil
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if err := visit(id, nil); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if i := strings.Index(line, "--"); i >= 0 {
+			line = line[:i]
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
+// Params are the configuration values the models read from intermediate.params.
+type Params struct {
+	ReportingTZ        string
+	AsOf               time.Time
+	FollowUpHours      float64
+	UntouchedDays      int
+	InfluenceDays      int
+	TouchTypes         []string // activity types that count as marketing touches
+	CloseDateSlackDays int
+	BusinessHours      bool
+	WorkdayStart       int // hour of day, reporting zone
+	WorkdayEnd         int
+	Workdays           []int // ISO day of week, 1 = Monday
+	Holidays           []string
+	Sources            []SourceParams
+}
+
+// SourceParams are a source's freshness thresholds.
+type SourceParams struct {
+	Name              string
+	WarnAfter, FailAt time.Duration
+}
+
+// ParamsFrom takes the models' parameters from the configuration.
+func ParamsFrom(cfg *coxswain.Config, asOf time.Time) Params {
+	p := Params{
+		ReportingTZ:        cfg.Timezone,
+		AsOf:               asOf,
+		FollowUpHours:      cfg.SLA.FollowUpHours,
+		UntouchedDays:      30,
+		InfluenceDays:      cfg.Influence.WindowDays,
+		TouchTypes:         cfg.Influence.TouchTypes,
+		CloseDateSlackDays: *cfg.Tests.CloseDateSlackDays,
+		BusinessHours:      cfg.SLA.BusinessHours.Enabled,
+		WorkdayStart:       cfg.SLA.BusinessHours.Start,
+		WorkdayEnd:         cfg.SLA.BusinessHours.End,
+		Workdays:           cfg.SLA.BusinessHours.Days,
+		Holidays:           cfg.SLA.BusinessHours.Holidays,
+	}
+	for _, s := range cfg.Sources {
+		warn, fail := s.Freshness()
+		p.Sources = append(p.Sources, SourceParams{Name: s.Name, WarnAfter: warn, FailAt: fail})
+	}
+	return p
+}
+
+// writeParams (re)creates intermediate.params, the one row every model can
+// join to read the configuration, with bind parameters.
+func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.params (
+		reporting_tz VARCHAR, as_of TIMESTAMPTZ, follow_up_hours DOUBLE, untouched_days INTEGER,
+		influence_days INTEGER, touch_types VARCHAR[], close_date_slack_days INTEGER,
+		business_hours BOOLEAN, workday_start INTEGER, workday_end INTEGER, workdays INTEGER[], holidays DATE[])`); err != nil {
+		return err
+	}
+	_, err := conn.ExecContext(ctx, `INSERT INTO intermediate.params VALUES (?, ?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?::INTEGER[], ?::DATE[])`,
+		p.ReportingTZ, p.AsOf, p.FollowUpHours, p.UntouchedDays, p.InfluenceDays, listLiteral(p.TouchTypes), p.CloseDateSlackDays,
+		p.BusinessHours, p.WorkdayStart, p.WorkdayEnd, intListLiteral(p.Workdays), listLiteral(p.Holidays))
+	if err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.source_params (source VARCHAR, warn_after_hours DOUBLE, error_after_hours DOUBLE)`); err != nil {
+		return err
+	}
+	for _, s := range p.Sources {
+		var fail any
+		if s.FailAt > 0 {
+			fail = s.FailAt.Hours()
+		}
+		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.source_params VALUES (?, ?, ?)`, s.Name, s.WarnAfter.Hours(), fail); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listLiteral renders strings as a DuckDB list literal, passed as one bind
+// parameter and cast, since lists do not bind directly.
+func listLiteral(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = "'" + strings.ReplaceAll(x, "'", "''") + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+func intListLiteral(xs []int) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = fmt.Sprint(x)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}

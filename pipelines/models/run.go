@@ -1,0 +1,214 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Test is a data test: a query that returns the offending rows.
+type Test struct {
+	Name, Severity, Description string
+	SQL                         string
+}
+
+// TestResult is a data test's outcome at a build.
+type TestResult struct {
+	Test
+	Failures int64
+	Sample   []string // the first offending rows, as col=value lists
+}
+
+// Failed says whether the test found offending rows.
+func (r TestResult) Failed() bool { return r.Failures > 0 }
+
+// LoadTests reads the data tests of sql/tests. Each file starts with
+// "-- severity: error|warn" and "-- description: ..." lines.
+func LoadTests(fsys fs.FS) ([]Test, error) {
+	entries, err := fs.ReadDir(fsys, "sql/tests")
+	if err != nil {
+		return nil, err
+	}
+	var tests []Test
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		data, err := fs.ReadFile(fsys, path.Join("sql/tests", e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		t := Test{Name: strings.TrimSuffix(e.Name(), ".sql"), SQL: strings.TrimRight(strings.TrimSpace(string(data)), ";")}
+		for _, line := range strings.Split(t.SQL, "\n") {
+			if v, ok := strings.CutPrefix(line, "-- severity:"); ok {
+				t.Severity = strings.TrimSpace(v)
+			}
+			if v, ok := strings.CutPrefix(line, "-- description:"); ok {
+				t.Description = strings.TrimSpace(v)
+			}
+		}
+		if t.Severity != "error" && t.Severity != "warn" {
+			return nil, fmt.Errorf("sql/tests/%s: the first lines must say -- severity: error or -- severity: warn", e.Name())
+		}
+		tests = append(tests, t)
+	}
+	sort.Slice(tests, func(i, j int) bool { return tests[i].Name < tests[j].Name })
+	return tests, nil
+}
+
+// Result is what a models run did.
+type Result struct {
+	Models  []string // in the order they ran
+	Tests   []TestResult
+	Elapsed time.Duration
+}
+
+// Failing lists the tests that found rows, errors first.
+func (r *Result) Failing() []TestResult {
+	var out []TestResult
+	for _, sev := range []string{"error", "warn"} {
+		for _, t := range r.Tests {
+			if t.Severity == sev && t.Failed() {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// TestsFailedError is a build stopped by error-severity data tests.
+type TestsFailedError struct{ Failed []TestResult }
+
+func (e *TestsFailedError) Error() string {
+	var b strings.Builder
+	b.WriteString("data tests failed; the marts keep their previous build:")
+	for _, t := range e.Failed {
+		fmt.Fprintf(&b, "\n  %s (%s): %d rows: %s", t.Name, t.Severity, t.Failures, t.Description)
+		for _, s := range t.Sample {
+			b.WriteString("\n    " + s)
+		}
+	}
+	return b.String()
+}
+
+// Run rebuilds every model and runs every data test in one transaction on
+// conn. An error-severity test that finds rows rolls it all back, so the
+// marts stay as the last good build left them; the test results are
+// recorded under buildID either way.
+func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int64) (*Result, error) {
+	start := time.Now()
+	models, err := Load(fsys)
+	if err != nil {
+		return nil, err
+	}
+	tests, err := LoadTests(fsys)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, err
+	}
+	done := false
+	defer func() {
+		if !done {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err := writeParams(ctx, conn, p); err != nil {
+		return nil, fmt.Errorf("params: %w", err)
+	}
+	for _, m := range models {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", m.ID(), m.SQL)); err != nil {
+			return nil, fmt.Errorf("model %s (sql/models/%s/%s.sql): %w", m.ID(), m.Layer, m.Name, err)
+		}
+		res.Models = append(res.Models, m.ID())
+	}
+	var failed []TestResult
+	for _, t := range tests {
+		tr, err := runTest(ctx, conn, t)
+		if err != nil {
+			return nil, fmt.Errorf("data test %s (sql/tests/%s.sql): %w", t.Name, t.Name, err)
+		}
+		res.Tests = append(res.Tests, tr)
+		if tr.Severity == "error" && tr.Failed() {
+			failed = append(failed, tr)
+		}
+	}
+	res.Elapsed = time.Since(start)
+	if len(failed) > 0 {
+		conn.ExecContext(ctx, "ROLLBACK")
+		done = true
+		if err := recordTests(ctx, conn, buildID, res.Tests); err != nil {
+			return res, err
+		}
+		return res, &TestsFailedError{Failed: failed}
+	}
+	if err := recordTests(ctx, conn, buildID, res.Tests); err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return nil, err
+	}
+	done = true
+	return res, nil
+}
+
+func runTest(ctx context.Context, conn *sql.Conn, t Test) (TestResult, error) {
+	tr := TestResult{Test: t}
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM (\n"+t.SQL+"\n)").Scan(&tr.Failures); err != nil {
+		return tr, err
+	}
+	if tr.Failures == 0 {
+		return tr, nil
+	}
+	rows, err := conn.QueryContext(ctx, "SELECT * FROM (\n"+t.SQL+"\n) LIMIT 3")
+	if err != nil {
+		return tr, err
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return tr, err
+		}
+		parts := make([]string, len(cols))
+		for i, c := range cols {
+			v := vals[i]
+			if tm, ok := v.(time.Time); ok {
+				v = tm.UTC().Format(time.RFC3339)
+			}
+			if v == nil {
+				v = "NULL"
+			}
+			parts[i] = fmt.Sprintf("%s=%v", c, v)
+		}
+		tr.Sample = append(tr.Sample, strings.Join(parts, ", "))
+	}
+	return tr, rows.Err()
+}
+
+func recordTests(ctx context.Context, conn *sql.Conn, buildID int64, results []TestResult) error {
+	var errs []error
+	for _, t := range results {
+		var sample any
+		if len(t.Sample) > 0 {
+			sample = strings.Join(t.Sample, "\n")
+		}
+		_, err := conn.ExecContext(ctx, `INSERT INTO meta.test_results VALUES (?, ?, ?, ?, ?, ?)`,
+			buildID, t.Name, t.Severity, t.Description, t.Failures, sample)
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
