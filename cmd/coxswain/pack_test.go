@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// copyCase copies testdata/<name> (less its expected/ folder) into a temp dir.
+func copyCase(t *testing.T, name string) string {
+	t.Helper()
+	src := filepath.Join("..", "..", "testdata", name)
+	dst := filepath.Join(t.TempDir(), name)
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if rel == "expected" || strings.HasSuffix(rel, ".md") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+}
+
+// diffLines reports the first lines where got and want differ.
+func diffLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	n := max(len(got), len(want))
+	shown := 0
+	for i := 0; i < n && shown < 10; i++ {
+		var g, w string
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			t.Errorf("%s line %d:\n got: %s\nwant: %s", what, i+1, g, w)
+			shown++
+		}
+	}
+}
+
+// TestPack_HandWorkedEdges builds testdata/pack_edges as of 2026-11-03
+// 12:00 UTC and compares the pack for 2026-11 with the numbers worked out by
+// hand in testdata/pack_edges/README.md.
+func TestPack_HandWorkedEdges(t *testing.T) {
+	dir := copyCase(t, "pack_edges")
+	config := filepath.Join(dir, "coxswain.yaml")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	out := filepath.Join(dir, "packs")
+	mustRun(t, "report", "--config", config, "--month", "2026-11", "--out", out)
+	pack := filepath.Join(out, "2026-11")
+	want := filepath.Join("..", "..", "testdata", "pack_edges", "expected")
+
+	for _, f := range []string{"funnel.csv", "sla_by_owner.csv", "targets.csv", "data_quality.csv"} {
+		diffLines(t, f, readLines(t, filepath.Join(pack, f)), readLines(t, filepath.Join(want, f)))
+	}
+
+	// kpis.csv: the four months with activity as worked out; the nine
+	// before have none, so counts are 0, sums of amounts 0.00, and every
+	// ratio, mean, median and spend-based value is empty.
+	kpis := readLines(t, filepath.Join(pack, "kpis.csv"))
+	if len(kpis) != 1+13*29 {
+		t.Fatalf("kpis.csv has %d lines, want a header and 13 months of 29 metrics", len(kpis))
+	}
+	wantKPIs := readLines(t, filepath.Join(want, "kpis_2026-08_to_2026-11.csv"))
+	diffLines(t, "kpis.csv (2026-08 to 2026-11)", append(kpis[:1:1], kpis[1+9*29:]...), wantKPIs)
+	empty := map[string]string{
+		"leads_created": "0", "mqls": "0", "sqls": "0", "opportunities_created": "0", "pipeline_created": "0.00",
+		"marketing_sourced_opportunities": "0", "marketing_sourced_pipeline": "0.00", "marketing_influenced_opportunities": "0",
+		"marketing_influenced_pipeline": "0.00", "closed_won": "0", "bookings": "0.00", "closed_lost": "0", "new_customers": "0",
+		"sla_met": "0", "sla_breached": "0", "sla_pending": "0", "mqls_untouched_30d": "0",
+	}
+	for _, line := range kpis[1 : 1+9*29] {
+		parts := strings.Split(line, ",")
+		if parts[0] < "2025-11" || parts[0] > "2026-07" || parts[2] != empty[parts[1]] {
+			t.Errorf("kpis.csv: %s, want %s,%s,%s", line, parts[0], parts[1], empty[parts[1]])
+		}
+	}
+
+	var oct []string
+	for _, line := range readLines(t, filepath.Join(pack, "kpis_by_channel.csv")) {
+		if strings.HasPrefix(line, "2026-10,") || strings.HasPrefix(line, "month,") {
+			oct = append(oct, line)
+		}
+	}
+	diffLines(t, "kpis_by_channel.csv (2026-10)", oct, readLines(t, filepath.Join(want, "kpis_by_channel_2026-10.csv")))
+
+	// The pack checks out against its manifest, and a second report of
+	// the same build gives the same bytes.
+	mustRun(t, "verify", pack)
+	first := map[string][]byte{}
+	entries, _ := os.ReadDir(pack)
+	for _, e := range entries {
+		first[e.Name()], _ = os.ReadFile(filepath.Join(pack, e.Name()))
+	}
+	mustRun(t, "report", "--config", config, "--month", "2026-11", "--out", out)
+	for name, data := range first {
+		again, _ := os.ReadFile(filepath.Join(pack, name))
+		if !bytes.Equal(data, again) {
+			t.Errorf("%s differs between two reports of one build", name)
+		}
+	}
+
+	// The warehouse feed: the marts as Parquet, partitioned by month.
+	if m, _ := filepath.Glob(filepath.Join(dir, "export", "kpis", "month=2026-10", "*.parquet")); len(m) == 0 {
+		t.Error("no Parquet export of kpis for 2026-10")
+	}
+}
+
+func TestPack_VerifyFindsTampering(t *testing.T) {
+	dir := copyCase(t, "pack_edges")
+	config := filepath.Join(dir, "coxswain.yaml")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	out := filepath.Join(dir, "packs")
+	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
+	pack := filepath.Join(out, "2026-10")
+	kpis := filepath.Join(pack, "kpis.csv")
+	data, _ := os.ReadFile(kpis)
+	os.WriteFile(kpis, bytes.Replace(data, []byte("2026-10,leads_created,3"), []byte("2026-10,leads_created,4"), 1), 0o644)
+	os.WriteFile(filepath.Join(pack, "notes.txt"), []byte("x"), 0o644)
+	_, errOut, code := run(t, "verify", pack)
+	if code != 1 {
+		t.Fatalf("verify of a changed pack exited %d", code)
+	}
+	mustSay(t, "stderr", errOut, "does not match its manifest", "kpis.csv: SHA-256 differs from the manifest's", "notes.txt: not in the manifest")
+}
+
+func TestPack_Refusals(t *testing.T) {
+	dir := copyCase(t, "pack_edges")
+	config := filepath.Join(dir, "coxswain.yaml")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	out := filepath.Join(dir, "packs")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--month", "2026-12"}, "the warehouse has the months"},
+		{[]string{"--month", "Oct"}, `--month "Oct" must be YYYY-MM`},
+		{[]string{"--month", "2026-10", "--as-of", "2026-11-04"}, "the marts were built as of 2026-11-03T12:00:00Z, not 2026-11-04T00:00:00Z"},
+	} {
+		_, errOut, code := run(t, append([]string{"report", "--config", config, "--out", out}, tc.args...)...)
+		if code == 0 {
+			t.Errorf("report %v passed", tc.args)
+		}
+		mustSay(t, "stderr", errOut, tc.want)
+	}
+	// A refused report leaves no folder, partial or not.
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("refused reports left %d entries in %s", len(entries), out)
+	}
+}
