@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // copyCase copies testdata/<name> (less its expected/ folder) into a temp dir.
@@ -37,7 +38,34 @@ func copyCase(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A drop's files carry the time of the export its name gives, so that
+	// freshness does not depend on when the test copied them.
+	drops, _ := filepath.Glob(filepath.Join(dst, "exports", "*", "*"))
+	for _, d := range drops {
+		at, err := time.Parse("2006-01-02", filepath.Base(d))
+		if err != nil {
+			continue
+		}
+		at = at.Add(6 * time.Hour)
+		files, _ := filepath.Glob(filepath.Join(d, "*"))
+		for _, f := range append(files, d) {
+			os.Chtimes(f, at, at)
+		}
+	}
 	return dst
+}
+
+// editConfig replaces old with new in a case's coxswain.yaml.
+func editConfig(t *testing.T, config, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s does not contain %q", config, old)
+	}
+	os.WriteFile(config, []byte(strings.Replace(string(data), old, new, 1)), 0o644)
 }
 
 func readLines(t *testing.T, path string) []string {
@@ -178,4 +206,49 @@ func TestPack_Refusals(t *testing.T) {
 	if entries, _ := os.ReadDir(out); len(entries) != 0 {
 		t.Errorf("refused reports left %d entries in %s", len(entries), out)
 	}
+}
+
+// TestBuild_ErrorTestKeepsPreviousMarts: a source older than its
+// error_after fails the freshness test, which stops the build; the marts
+// stay those of the last good build, and the failure is recorded.
+func TestBuild_ErrorTestKeepsPreviousMarts(t *testing.T) {
+	dir := copyCase(t, "pack_edges")
+	config := filepath.Join(dir, "coxswain.yaml")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	editConfig(t, config, "warn_after: 10000h", "warn_after: 24h\n    error_after: 72h")
+	out, errOut, code := run(t, "build", "--config", config, "--as-of", "2026-11-10T12:00:00Z")
+	if code != 1 {
+		t.Fatalf("build with a stale source exited %d\n%s%s", code, out, errOut)
+	}
+	mustSay(t, "stderr", errOut, "data tests failed; the marts keep their previous build:",
+		"freshness_error (error): 1 offending rows", "source=crm, newest_drop=2026-11-02T06:00:00Z")
+	mustSay(t, "stdout", out, "error freshness_error", "warn freshness_warn")
+	// The marts are still those built as of 2026-11-03.
+	packs := filepath.Join(dir, "packs")
+	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", packs, "--as-of", "2026-11-03T12:00:00Z")
+	status := mustRun(t, "status", "--config", config)
+	mustSay(t, "status", status, "build 2: failed")
+}
+
+// TestPack_BusinessHours: with the window counted in working hours (9 to
+// 17, Monday to Friday, New York), L3's first touch 48 wall-clock hours
+// after its MQL (Tuesday 08:00 to Thursday 08:00) is 16 working hours:
+// met, where wall-clock time breached it. L1 (no touch) stays breached, L2
+// (5 hours within Thursday) met: October compliance 2/3.
+func TestPack_BusinessHours(t *testing.T) {
+	dir := copyCase(t, "pack_edges")
+	config := filepath.Join(dir, "coxswain.yaml")
+	editConfig(t, config, "sla: { follow_up_hours: 24 }", "sla: { follow_up_hours: 24, business_hours: { enabled: true, holidays: [2026-12-25] } }")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	out := filepath.Join(dir, "packs")
+	mustRun(t, "report", "--config", config, "--month", "2026-11", "--out", out)
+	var got []string
+	for _, line := range readLines(t, filepath.Join(out, "2026-11", "kpis.csv")) {
+		if strings.HasPrefix(line, "2026-10,sla_") {
+			got = append(got, line)
+		}
+	}
+	diffLines(t, "kpis.csv", got, []string{
+		"2026-10,sla_met,2", "2026-10,sla_breached,1", "2026-10,sla_pending,0", "2026-10,sla_compliance,0.6667",
+	})
 }

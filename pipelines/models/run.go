@@ -89,7 +89,7 @@ func (e *TestsFailedError) Error() string {
 	var b strings.Builder
 	b.WriteString("data tests failed; the marts keep their previous build:")
 	for _, t := range e.Failed {
-		fmt.Fprintf(&b, "\n  %s (%s): %d rows: %s", t.Name, t.Severity, t.Failures, t.Description)
+		fmt.Fprintf(&b, "\n  %s (%s): %d offending rows: %s", t.Name, t.Severity, t.Failures, t.Description)
 		for _, s := range t.Sample {
 			b.WriteString("\n    " + s)
 		}
