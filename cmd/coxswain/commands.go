@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -118,6 +119,24 @@ func printModels(w io.Writer, res *models.Result, cfg *coxswain.Config) {
 			fmt.Fprintf(w, "      %s\n", s)
 		}
 	}
+	// The slowest steps, so that a slow nightly build says where it spends.
+	type step struct {
+		name string
+		d    time.Duration
+	}
+	var steps []step
+	for _, m := range res.Models {
+		steps = append(steps, step{"model " + m.ID, m.Elapsed})
+	}
+	for _, t := range res.Tests {
+		steps = append(steps, step{"test " + t.Name, t.Elapsed})
+	}
+	sort.Slice(steps, func(i, j int) bool { return steps[i].d > steps[j].d })
+	for _, s := range steps[:min(3, len(steps))] {
+		if s.d > time.Second {
+			fmt.Fprintf(w, "  slowest: %s %.1fs\n", s.name, s.d.Seconds())
+		}
+	}
 	fmt.Fprintf(w, "parquet feed: %s\n", cfg.ExportPath())
 }
 
@@ -206,13 +225,15 @@ func runSample(args []string, stdout io.Writer) error {
 	dir := fs.String("dir", "demo", "folder to write the sample org into")
 	leads := fs.Int("leads", def.Leads, "leads over the whole history")
 	leadsOnly := fs.Bool("leads-only", false, "write one drop with only Lead.csv (for load benchmarks)")
+	extra := fs.Int("extra-activities", 0, "add this many prospecting activities (for volume benchmarks)")
+	single := fs.Bool("single-drop", false, "write only the latest export, as a UTF-8 folder")
 	seed := fs.Uint64("seed", def.Seed, "random seed: the same seed gives the same files")
 	end := fs.String("end", def.End.Format(time.RFC3339), "the export instant of the latest drop")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	o := def
-	o.Leads, o.LeadsOnly, o.Seed = *leads, *leadsOnly, *seed
+	o.Leads, o.LeadsOnly, o.Seed, o.ExtraActivities, o.SingleDrop = *leads, *leadsOnly, *seed, *extra, *single
 	t, err := parseTime(*end)
 	if err != nil {
 		return err

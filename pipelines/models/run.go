@@ -23,6 +23,7 @@ type TestResult struct {
 	Test
 	Failures int64
 	Sample   []string // the first offending rows, as col=value lists
+	Elapsed  time.Duration
 }
 
 // Failed says whether the test found offending rows.
@@ -64,8 +65,14 @@ func LoadTests(fsys fs.FS) ([]Test, error) {
 
 // Result is what a models run did.
 type Result struct {
-	Models  []string // in the order they ran
+	Models  []ModelRun // in the order they ran
 	Tests   []TestResult
+	Elapsed time.Duration
+}
+
+// ModelRun is one model's materialisation.
+type ModelRun struct {
+	ID      string
 	Elapsed time.Duration
 }
 
@@ -125,14 +132,17 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 		return nil, fmt.Errorf("params: %w", err)
 	}
 	for _, m := range models {
+		started := time.Now()
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", m.ID(), m.SQL)); err != nil {
 			return nil, fmt.Errorf("model %s (sql/models/%s/%s.sql): %w", m.ID(), m.Layer, m.Name, err)
 		}
-		res.Models = append(res.Models, m.ID())
+		res.Models = append(res.Models, ModelRun{ID: m.ID(), Elapsed: time.Since(started)})
 	}
 	var failed []TestResult
 	for _, t := range tests {
+		started := time.Now()
 		tr, err := runTest(ctx, conn, t)
+		tr.Elapsed = time.Since(started)
 		if err != nil {
 			return nil, fmt.Errorf("data test %s (sql/tests/%s.sql): %w", t.Name, t.Name, err)
 		}

@@ -33,6 +33,11 @@ type Options struct {
 	Leads  int       // leads over the whole history
 	// LeadsOnly writes one drop with only Lead.csv (for load benchmarks).
 	LeadsOnly bool
+	// ExtraActivities adds that many sales activities on random leads and
+	// contacts (prospecting calls and e-mails), for volume benchmarks.
+	ExtraActivities int
+	// SingleDrop writes only the latest export, as a UTF-8 folder.
+	SingleDrop bool
 }
 
 // DefaultOptions is the demo org that `make run` loads.
@@ -72,6 +77,29 @@ func Generate(dir string, o Options) ([]string, error) {
 			return nil, err
 		}
 		return append(written, p), nil
+	}
+
+	if o.SingleDrop {
+		drop := filepath.Join(exports, o.End.Format("2006-01-02"))
+		if err := os.MkdirAll(drop, 0o755); err != nil {
+			return nil, err
+		}
+		for _, f := range g.files() {
+			p := filepath.Join(drop, f.name)
+			if err := writeFile(p, nil, func(w io.Writer) error { return f.write(w, o.End) }); err != nil {
+				return nil, err
+			}
+			written = append(written, p)
+		}
+		plans, err := g.writePlans(filepath.Join(dir, "plans"))
+		if err != nil {
+			return nil, err
+		}
+		cfg := filepath.Join(dir, "coxswain.yaml")
+		if err := os.WriteFile(cfg, []byte(demoConfig), 0o644); err != nil {
+			return nil, err
+		}
+		return append(append(written, plans...), cfg), nil
 	}
 
 	// An older weekly export, in ISO-8859-1 as many admins choose, as a folder...
@@ -287,7 +315,8 @@ func newOrg(o Options) *org {
 			g.sdrs = append(g.sdrs, i)
 		}
 	}
-	for i := 0; i < 40; i++ {
+	// About one account for every 15 leads: most accounts have a handful of people.
+	for i := 0; i < max(40, o.Leads/15); i++ {
 		name := companies[i%len(companies)]
 		if i >= len(companies) {
 			name += " " + strconv.Itoa(i/len(companies)+1)
@@ -361,6 +390,15 @@ func newOrg(o Options) *org {
 			g.members = append(g.members, member{id: g.id("00v"), campaign: c.id, lead: l.id, responded: r.Float64() < 0.6, created: created})
 		}
 		g.leads = append(g.leads, l)
+	}
+	// Prospecting activity on random leads: volume for benchmarks.
+	for i := 0; i < o.ExtraActivities && len(g.leads) > 0; i++ {
+		l := g.leads[r.IntN(len(g.leads))]
+		at := l.created.Add(time.Duration(r.Int64N(int64(30 * 24 * time.Hour)))).Truncate(time.Second)
+		if at.After(o.End) {
+			at = o.End.Add(-time.Minute)
+		}
+		g.acts = append(g.acts, activity{id: g.id("00T"), who: l.id, owner: l.owner, subject: "Prospecting", kind: "Task", typ: "Call", created: at})
 	}
 	// Opportunities with no lead behind them (sales-sourced, renewals).
 	for i := 0; i < leads/40; i++ {

@@ -4,6 +4,8 @@
 SELECT
     o.source,
     o.id,
+    o.drop_id,
+    o.source_file,
     o.account_id,
     o.created_at,
     o.close_date,

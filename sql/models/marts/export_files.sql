@@ -6,11 +6,11 @@ WITH latest AS (
     FROM (SELECT f.source, f.object, f.drop_id, d.name AS drop_name, d.modified_at
           FROM meta.files f JOIN meta.drops d USING (drop_id))
     GROUP BY ALL
-), current_rows AS (
-    SELECT DISTINCT source, drop_id, source_file FROM staging.leads
+), current_rows AS (               -- the big objects from their materialised models
+    SELECT DISTINCT source, drop_id, source_file FROM intermediate.int_leads
+    UNION SELECT DISTINCT source, drop_id, source_file FROM intermediate.int_opportunities
+    UNION SELECT DISTINCT source, drop_id, source_file FROM intermediate.int_activities
     UNION SELECT DISTINCT source, drop_id, source_file FROM staging.contacts
-    UNION SELECT DISTINCT source, drop_id, source_file FROM staging.opportunities
-    UNION SELECT DISTINCT source, drop_id, source_file FROM staging.activities
     UNION SELECT DISTINCT source, drop_id, source_file FROM staging.users
     UNION SELECT DISTINCT source, drop_id, source_file FROM staging.accounts
     UNION SELECT DISTINCT source, drop_id, source_file FROM staging.campaigns
