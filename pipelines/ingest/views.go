@@ -172,6 +172,15 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
                   ORDER BY d2.name DESC, d2.modified_at DESC LIMIT 1)`,
 			colDrop, warehouse.QuoteString(m.Source.Name), warehouse.QuoteString(string(om.Object)))
 	}
+	// An incremental source keeps each record's row from its latest drop. A
+	// full snapshot is read from one drop, in which the tool lists each
+	// record once: the window that would dedupe it costs half the view on
+	// millions of rows, and the models' unique tests stop the build if an
+	// export ever lists a record twice.
+	dedupe := "\nQUALIFY row_number() OVER (PARTITION BY id ORDER BY _drop_order DESC, _drop_time DESC, _file_order DESC) = 1"
+	if m.Preset.Snapshot {
+		dedupe = ""
+	}
 	return fmt.Sprintf(`SELECT * EXCLUDE (_drop_order, _drop_time, _file_order) FROM (
     SELECT %s
     FROM %s r
@@ -179,9 +188,8 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
     JOIN meta.files f ON f.file_id = r.%s
     %s
 )
-WHERE id IS NOT NULL
-QUALIFY row_number() OVER (PARTITION BY id ORDER BY _drop_order DESC, _drop_time DESC, _file_order DESC) = 1`,
-		strings.Join(sel, ",\n           "), rawTable(m.Source.Name, om.Object), colDrop, colFile, where)
+WHERE id IS NOT NULL%s`,
+		strings.Join(sel, ",\n           "), rawTable(m.Source.Name, om.Object), colDrop, colFile, where, dedupe)
 }
 
 // fieldExpr normalises a raw column into a canonical field.

@@ -172,13 +172,17 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 
 func runTest(ctx context.Context, conn *sql.Conn, t Test) (TestResult, error) {
 	tr := TestResult{Test: t}
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM (\n"+t.SQL+"\n)").Scan(&tr.Failures); err != nil {
+	// The offending rows are kept once, to be counted and sampled.
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE test_rows AS\n"+t.SQL); err != nil {
+		return tr, err
+	}
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM test_rows").Scan(&tr.Failures); err != nil {
 		return tr, err
 	}
 	if tr.Failures == 0 {
 		return tr, nil
 	}
-	rows, err := conn.QueryContext(ctx, "SELECT * FROM (\n"+t.SQL+"\n) LIMIT 3")
+	rows, err := conn.QueryContext(ctx, "SELECT * FROM test_rows LIMIT 3")
 	if err != nil {
 		return tr, err
 	}

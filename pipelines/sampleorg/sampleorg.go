@@ -401,7 +401,7 @@ func newOrg(o Options) *org {
 		g.acts = append(g.acts, activity{id: g.id("00T"), who: l.id, owner: l.owner, subject: "Prospecting", kind: "Task", typ: "Call", created: at})
 	}
 	// Opportunities with no lead behind them (sales-sourced, renewals).
-	for i := 0; i < leads/40; i++ {
+	for i := 0; i < leads/30; i++ {
 		created := g.start.Add(time.Duration(r.Int64N(int64(span)))).Truncate(time.Second)
 		g.newOpp(r, g.accounts[r.IntN(len(g.accounts))], created, "Outbound")
 	}
@@ -691,14 +691,17 @@ func (g *org) writePlans(dir string) ([]string, error) {
 	for m := g.start; m.Before(g.o.End.AddDate(0, 2, 0)); m = m.AddDate(0, 1, 0) {
 		month := m.Format("2006-01")
 		i := int(m.Sub(g.start).Hours() / 24 / 30)
-		for k, ch := range Channels[:len(Channels)-1] {
-			fmt.Fprintf(&spend, "%s,%s,%d.00\n", month, ch, 1000+250*k+40*i)
-		}
+		// Spend and targets scale with the org: about $110 a lead, and
+		// targets a little ahead of a growing run rate.
 		perMonth := float64(g.o.Leads) / float64(g.o.Months)
-		fmt.Fprintf(&targets, "%s,leads_created,%d\n", month, int(perMonth*(0.7+0.04*float64(i))))
-		fmt.Fprintf(&targets, "%s,mqls,%d\n", month, int(perMonth*0.4*(0.7+0.04*float64(i))))
-		fmt.Fprintf(&targets, "%s,pipeline_created,%d.00\n", month, 100000+8000*i)
-		fmt.Fprintf(&targets, "%s,bookings,%d.00\n", month, 30000+2500*i)
+		growth := 0.7 + 0.04*float64(i)
+		for k, ch := range Channels[:len(Channels)-1] {
+			fmt.Fprintf(&spend, "%s,%s,%d.00\n", month, ch, int(perMonth*growth*(12+3*float64(k))))
+		}
+		fmt.Fprintf(&targets, "%s,leads_created,%d\n", month, int(perMonth*growth*1.05))
+		fmt.Fprintf(&targets, "%s,mqls,%d\n", month, int(perMonth*0.4*growth*1.05))
+		fmt.Fprintf(&targets, "%s,pipeline_created,%d.00\n", month, int(perMonth*growth*2200))
+		fmt.Fprintf(&targets, "%s,bookings,%d.00\n", month, int(perMonth*growth*700))
 	}
 	sp, tp := filepath.Join(dir, "spend.csv"), filepath.Join(dir, "targets.csv")
 	if err := os.WriteFile(sp, []byte(spend.String()), 0o644); err != nil {

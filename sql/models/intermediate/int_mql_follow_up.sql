@@ -4,11 +4,9 @@
 -- business hours are on. An MQL with no touch is breached once its window
 -- has ended before the as-of, pending until then.
 WITH first_touch AS (
-    SELECT l.id, min(t.occurred_at) AS first_touch_at
-    FROM intermediate.int_leads l
-    JOIN intermediate.int_lead_touches t ON t.lead_id = l.id AND t.occurred_at >= l.mql_at
-    WHERE l.mql_at IS NOT NULL
-    GROUP BY l.id
+    SELECT lead_id AS id, min(occurred_at) AS first_touch_at
+    FROM intermediate.int_mql_touches
+    GROUP BY lead_id
 ), measured AS (
     SELECT
         l.id, l.source, l.owner, l.mql_at, l.mql_month, f.first_touch_at, p.follow_up_hours,
