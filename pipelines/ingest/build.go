@@ -214,9 +214,14 @@ func (b *builder) start(ctx context.Context) error {
 	if _, err := b.conn.ExecContext(ctx, `UPDATE meta.builds SET outcome = 'killed' WHERE outcome = 'running'`); err != nil {
 		return err
 	}
-	// Bulk loads write far more than the default 16 MB of log between checkpoints.
-	if _, err := b.conn.ExecContext(ctx, `SET wal_autocheckpoint = '1GB'`); err != nil {
-		return err
+	// Bulk loads write far more than the default 16 MB of log between
+	// checkpoints. Nothing reads the raw tables or the models in storage
+	// order (every query that shows rows sorts them), and keeping that
+	// order costs large inserts and CREATE TABLE AS their parallelism.
+	for _, q := range []string{`SET wal_autocheckpoint = '1GB'`, `SET preserve_insertion_order = false`} {
+		if _, err := b.conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
 	}
 	return b.conn.QueryRowContext(ctx, `INSERT INTO meta.builds (build_id, started_at, as_of, outcome, version)
 		VALUES (nextval('meta.build_seq'), ?, ?, 'running', ?) RETURNING build_id`,

@@ -32,14 +32,15 @@ WITH touches AS (                      -- marketing touches of each person
     SELECT l.converted_opportunity_id, t.touched_at
     FROM intermediate.int_leads l JOIN touches t ON t.person_id = l.converted_contact_id
     WHERE l.converted_opportunity_id IS NOT NULL
-), windows AS (
-    SELECT o.id, o.account_id, o.created_month, o.amount, o.created_at,
-           o.created_at - INTERVAL (p.influence_days) DAY AS window_start
+), windows AS (                       -- in epoch microseconds: days of 24 hours
+    SELECT o.id, o.account_id, o.created_month, o.amount,
+           epoch_us(o.created_at) AS ends_us,
+           epoch_us(o.created_at) - p.influence_days * 86400000000 AS starts_us
     FROM intermediate.int_opportunities o CROSS JOIN intermediate.params p
 )
 SELECT w.id, w.created_month, w.amount
 FROM windows w
 WHERE EXISTS (SELECT 1 FROM opportunity_touches t
-              WHERE t.opportunity_id = w.id AND t.touched_at BETWEEN w.window_start AND w.created_at)
+              WHERE t.opportunity_id = w.id AND epoch_us(t.touched_at) BETWEEN w.starts_us AND w.ends_us)
    OR EXISTS (SELECT 1 FROM account_touches t
-              WHERE t.account_id = w.account_id AND t.touched_at BETWEEN w.window_start AND w.created_at)
+              WHERE t.account_id = w.account_id AND epoch_us(t.touched_at) BETWEEN w.starts_us AND w.ends_us)

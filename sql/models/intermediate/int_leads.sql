@@ -6,7 +6,6 @@ SELECT
     l.source,
     l.id,
     l.drop_id,
-    l.source_file,
     l.created_at,
     CASE WHEN l.mql_at <= p.as_of THEN l.mql_at END                          AS mql_at,
     CASE WHEN l.sql_at <= p.as_of THEN l.sql_at END                          AS sql_at,

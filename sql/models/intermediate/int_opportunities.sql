@@ -5,7 +5,6 @@ SELECT
     o.source,
     o.id,
     o.drop_id,
-    o.source_file,
     o.account_id,
     o.created_at,
     o.close_date,
