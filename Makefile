@@ -28,10 +28,14 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 
-# Load benchmark: a 2M-row Salesforce Lead export (generated once into
-# bench/), coxswain build against DuckDB's own CREATE TABLE AS read_csv.
+# Benchmarks, on data generated once into bench/ (about 4 GB):
+# - load: a 2M-row Salesforce Lead export, coxswain build against DuckDB's
+#   own CREATE TABLE AS read_csv with the same column types;
+# - org: 2M leads, 10M activities, 300k opportunities, a full build and a
+#   report, with their peak memory.
 bench:
 	$(GO) test -tags bench -run TestBenchLoad -v -count=1 -timeout 60m ./pipelines/ingest/
+	$(GO) test -tags bench -run TestBenchOrg -v -count=1 -timeout 60m ./cmd/coxswain/
 
 clean:
 	rm -rf bin $(DEMO) bench

@@ -41,6 +41,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	config := fs.String("config", "coxswain.yaml", "configuration file")
 	asOf := fs.String("as-of", "", "the build instant (default: now)")
 	quiet := fs.Bool("quiet", false, "print only the summary")
+	loadOnly := fs.Bool("load-only", false, "load new drops and refresh staging, but leave the models and the Parquet feed as they are")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -76,6 +77,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if opt.AsOf.IsZero() {
 		opt.AsOf = opt.Now()
 	}
+	if *loadOnly {
+		opt.AfterLoad = nil
+	}
 	res, buildErr := ingest.Build(ctx, cfg, w, opt)
 	if cerr := w.Close(); cerr != nil && buildErr == nil {
 		buildErr = cerr
@@ -85,6 +89,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if modelRes != nil {
 		printModels(stdout, modelRes, cfg)
+	}
+	if *loadOnly {
+		fmt.Fprintln(stdout, "models not rebuilt (--load-only): the marts are those of the last full build")
 	}
 	return buildErr
 }

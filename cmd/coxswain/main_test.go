@@ -190,3 +190,18 @@ func queryInt(t *testing.T, path, q string) int64 {
 	}
 	return n
 }
+
+func TestRun_BuildLoadOnly(t *testing.T) {
+	dir, config := sample(t, "300")
+	out := mustRun(t, "build", "--load-only", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	mustSay(t, "build output", out, "2 drops loaded", "models not rebuilt (--load-only)")
+	if strings.Contains(out, "models:") {
+		t.Errorf("--load-only ran the models:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "export")); err == nil {
+		t.Error("--load-only wrote the Parquet feed")
+	}
+	// The next full build models what was loaded.
+	out = mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	mustSay(t, "build output", out, "0 drops loaded", "models: ")
+}

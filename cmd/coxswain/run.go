@@ -15,7 +15,8 @@ import (
 const usage = `coxswain turns CRM and marketing exports into the numbers sales and marketing share.
 
 Usage:
-  coxswain build  [--config FILE] [--as-of TIME]   load new export drops into the warehouse
+  coxswain build  [--config FILE] [--as-of TIME] [--load-only]
+                                                   load new export drops, rebuild the models, export Parquet
   coxswain status [--config FILE]                  show sources, drops loaded and the last build
   coxswain report --month YYYY-MM [--out DIR] [--as-of TIME] [--config FILE]
                                                    write the monthly pack from the last build's marts
