@@ -207,6 +207,21 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 
+	if len(st.Tests) > 0 {
+		failing := 0
+		for _, t := range st.Tests {
+			if t.Failures > 0 {
+				failing++
+			}
+		}
+		fmt.Fprintf(stdout, "\nData tests (last run: %d, %d found rows; in meta.test_results)\n", len(st.Tests), failing)
+		for _, t := range st.Tests {
+			if t.Failures > 0 {
+				fmt.Fprintf(stdout, "  %s %s: %s: %s\n", t.Severity, t.Name, plural(t.Failures, "row"), t.Description)
+			}
+		}
+	}
+
 	fmt.Fprintln(stdout, "\nLast build")
 	if b := st.LastBuild; b == nil {
 		fmt.Fprintln(stdout, "  none yet")

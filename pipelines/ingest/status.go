@@ -11,6 +11,13 @@ type Status struct {
 	Drops     []LoadedDrop
 	LastBuild *BuildRecord
 	Rejects   []RejectSummary
+	Tests     []TestSummary // the data tests of the last build that ran them
+}
+
+// TestSummary is a data test's outcome at the last build that ran the tests.
+type TestSummary struct {
+	Name, Severity, Description string
+	Failures                    int64
 }
 
 // LoadedDrop is a row of the manifest.
@@ -69,6 +76,21 @@ func ReadStatus(ctx context.Context, db *sql.DB) (*Status, error) {
 	case err != sql.ErrNoRows:
 		return nil, err
 	}
+
+	trows, err := db.QueryContext(ctx, `SELECT test, severity, description, failures FROM meta.test_results
+		WHERE build_id = (SELECT max(build_id) FROM meta.test_results) ORDER BY severity, test`)
+	if err != nil {
+		return nil, err
+	}
+	for trows.Next() {
+		var ts TestSummary
+		if err := trows.Scan(&ts.Name, &ts.Severity, &ts.Description, &ts.Failures); err != nil {
+			trows.Close()
+			return nil, err
+		}
+		st.Tests = append(st.Tests, ts)
+	}
+	trows.Close()
 
 	rows, err = db.QueryContext(ctx, `SELECT f.source, d.name, f.name, f.rows_rejected, coalesce(f.first_error, '')
 		FROM meta.files f JOIN meta.drops d USING (drop_id) WHERE f.rows_rejected > 0 ORDER BY f.source, d.name, f.name`)
