@@ -55,6 +55,16 @@ func copyCase(t *testing.T, name string) string {
 	return dst
 }
 
+// builtCase copies a testdata case, builds it as of 2026-11-03 12:00 UTC,
+// and returns its folder and config.
+func builtCase(t *testing.T, name string) (dir, config string) {
+	t.Helper()
+	dir = copyCase(t, name)
+	config = filepath.Join(dir, "coxswain.yaml")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	return dir, config
+}
+
 // editConfig replaces old with new in a case's coxswain.yaml.
 func editConfig(t *testing.T, config, old, new string) {
 	t.Helper()
@@ -101,9 +111,7 @@ func diffLines(t *testing.T, what string, got, want []string) {
 // 12:00 UTC and compares the pack for 2026-11 with the numbers worked out by
 // hand in testdata/pack_edges/README.md.
 func TestPack_HandWorkedEdges(t *testing.T) {
-	dir := copyCase(t, "pack_edges")
-	config := filepath.Join(dir, "coxswain.yaml")
-	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	dir, config := builtCase(t, "pack_edges")
 	out := filepath.Join(dir, "packs")
 	mustRun(t, "report", "--config", config, "--month", "2026-11", "--out", out)
 	pack := filepath.Join(out, "2026-11")
@@ -166,9 +174,7 @@ func TestPack_HandWorkedEdges(t *testing.T) {
 }
 
 func TestPack_VerifyFindsTampering(t *testing.T) {
-	dir := copyCase(t, "pack_edges")
-	config := filepath.Join(dir, "coxswain.yaml")
-	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	dir, config := builtCase(t, "pack_edges")
 	out := filepath.Join(dir, "packs")
 	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
 	pack := filepath.Join(out, "2026-10")
@@ -184,9 +190,7 @@ func TestPack_VerifyFindsTampering(t *testing.T) {
 }
 
 func TestPack_Refusals(t *testing.T) {
-	dir := copyCase(t, "pack_edges")
-	config := filepath.Join(dir, "coxswain.yaml")
-	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	dir, config := builtCase(t, "pack_edges")
 	out := filepath.Join(dir, "packs")
 	for _, tc := range []struct {
 		args []string
@@ -212,9 +216,7 @@ func TestPack_Refusals(t *testing.T) {
 // error_after fails the freshness test, which stops the build; the marts
 // stay those of the last good build, and the failure is recorded.
 func TestBuild_ErrorTestKeepsPreviousMarts(t *testing.T) {
-	dir := copyCase(t, "pack_edges")
-	config := filepath.Join(dir, "coxswain.yaml")
-	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	dir, config := builtCase(t, "pack_edges")
 	editConfig(t, config, "warn_after: 10000h", "warn_after: 24h\n    error_after: 72h")
 	out, errOut, code := run(t, "build", "--config", config, "--as-of", "2026-11-10T12:00:00Z")
 	if code != 1 {

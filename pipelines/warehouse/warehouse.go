@@ -33,7 +33,38 @@ func OpenReadOnly(ctx context.Context, path string, cfg coxswain.DuckDB) (*Wareh
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no warehouse at %s (run coxswain build first): %w", path, err)
 	}
-	q := url.Values{"access_mode": {"read_only"}}
+	db, err := connect(ctx, path, cfg, url.Values{"access_mode": {"read_only"}})
+	if err != nil {
+		return nil, err
+	}
+	return &Warehouse{DB: db, Path: path, readOnly: true}, nil
+}
+
+// Open opens (creating if needed) the warehouse at path with the engine
+// settings of cfg, and brings its schema up to date.
+func Open(ctx context.Context, path string, cfg coxswain.DuckDB) (*Warehouse, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("warehouse: %w", err)
+	}
+	tmp := cfg.TempDirectory
+	if tmp == "" {
+		tmp = path + ".tmp"
+	}
+	db, err := connect(ctx, path, cfg, url.Values{"temp_directory": {tmp}})
+	if err != nil {
+		return nil, err
+	}
+	w := &Warehouse{DB: db, Path: path}
+	if err := w.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return w, nil
+}
+
+// connect opens the DuckDB file with the configured resources and the given
+// extra settings, and checks that it answers.
+func connect(ctx context.Context, path string, cfg coxswain.DuckDB, q url.Values) (*sql.DB, error) {
 	if cfg.Threads > 0 {
 		q.Set("threads", fmt.Sprint(cfg.Threads))
 	}
@@ -49,43 +80,7 @@ func OpenReadOnly(ctx context.Context, path string, cfg coxswain.DuckDB) (*Wareh
 		db.Close()
 		return nil, openError(path, err)
 	}
-	return &Warehouse{DB: db, Path: path, readOnly: true}, nil
-}
-
-// Open opens (creating if needed) the warehouse at path with the engine
-// settings of cfg, and brings its schema up to date.
-func Open(ctx context.Context, path string, cfg coxswain.DuckDB) (*Warehouse, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("warehouse: %w", err)
-	}
-	q := url.Values{}
-	if cfg.Threads > 0 {
-		q.Set("threads", fmt.Sprint(cfg.Threads))
-	}
-	if cfg.MemoryLimit != "" {
-		q.Set("memory_limit", cfg.MemoryLimit)
-	}
-	tmp := cfg.TempDirectory
-	if tmp == "" {
-		tmp = path + ".tmp"
-	}
-	q.Set("temp_directory", tmp)
-	dsn := path + "?" + q.Encode()
-	connector, err := duckdb.NewConnector(dsn, nil)
-	if err != nil {
-		return nil, openError(path, err)
-	}
-	db := sql.OpenDB(connector)
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, openError(path, err)
-	}
-	w := &Warehouse{DB: db, Path: path}
-	if err := w.migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return w, nil
+	return db, nil
 }
 
 func openError(path string, err error) error {

@@ -261,6 +261,28 @@ func Text(s string) string {
 
 func monthArgs(months []string) []any { return []any{months[0], months[len(months)-1]} }
 
+// collect runs a query and encodes one CSV row per result row, as scan
+// makes it.
+func collect[T any](ctx context.Context, db *sql.DB, q string, args []any, scan func(*sql.Rows) (T, error)) ([]byte, int, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	return encode(out)
+}
+
 type kpiRow struct {
 	Month  string `csv:"month"`
 	Metric string `csv:"metric"`
@@ -268,27 +290,15 @@ type kpiRow struct {
 }
 
 func writeKPIs(ctx context.Context, db *sql.DB, months []string) ([]byte, int, error) {
-	rows, err := db.QueryContext(ctx, `SELECT month, metric, value, kind FROM marts.kpis
-		WHERE month BETWEEN ? AND ? ORDER BY month, position`, monthArgs(months)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []kpiRow
-	for rows.Next() {
+	return collect(ctx, db, `SELECT month, metric, value, kind FROM marts.kpis
+		WHERE month BETWEEN ? AND ? ORDER BY month, position`, monthArgs(months), func(rows *sql.Rows) (kpiRow, error) {
 		var r kpiRow
 		var v sql.NullFloat64
 		var kind string
-		if err := rows.Scan(&r.Month, &r.Metric, &v, &kind); err != nil {
-			return nil, 0, err
-		}
+		err := rows.Scan(&r.Month, &r.Metric, &v, &kind)
 		r.Value = formatValue(v, kind)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	return encode(out)
+		return r, err
+	})
 }
 
 type channelRow struct {
@@ -299,63 +309,39 @@ type channelRow struct {
 }
 
 func writeKPIsByChannel(ctx context.Context, db *sql.DB, months []string) ([]byte, int, error) {
-	rows, err := db.QueryContext(ctx, `SELECT month, channel, metric, value, kind FROM marts.kpis_by_channel
-		WHERE month BETWEEN ? AND ? ORDER BY month, channel, position`, monthArgs(months)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []channelRow
-	for rows.Next() {
+	return collect(ctx, db, `SELECT month, channel, metric, value, kind FROM marts.kpis_by_channel
+		WHERE month BETWEEN ? AND ? ORDER BY month, channel, position`, monthArgs(months), func(rows *sql.Rows) (channelRow, error) {
 		var r channelRow
 		var v sql.NullFloat64
 		var kind string
-		if err := rows.Scan(&r.Month, &r.Channel, &r.Metric, &v, &kind); err != nil {
-			return nil, 0, err
-		}
+		err := rows.Scan(&r.Month, &r.Channel, &r.Metric, &v, &kind)
 		r.Channel, r.Value = Text(r.Channel), formatValue(v, kind)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	return encode(out)
+		return r, err
+	})
 }
 
 type ownerRow struct {
-	Month         string `csv:"month"`
-	Owner         string `csv:"owner"`
-	MQLs          string `csv:"mqls"`
-	Met           string `csv:"sla_met"`
-	Breached      string `csv:"sla_breached"`
-	Pending       string `csv:"sla_pending"`
-	Compliance    string `csv:"sla_compliance"`
-	HoursToTouchP string `csv:"first_touch_hours_median"`
+	Month      string `csv:"month"`
+	Owner      string `csv:"owner"`
+	MQLs       string `csv:"mqls"`
+	Met        string `csv:"sla_met"`
+	Breached   string `csv:"sla_breached"`
+	Pending    string `csv:"sla_pending"`
+	Compliance string `csv:"sla_compliance"`
+	Hours      string `csv:"first_touch_hours_median"`
 }
 
 func writeSLAByOwner(ctx context.Context, db *sql.DB, months []string) ([]byte, int, error) {
-	rows, err := db.QueryContext(ctx, `SELECT month, owner, mqls, sla_met, sla_breached, sla_pending, sla_compliance, first_touch_hours_median
-		FROM marts.sla_by_owner WHERE month BETWEEN ? AND ? ORDER BY month, owner`, monthArgs(months)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []ownerRow
-	for rows.Next() {
+	return collect(ctx, db, `SELECT month, owner, mqls, sla_met, sla_breached, sla_pending, sla_compliance, first_touch_hours_median
+		FROM marts.sla_by_owner WHERE month BETWEEN ? AND ? ORDER BY month, owner`, monthArgs(months), func(rows *sql.Rows) (ownerRow, error) {
 		var r ownerRow
 		var mqls, met, breached, pending, compliance, hours sql.NullFloat64
-		if err := rows.Scan(&r.Month, &r.Owner, &mqls, &met, &breached, &pending, &compliance, &hours); err != nil {
-			return nil, 0, err
-		}
+		err := rows.Scan(&r.Month, &r.Owner, &mqls, &met, &breached, &pending, &compliance, &hours)
 		r.Owner = Text(r.Owner)
 		r.MQLs, r.Met, r.Breached, r.Pending = formatValue(mqls, "count"), formatValue(met, "count"), formatValue(breached, "count"), formatValue(pending, "count")
-		r.Compliance, r.HoursToTouchP = formatValue(compliance, "ratio"), formatValue(hours, "hours")
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	return encode(out)
+		r.Compliance, r.Hours = formatValue(compliance, "ratio"), formatValue(hours, "hours")
+		return r, err
+	})
 }
 
 type funnelRow struct {
@@ -368,24 +354,12 @@ type funnelRow struct {
 }
 
 func writeFunnel(ctx context.Context, db *sql.DB, months []string) ([]byte, int, error) {
-	rows, err := db.QueryContext(ctx, `SELECT cohort_month, leads, mqls, sqls, opportunities, won FROM marts.funnel
-		WHERE cohort_month BETWEEN ? AND ? ORDER BY cohort_month`, monthArgs(months)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []funnelRow
-	for rows.Next() {
+	return collect(ctx, db, `SELECT cohort_month, leads, mqls, sqls, opportunities, won FROM marts.funnel
+		WHERE cohort_month BETWEEN ? AND ? ORDER BY cohort_month`, monthArgs(months), func(rows *sql.Rows) (funnelRow, error) {
 		var r funnelRow
-		if err := rows.Scan(&r.CohortMonth, &r.Leads, &r.MQLs, &r.SQLs, &r.Opportunities, &r.Won); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	return encode(out)
+		err := rows.Scan(&r.CohortMonth, &r.Leads, &r.MQLs, &r.SQLs, &r.Opportunities, &r.Won)
+		return r, err
+	})
 }
 
 type targetRow struct {
@@ -398,28 +372,17 @@ type targetRow struct {
 }
 
 func writeTargets(ctx context.Context, db *sql.DB, months []string) ([]byte, int, error) {
-	rows, err := db.QueryContext(ctx, `SELECT month, metric, target::DOUBLE, actual, attainment, projected, coalesce(kind, 'money')
-		FROM marts.targets WHERE month BETWEEN ? AND ?`, monthArgs(months)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []targetRow
-	for rows.Next() {
+	// A target for a metric the contract does not know is written as money.
+	return collect(ctx, db, `SELECT month, metric, target::DOUBLE, actual, attainment, projected, coalesce(kind, 'money')
+		FROM marts.targets WHERE month BETWEEN ? AND ?`, monthArgs(months), func(rows *sql.Rows) (targetRow, error) {
 		var r targetRow
 		var target, actual, attainment, projected sql.NullFloat64
 		var kind string
-		if err := rows.Scan(&r.Month, &r.Metric, &target, &actual, &attainment, &projected, &kind); err != nil {
-			return nil, 0, err
-		}
+		err := rows.Scan(&r.Month, &r.Metric, &target, &actual, &attainment, &projected, &kind)
 		r.Metric = Text(r.Metric)
 		r.Target, r.Actual, r.Attainment, r.Projected = formatValue(target, kind), formatValue(actual, kind), formatValue(attainment, "ratio"), formatValue(projected, kind)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	return encode(out)
+		return r, err
+	})
 }
 
 type qualityRow struct {
@@ -433,25 +396,13 @@ type qualityRow struct {
 }
 
 func writeDataQuality(ctx context.Context, db *sql.DB, _ []string) ([]byte, int, error) {
-	rows, err := db.QueryContext(ctx, `SELECT source, object, file, rows_read, rows_loaded, rows_rejected, coalesce(first_error, '')
-		FROM marts.export_files ORDER BY source, object, file`)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []qualityRow
-	for rows.Next() {
+	return collect(ctx, db, `SELECT source, object, file, rows_read, rows_loaded, rows_rejected, coalesce(first_error, '')
+		FROM marts.export_files ORDER BY source, object, file`, nil, func(rows *sql.Rows) (qualityRow, error) {
 		var r qualityRow
-		if err := rows.Scan(&r.Source, &r.Object, &r.File, &r.RowsRead, &r.RowsLoaded, &r.Rejected, &r.FirstError); err != nil {
-			return nil, 0, err
-		}
+		err := rows.Scan(&r.Source, &r.Object, &r.File, &r.RowsRead, &r.RowsLoaded, &r.Rejected, &r.FirstError)
 		r.Source, r.Object, r.File, r.FirstError = Text(r.Source), Text(r.Object), Text(r.File), Text(r.FirstError)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, err
-	}
-	return encode(out)
+		return r, err
+	})
 }
 
 func exports(ctx context.Context, db *sql.DB) ([]ExportFile, error) {
