@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/jszwec/csvutil"
+
+	"coxswain/reports/report"
 )
 
 // Options say which pack to write.
@@ -124,7 +126,11 @@ func Write(ctx context.Context, db *sql.DB, opt Options) (string, *Manifest, err
 		contents[f.name] = data
 		m.Files = append(m.Files, entry(f.name, data, &rows))
 	}
-	html, err := renderReport(ctx, db, m)
+	data, err := report.Load(ctx, db, opt.Month, months)
+	if err != nil {
+		return "", nil, fmt.Errorf("report.html: %w", err)
+	}
+	html, _, err := report.Render(data, report.FileCopy)
 	if err != nil {
 		return "", nil, fmt.Errorf("report.html: %w", err)
 	}

@@ -1,0 +1,357 @@
+// Package report renders the monthly report leaders open from an e-mail:
+// one self-contained HTML file with inline CSS and no script, its charts as
+// inline SVG in the file copy and as PNG parts referenced by cid: in the
+// e-mailed copy. Every string from a CRM goes through html/template.
+package report
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Data is everything the report shows, read from the marts of one build.
+type Data struct {
+	Month, PrevMonth, YearAgo string
+	Months                    []string // the 13 months, oldest first
+	AsOf                      time.Time
+	Zone                      string
+	BuildID                   int64
+
+	Warnings   []string // failed or warning data tests, stale sources: shown at the top
+	Headlines  []Headline
+	Marketing  []Headline // marketing's side of the SLA: the MQL commitment
+	Sales      []Headline // sales' side: follow-up
+	Trend      map[string][]float64
+	Funnel     []FunnelRow
+	Channels   []ChannelRow
+	Efficiency []Headline
+	Owners     []OwnerRow
+	Glossary   []Term
+	Files      []FileRow
+	Tests      []TestRow
+}
+
+// Headline is a metric of the month with its comparisons.
+type Headline struct {
+	Metric, Label, Kind     string
+	Value, Prev, YearAgo    sql.NullFloat64
+	Target                  sql.NullFloat64
+	LowerIsBetter           bool
+	VsPrev, VsYear, Against string // rendered changes, "" when not defined
+}
+
+// FunnelRow is a cohort of the funnel.
+type FunnelRow struct {
+	Cohort                           string
+	Leads, MQLs, SQLs, Opps, Won     int64
+	MQLRate, SQLRate, OppRate, WinOf string
+}
+
+// ChannelRow is a channel's volume in the month.
+type ChannelRow struct {
+	Channel                      string
+	Leads, MQLs, SQLs, Opps, Won string
+	Pipeline, Bookings           string
+}
+
+// OwnerRow is an owner's follow-up in the month.
+type OwnerRow struct {
+	Owner                                         string
+	MQLs, Met, Breached, Pending, Compliance, Hrs string
+}
+
+// Term is a glossary entry.
+type Term struct{ Metric, Definition string }
+
+// FileRow is an export file that fed the build.
+type FileRow struct {
+	Source, Object, File, FirstError string
+	Read, Loaded, Rejected           int64
+}
+
+// TestRow is a data test that found rows at the build.
+type TestRow struct {
+	Name, Severity, Description string
+	Failures                    int64
+}
+
+// labels name the metrics for leaders; the glossary gives the definitions.
+var labels = map[string]string{
+	"leads_created": "Leads", "mqls": "MQLs", "sqls": "SQLs", "lead_to_mql_rate": "Lead → MQL",
+	"mql_to_sql_rate": "MQL → SQL", "opportunities_created": "Opportunities", "pipeline_created": "Pipeline created",
+	"marketing_sourced_pipeline": "Marketing-sourced pipeline", "marketing_influenced_pipeline": "Marketing-influenced pipeline",
+	"closed_won": "Deals won", "bookings": "Bookings", "win_rate": "Win rate", "avg_deal_size": "Average deal",
+	"sales_cycle_days": "Sales cycle (days)", "new_customers": "New customers", "sla_met": "Followed up in time",
+	"sla_breached": "Followed up late or not at all", "sla_pending": "Window still open", "sla_compliance": "Follow-up SLA",
+	"first_touch_hours_median": "Median hours to first touch", "mqls_untouched_30d": "MQLs untouched after 30 days",
+	"marketing_spend": "Marketing spend", "cost_per_lead": "Cost per lead", "cost_per_mql": "Cost per MQL", "cac": "CAC",
+	"pipeline_roi": "Pipeline per $ spent",
+}
+
+// lowerIsBetter are the metrics whose fall is good news.
+var lowerIsBetter = map[string]bool{
+	"sla_breached": true, "first_touch_hours_median": true, "mqls_untouched_30d": true, "sales_cycle_days": true,
+	"cost_per_lead": true, "cost_per_mql": true, "cac": true, "closed_lost": true,
+}
+
+// Load reads the report's data for month from the marts.
+func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data, error) {
+	d := &Data{Month: month, Months: months, PrevMonth: months[len(months)-2], YearAgo: months[0], Trend: map[string][]float64{}}
+	if err := db.QueryRowContext(ctx, `SELECT p.as_of, p.reporting_tz, coalesce((SELECT max(build_id) FROM meta.builds WHERE outcome = 'ok'), 0)
+		FROM intermediate.params p`).Scan(&d.AsOf, &d.Zone, &d.BuildID); err != nil {
+		return nil, fmt.Errorf("the warehouse has no marts yet: %w", err)
+	}
+	// Every KPI of the 13 months.
+	type kv struct {
+		v    sql.NullFloat64
+		kind string
+	}
+	kpis := map[string]map[string]kv{}
+	rows, err := db.QueryContext(ctx, `SELECT month, metric, value, kind FROM marts.kpis WHERE month BETWEEN ? AND ?`, months[0], month)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var m, metric string
+		var x kv
+		if err := rows.Scan(&m, &metric, &x.v, &x.kind); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if kpis[metric] == nil {
+			kpis[metric] = map[string]kv{}
+		}
+		kpis[metric][m] = x
+	}
+	rows.Close()
+	targets := map[string]sql.NullFloat64{}
+	rows, err = db.QueryContext(ctx, `SELECT metric, target::DOUBLE FROM marts.targets WHERE month = ?`, month)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var metric string
+		var t sql.NullFloat64
+		if err := rows.Scan(&metric, &t); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		targets[metric] = t
+	}
+	rows.Close()
+
+	headline := func(metric string) Headline {
+		h := Headline{Metric: metric, Label: labels[metric], Kind: kpis[metric][month].kind, LowerIsBetter: lowerIsBetter[metric],
+			Value: kpis[metric][month].v, Prev: kpis[metric][d.PrevMonth].v, YearAgo: kpis[metric][d.YearAgo].v, Target: targets[metric]}
+		h.VsPrev, h.VsYear = change(h.Value, h.Prev, h.Kind), change(h.Value, h.YearAgo, h.Kind)
+		if h.Target.Valid && h.Target.Float64 != 0 && h.Value.Valid {
+			h.Against = strconv.FormatFloat(100*h.Value.Float64/h.Target.Float64, 'f', 0, 64) + "% of target"
+		}
+		return h
+	}
+	for _, m := range []string{"leads_created", "mqls", "sqls", "opportunities_created", "pipeline_created", "marketing_sourced_pipeline", "bookings", "win_rate", "new_customers"} {
+		d.Headlines = append(d.Headlines, headline(m))
+	}
+	for _, m := range []string{"mqls", "lead_to_mql_rate", "marketing_sourced_pipeline", "marketing_influenced_pipeline"} {
+		d.Marketing = append(d.Marketing, headline(m))
+	}
+	for _, m := range []string{"sla_compliance", "sla_met", "sla_breached", "sla_pending", "first_touch_hours_median", "mqls_untouched_30d"} {
+		d.Sales = append(d.Sales, headline(m))
+	}
+	for _, m := range []string{"marketing_spend", "cost_per_lead", "cost_per_mql", "cac", "pipeline_roi"} {
+		d.Efficiency = append(d.Efficiency, headline(m))
+	}
+	for _, metric := range []string{"leads_created", "mqls", "pipeline_created", "bookings"} {
+		for _, m := range months {
+			d.Trend[metric] = append(d.Trend[metric], kpis[metric][m].v.Float64)
+		}
+	}
+
+	if err := d.loadTables(ctx, db); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *Data) loadTables(ctx context.Context, db *sql.DB) error {
+	q := func(query string, args []any, scan func(*sql.Rows) error) error {
+		rows, err := db.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	err := q(`SELECT cohort_month, leads, mqls, sqls, opportunities, won FROM marts.funnel WHERE cohort_month BETWEEN ? AND ? ORDER BY cohort_month`,
+		[]any{d.Months[0], d.Month}, func(r *sql.Rows) error {
+			var f FunnelRow
+			if err := r.Scan(&f.Cohort, &f.Leads, &f.MQLs, &f.SQLs, &f.Opps, &f.Won); err != nil {
+				return err
+			}
+			f.MQLRate, f.SQLRate, f.OppRate, f.WinOf = pct(f.MQLs, f.Leads), pct(f.SQLs, f.MQLs), pct(f.Opps, f.SQLs), pct(f.Won, f.Opps)
+			d.Funnel = append(d.Funnel, f)
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	byChannel := map[string]*ChannelRow{}
+	var order []string
+	err = q(`SELECT channel, metric, value, kind FROM marts.kpis_by_channel WHERE month = ? ORDER BY channel, position`,
+		[]any{d.Month}, func(r *sql.Rows) error {
+			var channel, metric, kind string
+			var v sql.NullFloat64
+			if err := r.Scan(&channel, &metric, &v, &kind); err != nil {
+				return err
+			}
+			c := byChannel[channel]
+			if c == nil {
+				c = &ChannelRow{Channel: channel}
+				byChannel[channel] = c
+				order = append(order, channel)
+			}
+			s := Format(v, kind)
+			switch metric {
+			case "leads_created":
+				c.Leads = s
+			case "mqls":
+				c.MQLs = s
+			case "sqls":
+				c.SQLs = s
+			case "opportunities_created":
+				c.Opps = s
+			case "pipeline_created":
+				c.Pipeline = s
+			case "closed_won":
+				c.Won = s
+			case "bookings":
+				c.Bookings = s
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	for _, ch := range order {
+		d.Channels = append(d.Channels, *byChannel[ch])
+	}
+	err = q(`SELECT owner, mqls, sla_met, sla_breached, sla_pending, sla_compliance, first_touch_hours_median
+		FROM marts.sla_by_owner WHERE month = ? ORDER BY sla_compliance NULLS LAST, owner`, []any{d.Month}, func(r *sql.Rows) error {
+		var o OwnerRow
+		var mqls, met, breached, pending, compliance, hrs sql.NullFloat64
+		if err := r.Scan(&o.Owner, &mqls, &met, &breached, &pending, &compliance, &hrs); err != nil {
+			return err
+		}
+		o.MQLs, o.Met, o.Breached, o.Pending = Format(mqls, "count"), Format(met, "count"), Format(breached, "count"), Format(pending, "count")
+		o.Compliance, o.Hrs = Format(compliance, "ratio"), Format(hrs, "hours")
+		d.Owners = append(d.Owners, o)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = q(`SELECT metric, definition FROM marts.metric_definitions ORDER BY position`, nil, func(r *sql.Rows) error {
+		var t Term
+		if err := r.Scan(&t.Metric, &t.Definition); err != nil {
+			return err
+		}
+		d.Glossary = append(d.Glossary, t)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = q(`SELECT source, object, file, rows_read, rows_loaded, rows_rejected, coalesce(first_error, '') FROM marts.export_files ORDER BY rows_rejected DESC, source, object, file`,
+		nil, func(r *sql.Rows) error {
+			var f FileRow
+			if err := r.Scan(&f.Source, &f.Object, &f.File, &f.Read, &f.Loaded, &f.Rejected, &f.FirstError); err != nil {
+				return err
+			}
+			d.Files = append(d.Files, f)
+			if f.Rejected > 0 {
+				d.Warnings = append(d.Warnings, fmt.Sprintf("%s/%s: %s could not be read and left out (first: %s)", f.Source, f.File, rows(f.Rejected), f.FirstError))
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	return q(`SELECT test, severity, description, failures FROM meta.test_results
+		WHERE build_id = (SELECT max(build_id) FROM meta.test_results) AND failures > 0 ORDER BY severity, test`, nil, func(r *sql.Rows) error {
+		var t TestRow
+		if err := r.Scan(&t.Name, &t.Severity, &t.Description, &t.Failures); err != nil {
+			return err
+		}
+		d.Tests = append(d.Tests, t)
+		d.Warnings = append(d.Warnings, fmt.Sprintf("data test %s (%s): %s: %s", t.Name, t.Severity, rows(t.Failures), t.Description))
+		return nil
+	})
+}
+
+// change renders the change from then to now: a relative change for
+// counts and money, a difference in points for ratios; "" when undefined.
+func change(now, then sql.NullFloat64, kind string) string {
+	if !now.Valid || !then.Valid {
+		return ""
+	}
+	if kind == "ratio" {
+		return fmt.Sprintf("%+.1f pts", 100*(now.Float64-then.Float64))
+	}
+	if then.Float64 == 0 {
+		return ""
+	}
+	r := 100 * (now.Float64 - then.Float64) / math.Abs(then.Float64)
+	return fmt.Sprintf("%+.0f%%", r)
+}
+
+func pct(n, of int64) string {
+	if of == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(100*float64(n)/float64(of), 'f', 0, 64) + "%"
+}
+
+// Format writes a value for people: thousands separated, ratios as
+// percentages; empty when undefined.
+func Format(v sql.NullFloat64, kind string) string {
+	if !v.Valid {
+		return "–"
+	}
+	switch kind {
+	case "ratio":
+		return strconv.FormatFloat(100*v.Float64, 'f', 1, 64) + "%"
+	case "money":
+		return group(strconv.FormatFloat(v.Float64, 'f', 0, 64))
+	case "count":
+		return group(strconv.FormatFloat(v.Float64, 'f', 0, 64))
+	}
+	return strconv.FormatFloat(v.Float64, 'f', 1, 64)
+}
+
+// group puts thousands separators into an integer string.
+func group(s string) string {
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	var out []byte
+	for i := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	if neg {
+		return "-" + string(out)
+	}
+	return string(out)
+}
