@@ -21,8 +21,10 @@ run: build
 	$(BIN) status --config $(DEMO)/coxswain.yaml
 	$(BIN) report --config $(DEMO)/coxswain.yaml --month $(MONTH) --out $(DEMO)/packs
 	$(BIN) verify $(DEMO)/packs/$(MONTH)
+	$(BIN) send --config $(DEMO)/coxswain.yaml --month $(MONTH) --out $(DEMO)/packs --dry-run
 	@echo
-	@echo "Results: the pack $(DEMO)/packs/$(MONTH)/ (open report.html); the warehouse $(DEMO)/warehouse.duckdb; the Parquet feed $(DEMO)/export/"
+	@echo "Results: the report $(DEMO)/packs/$(MONTH)/report.html and its e-mail $(DEMO)/packs/$(MONTH).eml;"
+	@echo "the pack $(DEMO)/packs/$(MONTH)/; the warehouse $(DEMO)/warehouse.duckdb; the Parquet feed $(DEMO)/export/"
 
 test:
 	$(GO) vet ./...

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -39,6 +40,8 @@ type Config struct {
 	// Export is the folder the marts are exported to as Parquet (default
 	// "export" beside the config).
 	Export string `yaml:"export"`
+	// Email says who receives the monthly report and through which server.
+	Email Email `yaml:"email"`
 
 	// Dir is the folder of the config file, against which paths resolve.
 	Dir string `yaml:"-"`
@@ -113,6 +116,24 @@ type BusinessHours struct {
 type Influence struct {
 	WindowDays int      `yaml:"window_days"` // default 90
 	TouchTypes []string `yaml:"touch_types"` // activity types that are marketing touches
+}
+
+// Email configures coxswain send. The SMTP user and password come only
+// from the environment (COXSWAIN_SMTP_USER, COXSWAIN_SMTP_PASSWORD), never
+// from this file.
+type Email struct {
+	From    string   `yaml:"from"`
+	To      []string `yaml:"to"`
+	Cc      []string `yaml:"cc"`
+	Subject string   `yaml:"subject"` // {month} is replaced by the report month
+	SMTP    SMTP     `yaml:"smtp"`
+}
+
+// SMTP is the mail server.
+type SMTP struct {
+	Host     string `yaml:"host"`
+	Port     int    `yaml:"port"`     // default 587
+	StartTLS *bool  `yaml:"starttls"` // default true: refuse to send unencrypted
 }
 
 // Tests holds the data tests' tolerances.
@@ -214,6 +235,16 @@ func (c *Config) setDefaults() {
 	if c.Export == "" {
 		c.Export = "export"
 	}
+	if c.Email.Subject == "" {
+		c.Email.Subject = "Sales and marketing scorecard, {month}"
+	}
+	if c.Email.SMTP.Port == 0 {
+		c.Email.SMTP.Port = 587
+	}
+	if c.Email.SMTP.StartTLS == nil {
+		yes := true
+		c.Email.SMTP.StartTLS = &yes
+	}
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		if s.Encoding == "" {
@@ -312,6 +343,19 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("sla.business_hours.holidays[%d]", i), h, "must be a date, YYYY-MM-DD")
 		}
 	}
+	for key, addrs := range map[string][]string{"email.from": {c.Email.From}, "email.to": c.Email.To, "email.cc": c.Email.Cc} {
+		for _, a := range addrs {
+			if a == "" && key == "email.from" {
+				continue
+			}
+			if _, err := mail.ParseAddress(a); err != nil {
+				bad(key, a, "is not an e-mail address")
+			}
+		}
+	}
+	if c.Email.SMTP.Port < 1 || c.Email.SMTP.Port > 65535 {
+		bad("email.smtp.port", fmt.Sprint(c.Email.SMTP.Port), "must be a TCP port")
+	}
 	if c.Influence.WindowDays < 0 {
 		bad("influence.window_days", fmt.Sprint(c.Influence.WindowDays), "must be positive")
 	}
@@ -367,6 +411,24 @@ func (s Source) Freshness() (warn, fail time.Duration) {
 		warn = 48 * time.Hour
 	}
 	return warn, fail
+}
+
+// EmailReady says what is missing before a report can be e-mailed.
+func (e Email) EmailReady() error {
+	var missing []string
+	if e.From == "" {
+		missing = append(missing, "email.from")
+	}
+	if len(e.To) == 0 {
+		missing = append(missing, "email.to")
+	}
+	if e.SMTP.Host == "" {
+		missing = append(missing, "email.smtp.host")
+	}
+	if len(missing) > 0 {
+		return &ValidationError{Key: strings.Join(missing, ", "), Msg: "must be set to send the report"}
+	}
+	return nil
 }
 
 // ExportPath is the absolute path of the Parquet export folder.

@@ -254,3 +254,42 @@ func TestPack_BusinessHours(t *testing.T) {
 		"2026-10,sla_met,2", "2026-10,sla_breached,1", "2026-10,sla_pending,0", "2026-10,sla_compliance,0.6667",
 	})
 }
+
+func TestSend_DryRunAndRefusals(t *testing.T) {
+	dir, config := builtCase(t, "pack_edges")
+	packs := filepath.Join(dir, "packs")
+	// No email section yet: send says what to add.
+	_, errOut, code := run(t, "send", "--config", config, "--month", "2026-10", "--out", packs, "--dry-run")
+	if code == 0 {
+		t.Fatal("send without an email section passed")
+	}
+	mustSay(t, "stderr", errOut, "email.from, email.to, email.smtp.host: must be set to send the report")
+
+	data, _ := os.ReadFile(config)
+	os.WriteFile(config, append(data, []byte("email: {from: coxswain@example.com, to: [leaders@example.com], smtp: {host: localhost}}\n")...), 0o644)
+	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", packs)
+	out := mustRun(t, "send", "--config", config, "--month", "2026-10", "--out", packs, "--dry-run")
+	mustSay(t, "stdout", out, "dry run: the message for 2026-10 is in", "2026-10.eml (not sent)")
+	eml, err := os.ReadFile(filepath.Join(packs, "2026-10.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustSay(t, "the .eml", string(eml), "Subject: Sales and marketing scorecard, 2026-10", "Content-Type: image/png", `filename="kpis.csv"`)
+	mustRun(t, "verify", filepath.Join(packs, "2026-10")) // the .eml is beside the pack, not in it
+
+	// A later build makes the pack stale: send refuses it until it is written again.
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-04T12:00:00Z")
+	_, errOut, code = run(t, "send", "--config", config, "--month", "2026-10", "--out", packs, "--dry-run")
+	if code == 0 {
+		t.Fatal("send of a stale pack passed")
+	}
+	mustSay(t, "stderr", errOut, "is as of 2026-11-03T12:00:00Z but the warehouse is now as of 2026-11-04T12:00:00Z")
+
+	// Credentials never go in the file.
+	os.WriteFile(config, append(data, []byte("email: {from: a@example.com, to: [b@example.com], smtp: {host: localhost, password: hunter2}}\n")...), 0o644)
+	_, errOut, _ = run(t, "send", "--config", config, "--month", "2026-10", "--out", packs, "--dry-run")
+	mustSay(t, "stderr", errOut, "field password not found")
+	if strings.Contains(errOut, "hunter2") {
+		t.Error("the error repeats the password")
+	}
+}

@@ -21,6 +21,9 @@ Usage:
   coxswain report --month YYYY-MM [--out DIR] [--as-of TIME] [--config FILE]
                                                    write the monthly pack from the last build's marts
   coxswain verify DIR/YYYY-MM                      check a pack against its manifest
+  coxswain send --month YYYY-MM [--out DIR] [--dry-run] [--config FILE]
+                                                   e-mail the month's report (credentials from
+                                                   COXSWAIN_SMTP_USER and COXSWAIN_SMTP_PASSWORD)
   coxswain sample [--dir DIR] [--leads N]          write a sample org's exports and config
   coxswain version
 
@@ -46,6 +49,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runReport(ctx, rest, stdout)
 	case "verify":
 		err = runVerify(rest, stdout)
+	case "send":
+		err = runSend(ctx, rest, stdout, stderr)
 	case "sample":
 		err = runSample(rest, stdout)
 	case "version", "--version":

@@ -144,6 +144,10 @@ sources:
     fields: { mql_at: MQL_Date__c }
 sla: { follow_up_hours: 24 }
 plans: { spend: plans/spend.csv, targets: plans/targets.csv }
+email:
+  from: coxswain@example.com
+  to: [sales-leaders@example.com, marketing-leaders@example.com]
+  smtp: { host: localhost, port: 587, starttls: true }
 `
 
 type file struct {
