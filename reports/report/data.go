@@ -147,6 +147,9 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 	headline := func(metric string) Headline {
 		h := Headline{Metric: metric, Label: labels[metric], Kind: kpis[metric][month].kind, LowerIsBetter: lowerIsBetter[metric],
 			Value: kpis[metric][month].v, Prev: kpis[metric][d.PrevMonth].v, YearAgo: kpis[metric][d.YearAgo].v, Target: targets[metric]}
+		if metric == "pipeline_roi" {
+			h.Kind = "multiple" // pipeline per dollar reads as 20.4×, not 2038.9%
+		}
 		h.VsPrev, h.VsYear = change(h.Value, h.Prev, h.Kind), change(h.Value, h.YearAgo, h.Kind)
 		if h.Target.Valid && h.Target.Float64 != 0 && h.Value.Valid {
 			h.Against = strconv.FormatFloat(100*h.Value.Float64/h.Target.Float64, 'f', 0, 64) + "% of target"
@@ -329,6 +332,8 @@ func Format(v sql.NullFloat64, kind string) string {
 	switch kind {
 	case "ratio":
 		return strconv.FormatFloat(100*v.Float64, 'f', 1, 64) + "%"
+	case "multiple":
+		return strconv.FormatFloat(v.Float64, 'f', 1, 64) + "×"
 	case "money":
 		return group(strconv.FormatFloat(v.Float64, 'f', 0, 64))
 	case "count":

@@ -94,7 +94,7 @@ func TestFormat(t *testing.T) {
 		kind, want string
 	}{
 		{v(1428900), "money", "1,428,900"}, {v(-1234), "count", "-1,234"}, {v(0.3924), "ratio", "39.2%"},
-		{v(8.42), "hours", "8.4"}, {sql.NullFloat64{}, "ratio", "–"}, {v(999), "count", "999"},
+		{v(8.42), "hours", "8.4"}, {sql.NullFloat64{}, "ratio", "–"}, {v(999), "count", "999"}, {v(20.3887), "multiple", "20.4×"},
 	} {
 		if got := Format(tc.v, tc.kind); got != tc.want {
 			t.Errorf("Format(%v, %s) = %q, want %q", tc.v.Float64, tc.kind, got, tc.want)
