@@ -60,6 +60,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	lock, err := warehouse.AcquireLock(cfg.WarehousePath(), "build", time.Now())
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {
 		return err

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -205,4 +207,34 @@ func TestRun_BuildLoadOnly(t *testing.T) {
 	// The next full build models what was loaded.
 	out = mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
 	mustSay(t, "build output", out, "0 drops loaded", "models: ")
+}
+
+// TestRun_SecondBuildIsRefused: while one build runs in another process, a
+// second fails at once, naming the first's process and start.
+func TestRun_SecondBuildIsRefused(t *testing.T) {
+	_, config := sample(t, "30000")
+	cmd := exec.Command(os.Args[0], "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	cmd.Env = append(os.Environ(), "COXSWAIN_TEST_CHILD=1")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && !strings.HasPrefix(sc.Text(), "loading ") {
+	}
+	_, errOut, code := run(t, "build", "--config", config)
+	go io.Copy(io.Discard, stdout)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("the first build failed: %v", err)
+	}
+	if code != 1 {
+		t.Fatalf("the second build exited %d", code)
+	}
+	mustSay(t, "stderr", errOut, "is in use by coxswain build (pid "+strconv.Itoa(cmd.Process.Pid), "only one command may use it at a time",
+		"Try: wait for it to finish")
+	// Once the first is done, the lock is free again.
+	mustRun(t, "build", "--config", config, "--load-only")
 }

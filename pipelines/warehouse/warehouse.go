@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -85,7 +86,13 @@ func connect(ctx context.Context, path string, cfg coxswain.DuckDB, q url.Values
 
 func openError(path string, err error) error {
 	if strings.Contains(err.Error(), "Could not set lock") {
-		return fmt.Errorf("warehouse %s is in use by another process (only one build may write it at a time): %w", path, err)
+		// Name the coxswain command that holds it, if one does.
+		if l, lerr := AcquireLock(path, "probe", time.Now()); lerr == nil {
+			l.Release()
+		} else if le, ok := lerr.(*LockedError); ok {
+			return le
+		}
+		return fmt.Errorf("warehouse %s is in use by another process: %w", path, err)
 	}
 	return fmt.Errorf("open warehouse %s: %w", path, err)
 }
