@@ -42,6 +42,9 @@ type Config struct {
 	Export string `yaml:"export"`
 	// Email says who receives the monthly report and through which server.
 	Email Email `yaml:"email"`
+	// RunLog is the JSON-lines log of every command run (default
+	// coxswain-runs.jsonl beside the config).
+	RunLog string `yaml:"run_log"`
 
 	// Dir is the folder of the config file, against which paths resolve.
 	Dir string `yaml:"-"`
@@ -234,6 +237,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Export == "" {
 		c.Export = "export"
+	}
+	if c.RunLog == "" {
+		c.RunLog = "coxswain-runs.jsonl"
 	}
 	if c.Email.Subject == "" {
 		c.Email.Subject = "Sales and marketing scorecard, {month}"

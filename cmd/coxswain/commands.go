@@ -15,6 +15,7 @@ import (
 	"coxswain"
 	"coxswain/pipelines/ingest"
 	"coxswain/pipelines/models"
+	"coxswain/pipelines/runlog"
 	"coxswain/pipelines/sampleorg"
 	"coxswain/pipelines/warehouse"
 )
@@ -60,8 +61,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	lock, err := warehouse.AcquireLock(cfg.WarehousePath(), "build", time.Now())
+	started := time.Now()
+	lock, err := warehouse.AcquireLock(cfg.WarehousePath(), "build", started)
 	if err != nil {
+		recordRun(ctx, cfg, nil, runlog.Run{Command: "build", Started: started}, err, stderr)
 		return err
 	}
 	defer lock.Release()
@@ -86,6 +89,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		opt.AfterLoad = nil
 	}
 	res, buildErr := ingest.Build(ctx, cfg, w, opt)
+	rec := runlog.Run{Command: "build", Started: started}
+	if res != nil {
+		loaded, skipped, rows, rejected := res.Counts()
+		rec.Counts = map[string]int64{"build_id": res.BuildID, "drops_loaded": int64(loaded), "drops_skipped": int64(skipped), "rows_loaded": rows, "rows_rejected": rejected}
+	}
+	recordRun(ctx, cfg, w, rec, buildErr, stderr)
 	if cerr := w.Close(); cerr != nil && buildErr == nil {
 		buildErr = cerr
 	}
@@ -226,6 +235,13 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 			}
 		}
 	}
+
+	runs, err := runlog.Tail(cfg.Resolve(cfg.RunLog), 5)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nLast runs (coxswain runs; log %s)\n", cfg.Resolve(cfg.RunLog))
+	printRuns(stdout, runs)
 
 	fmt.Fprintln(stdout, "\nLast build")
 	if b := st.LastBuild; b == nil {

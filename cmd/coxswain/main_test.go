@@ -238,3 +238,20 @@ func TestRun_SecondBuildIsRefused(t *testing.T) {
 	// Once the first is done, the lock is free again.
 	mustRun(t, "build", "--config", config, "--load-only")
 }
+
+func TestRun_History(t *testing.T) {
+	dir, config := sample(t, "300")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", filepath.Join(dir, "packs"))
+	run(t, "report", "--config", config, "--month", "2030-01", "--out", filepath.Join(dir, "packs")) // fails
+	out := mustRun(t, "runs", "--config", config)
+	mustSay(t, "runs", out, "build", "report   2026-10", "ok", "report   2030-01", "failed", "the warehouse has the months")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 { // header and three runs
+		t.Errorf("runs printed %d lines:\n%s", len(lines), out)
+	}
+	mustSay(t, "status", mustRun(t, "status", "--config", config), "Last runs (coxswain runs; log ")
+	if got := queryInt(t, filepath.Join(dir, "warehouse.duckdb"), "SELECT count(*) FROM meta.runs WHERE command IN ('build', 'report')"); got != 3 {
+		t.Errorf("meta.runs has %d build and report runs, want 3", got)
+	}
+}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"coxswain"
+	"coxswain/pipelines/runlog"
 	"coxswain/pipelines/warehouse"
 	"coxswain/reports/pack"
 )
@@ -35,12 +37,14 @@ func runReport(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	started := time.Now()
 	w, err := warehouse.OpenReadOnly(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
 	dir, m, err := pack.Write(ctx, w.DB, opt)
+	w.Close()
+	recordRun(ctx, cfg, nil, runlog.Run{Command: "report", Detail: *month, Started: started}, err, io.Discard)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ Usage:
   coxswain send --month YYYY-MM [--out DIR] [--dry-run] [--config FILE]
                                                    e-mail the month's report (credentials from
                                                    COXSWAIN_SMTP_USER and COXSWAIN_SMTP_PASSWORD)
+  coxswain runs   [--config FILE] [-n N]           the last runs of build, report and send
   coxswain sample [--dir DIR] [--leads N]          write a sample org's exports and config
   coxswain version
 
@@ -51,6 +52,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runVerify(rest, stdout)
 	case "send":
 		err = runSend(ctx, rest, stdout, stderr)
+	case "runs":
+		err = runRuns(rest, stdout)
 	case "sample":
 		err = runSample(rest, stdout)
 	case "version", "--version":

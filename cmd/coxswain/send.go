@@ -9,13 +9,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"coxswain/pipelines/runlog"
 	"coxswain/pipelines/warehouse"
 	"coxswain/reports/mail"
 	"coxswain/reports/pack"
 	"coxswain/reports/report"
 )
 
-func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := newFlags("send")
 	config := fs.String("config", "coxswain.yaml", "configuration file")
 	month := fs.String("month", "", "the report month, YYYY-MM")
@@ -35,6 +36,14 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	started := time.Now()
+	detail := *month
+	if *dryRun {
+		detail += " (dry run)"
+	}
+	defer func() {
+		recordRun(ctx, cfg, nil, runlog.Run{Command: "send", Detail: detail, Started: started}, err, io.Discard)
+	}()
 	if err := cfg.Email.EmailReady(); err != nil {
 		return fmt.Errorf("%w\nTry: add an email: section to %s (from, to, smtp.host)", err, *config)
 	}
@@ -59,8 +68,8 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	defer w.Close()
 	d, err := report.Load(ctx, w.DB, *month, months)
+	w.Close() // before the deferred record, which writes the warehouse
 	if err != nil {
 		return err
 	}

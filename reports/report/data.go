@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -33,6 +34,14 @@ type Data struct {
 	Glossary   []Term
 	Files      []FileRow
 	Tests      []TestRow
+	Runs       []RunRow // the last command runs
+}
+
+// RunRow is a recent command run.
+type RunRow struct {
+	Command, Detail, Outcome, Error string
+	Started                         time.Time
+	Seconds                         float64
 }
 
 // Headline is a metric of the month with its comparisons.
@@ -285,6 +294,25 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB) error {
 			}
 			return nil
 		})
+	if err != nil {
+		return err
+	}
+	err = q(`SELECT command, coalesce(detail, ''), outcome, coalesce(error, ''), started_at, epoch(finished_at) - epoch(started_at)
+		FROM meta.runs
+		-- the runs up to the build the marts came from, so that the report
+		-- of one build is the same however often it is written
+		WHERE started_at <= (SELECT max(finished_at) FROM meta.builds WHERE build_id = ?)
+		ORDER BY run_id DESC LIMIT 5`, []any{d.BuildID}, func(r *sql.Rows) error {
+		var run RunRow
+		if err := r.Scan(&run.Command, &run.Detail, &run.Outcome, &run.Error, &run.Started, &run.Seconds); err != nil {
+			return err
+		}
+		if i := strings.IndexByte(run.Error, '\n'); i >= 0 {
+			run.Error = run.Error[:i] + " ..."
+		}
+		d.Runs = append(d.Runs, run)
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -107,3 +107,17 @@ CREATE TABLE IF NOT EXISTS meta.test_results (
     failures    BIGINT NOT NULL,             -- offending rows
     sample      VARCHAR                      -- the first offending rows
 );
+
+-- Every command run (build, report, send), as also logged in JSON lines.
+CREATE SEQUENCE IF NOT EXISTS meta.run_seq;
+CREATE TABLE IF NOT EXISTS meta.runs (
+    run_id      INTEGER PRIMARY KEY,
+    command     VARCHAR NOT NULL,
+    detail      VARCHAR,
+    started_at  TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ NOT NULL,
+    outcome     VARCHAR NOT NULL,            -- ok | failed
+    error       VARCHAR,
+    counts      VARCHAR,                     -- JSON
+    pid         INTEGER NOT NULL
+);
