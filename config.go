@@ -45,6 +45,12 @@ type Config struct {
 	// RunLog is the JSON-lines log of every command run (default
 	// coxswain-runs.jsonl beside the config).
 	RunLog string `yaml:"run_log"`
+	// Packs is where scheduled reports write their packs (default "packs").
+	Packs string `yaml:"packs"`
+	// Schedule says when coxswain schedule runs the jobs.
+	Schedule Schedule `yaml:"schedule"`
+	// Alerts says who hears of a failed scheduled run.
+	Alerts Alerts `yaml:"alerts"`
 
 	// Dir is the folder of the config file, against which paths resolve.
 	Dir string `yaml:"-"`
@@ -130,6 +136,18 @@ type Email struct {
 	Cc      []string `yaml:"cc"`
 	Subject string   `yaml:"subject"` // {month} is replaced by the report month
 	SMTP    SMTP     `yaml:"smtp"`
+}
+
+// Schedule holds the jobs' crontab lines (five fields, or six with seconds).
+type Schedule struct {
+	Timezone string `yaml:"timezone"` // default: the reporting zone
+	Build    string `yaml:"build"`    // default "0 2 * * *"
+	Report   string `yaml:"report"`   // default "0 7 1 * *": the month just ended
+}
+
+// Alerts lists who is e-mailed when a scheduled run fails (through email.smtp).
+type Alerts struct {
+	To []string `yaml:"to"`
 }
 
 // SMTP is the mail server.
@@ -241,6 +259,18 @@ func (c *Config) setDefaults() {
 	if c.RunLog == "" {
 		c.RunLog = "coxswain-runs.jsonl"
 	}
+	if c.Packs == "" {
+		c.Packs = "packs"
+	}
+	if c.Schedule.Timezone == "" {
+		c.Schedule.Timezone = c.Timezone
+	}
+	if c.Schedule.Build == "" {
+		c.Schedule.Build = "0 2 * * *"
+	}
+	if c.Schedule.Report == "" {
+		c.Schedule.Report = "0 7 1 * *"
+	}
 	if c.Email.Subject == "" {
 		c.Email.Subject = "Sales and marketing scorecard, {month}"
 	}
@@ -349,7 +379,10 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("sla.business_hours.holidays[%d]", i), h, "must be a date, YYYY-MM-DD")
 		}
 	}
-	for key, addrs := range map[string][]string{"email.from": {c.Email.From}, "email.to": c.Email.To, "email.cc": c.Email.Cc} {
+	if _, err := time.LoadLocation(c.Schedule.Timezone); err != nil {
+		bad("schedule.timezone", c.Schedule.Timezone, "is not an IANA time zone name")
+	}
+	for key, addrs := range map[string][]string{"email.from": {c.Email.From}, "email.to": c.Email.To, "email.cc": c.Email.Cc, "alerts.to": c.Alerts.To} {
 		for _, a := range addrs {
 			if a == "" && key == "email.from" {
 				continue

@@ -25,6 +25,8 @@ Usage:
                                                    e-mail the month's report (credentials from
                                                    COXSWAIN_SMTP_USER and COXSWAIN_SMTP_PASSWORD)
   coxswain runs   [--config FILE] [-n N]           the last runs of build, report and send
+  coxswain schedule [--config FILE] [--log-format text|json]
+                                                   run the nightly build and the monthly report by themselves
   coxswain sample [--dir DIR] [--leads N]          write a sample org's exports and config
   coxswain version
 
@@ -54,6 +56,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runSend(ctx, rest, stdout, stderr)
 	case "runs":
 		err = runRuns(rest, stdout)
+	case "schedule":
+		err = runSchedule(ctx, rest, stdout, stderr)
 	case "sample":
 		err = runSample(rest, stdout)
 	case "version", "--version":

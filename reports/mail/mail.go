@@ -98,6 +98,22 @@ func PlainText(d *report.Data) string {
 	return b.String()
 }
 
+// Alert is the message that tells of a failed scheduled run.
+func Alert(cfg coxswain.Email, to []string, subject, body string) (*gomail.Msg, error) {
+	m := gomail.NewMsg()
+	if err := m.From(cfg.From); err != nil {
+		return nil, fmt.Errorf("email.from: %w", err)
+	}
+	if err := m.To(to...); err != nil {
+		return nil, fmt.Errorf("alerts.to: %w", err)
+	}
+	m.Subject(subject)
+	m.SetDate()
+	m.SetMessageID()
+	m.SetBodyString(gomail.TypeTextPlain, body)
+	return m, nil
+}
+
 // WriteEML writes the message as an .eml file, for --dry-run.
 func WriteEML(m *gomail.Msg, path string) error {
 	var buf bytes.Buffer
