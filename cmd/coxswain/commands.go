@@ -186,20 +186,24 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 
 	fmt.Fprintf(stdout, "warehouse %s (reporting zone %s)\n\nSources\n", cfg.WarehousePath(), cfg.Timezone)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  source\tpreset\tfolder\tdrops waiting\tdrops loaded\tnewest loaded")
+	fmt.Fprintln(tw, "  source\tpreset\tfolder\tdrops waiting\tdrops loaded\tnewest loaded\tfreshness")
 	for _, s := range cfg.Sources {
 		waiting, err := ingest.Waiting(ctx, w.DB, s.Name, cfg.Resolve(s.Path))
 		if err != nil {
 			return fmt.Errorf("source %s: %w", s.Name, err)
 		}
 		loaded, newest := 0, "-"
+		var newestAt time.Time
 		for _, d := range st.Drops {
 			if d.Source == s.Name {
 				loaded++
 				newest = d.Name
+				if d.Modified.After(newestAt) {
+					newestAt = d.Modified
+				}
 			}
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%s\n", s.Name, s.Preset, s.Path, len(waiting), loaded, newest)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.Name, s.Preset, s.Path, len(waiting), loaded, newest, freshness(s, newestAt, time.Now()))
 	}
 	tw.Flush()
 
@@ -260,6 +264,23 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// freshness says how old a source's newest loaded drop is against its
+// warn_after and error_after.
+func freshness(s coxswain.Source, newest, now time.Time) string {
+	if newest.IsZero() {
+		return "STALE: nothing loaded"
+	}
+	age := now.Sub(newest).Round(time.Hour)
+	warn, fail := s.Freshness()
+	switch {
+	case fail > 0 && age > fail:
+		return fmt.Sprintf("STALE: %s old, over error_after %s (builds fail)", age, fail)
+	case age > warn:
+		return fmt.Sprintf("stale: %s old, over warn_after %s", age, warn)
+	}
+	return fmt.Sprintf("fresh (%s old)", age)
 }
 
 func runSample(args []string, stdout io.Writer) error {

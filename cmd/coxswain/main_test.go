@@ -14,8 +14,11 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"coxswain"
 )
 
 // TestMain lets a test run the command in a child process that it can kill:
@@ -79,7 +82,7 @@ func TestRun_SampleBuildStatus(t *testing.T) {
 	}
 	out = mustRun(t, "status", "--config", config)
 	mustSay(t, "status", out,
-		"crm     salesforce  exports/salesforce  0              2             2026-11-15_WE_00D5g000004SAMPL_1.ZIP",
+		"crm     salesforce  exports/salesforce  0              2             2026-11-15_WE_00D5g000004SAMPL_1.ZIP  fresh (0s old)",
 		"build 2: ok;",
 		"as of 2026-11-16T00:00:00Z",
 		"0 drops loaded, 2 drops already loaded",
@@ -258,5 +261,23 @@ func TestRun_History(t *testing.T) {
 	mustSay(t, "status", mustRun(t, "status", "--config", config), "Last runs (coxswain runs; log ")
 	if got := queryInt(t, filepath.Join(dir, "warehouse.duckdb"), "SELECT count(*) FROM meta.runs WHERE command IN ('build', 'report')"); got != 3 {
 		t.Errorf("meta.runs has %d build and report runs, want 3", got)
+	}
+}
+
+func TestFreshness(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	src := coxswain.Source{WarnAfter: "24h", ErrorAfter: "72h"}
+	for _, tc := range []struct {
+		newest time.Time
+		want   string
+	}{
+		{now.Add(-2 * time.Hour), "fresh (2h0m0s old)"},
+		{now.Add(-30 * time.Hour), "stale: 30h0m0s old, over warn_after 24h0m0s"},
+		{now.Add(-100 * time.Hour), "STALE: 100h0m0s old, over error_after 72h0m0s (builds fail)"},
+		{time.Time{}, "STALE: nothing loaded"},
+	} {
+		if got := freshness(src, tc.newest, now); got != tc.want {
+			t.Errorf("freshness(%s) = %q, want %q", tc.newest, got, tc.want)
+		}
 	}
 }

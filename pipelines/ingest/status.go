@@ -24,6 +24,7 @@ type TestSummary struct {
 type LoadedDrop struct {
 	Source, Name, Kind string
 	LoadedAt           time.Time
+	Modified           time.Time // when the export was written (its newest file)
 	Files              int
 	Rows, Rejected     int64
 }
@@ -49,14 +50,14 @@ type RejectSummary struct {
 // ReadStatus reads the manifest, the last build and the files with rejects.
 func ReadStatus(ctx context.Context, db *sql.DB) (*Status, error) {
 	st := &Status{}
-	rows, err := db.QueryContext(ctx, `SELECT source, name, kind, loaded_at, files, rows_loaded, rows_rejected
+	rows, err := db.QueryContext(ctx, `SELECT source, name, kind, loaded_at, modified_at, files, rows_loaded, rows_rejected
 		FROM meta.drops ORDER BY source, name, modified_at`)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var d LoadedDrop
-		if err := rows.Scan(&d.Source, &d.Name, &d.Kind, &d.LoadedAt, &d.Files, &d.Rows, &d.Rejected); err != nil {
+		if err := rows.Scan(&d.Source, &d.Name, &d.Kind, &d.LoadedAt, &d.Modified, &d.Files, &d.Rows, &d.Rejected); err != nil {
 			rows.Close()
 			return nil, err
 		}
