@@ -5,12 +5,16 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	"coxswain"
 	"coxswain/pipelines/ingest"
@@ -41,14 +45,35 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("build")
 	config := fs.String("config", "coxswain.yaml", "configuration file")
 	asOf := fs.String("as-of", "", "the build instant (default: now)")
-	quiet := fs.Bool("quiet", false, "print only the summary")
+	quiet := fs.Bool("quiet", false, "print only the summary and warnings")
+	logFormat := fs.String("log-format", "text", "how progress is logged on stderr: text or json")
 	loadOnly := fs.Bool("load-only", false, "load new drops and refresh staging, but leave the models and the Parquet feed as they are")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	opt := ingest.Options{Now: time.Now, Progress: stdout}
-	if *quiet {
-		opt.Progress = io.Discard
+	opt := ingest.Options{Now: time.Now}
+	var bar *progressbar.ProgressBar
+	switch {
+	case *logFormat != "text" && *logFormat != "json":
+		return usageError{fmt.Sprintf("build: --log-format %q must be text or json", *logFormat)}
+	case *logFormat == "json":
+		opt.Log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level(*quiet)}))
+	case !*quiet && isTerminal(stderr):
+		// On a terminal, a bar over each drop's files stands for the
+		// per-file lines; warnings still print.
+		opt.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		opt.OnFile = func(drop, file string, done, total int) {
+			if bar == nil || done == 0 {
+				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(stderr), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+			}
+			bar.Describe(drop + " " + file)
+			bar.Set(done)
+			if done == total {
+				bar.Finish()
+			}
+		}
+	default:
+		opt.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level(*quiet)}))
 	}
 	if *asOf != "" {
 		t, err := parseTime(*asOf)
@@ -264,6 +289,19 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+func level(quiet bool) slog.Level {
+	if quiet {
+		return slog.LevelWarn
+	}
+	return slog.LevelInfo
+}
+
+// isTerminal says whether w is a terminal (a progress bar makes sense).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // freshness says how old a source's newest loaded drop is against its

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -69,10 +70,14 @@ func sample(t *testing.T, leads string) (dir, config string) {
 
 func TestRun_SampleBuildStatus(t *testing.T) {
 	_, config := sample(t, "400")
-	out := mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	out, log, code := run(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	if code != 0 {
+		t.Fatalf("build: exit %d\n%s%s", code, out, log)
+	}
+	mustSay(t, "build log", log,
+		`msg="loading crm/2026-11-08/Lead.csv (lead, cp1252)" event=file_start file=crm/2026-11-08/Lead.csv object=lead encoding=cp1252`,
+		"loading crm/2026-11-15_WE_00D5g000004SAMPL_1.ZIP/Lead.csv (lead, utf-8)")
 	mustSay(t, "build output", out,
-		"loading crm/2026-11-08/Lead.csv (lead, cp1252)",
-		"loading crm/2026-11-15_WE_00D5g000004SAMPL_1.ZIP/Lead.csv (lead, utf-8)",
 		"build 1 as of 2026-11-15T06:00:00Z: 2 drops loaded (",
 		"0 rows quarantined), 0 drops already loaded",
 	)
@@ -139,7 +144,7 @@ func TestRun_KilledBuild(t *testing.T) {
 	dir, config := sample(t, "30000")
 	cmd := exec.Command(os.Args[0], "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
 	cmd.Env = append(os.Environ(), "COXSWAIN_TEST_CHILD=1")
-	stdout, err := cmd.StdoutPipe()
+	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,10 +152,10 @@ func TestRun_KilledBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	killed := false
-	sc := bufio.NewScanner(stdout)
+	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		// The first drop's transaction is open, with files loaded and more to come.
-		if strings.HasPrefix(sc.Text(), "loading crm/2026-11-08/Lead.csv") {
+		if strings.Contains(sc.Text(), `msg="loading crm/2026-11-08/Lead.csv`) {
 			cmd.Process.Signal(syscall.SIGKILL)
 			killed = true
 			break
@@ -223,18 +228,18 @@ func TestRun_SecondBuildIsRefused(t *testing.T) {
 	_, config := sample(t, "30000")
 	cmd := exec.Command(os.Args[0], "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
 	cmd.Env = append(os.Environ(), "COXSWAIN_TEST_CHILD=1")
-	stdout, err := cmd.StdoutPipe()
+	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() && !strings.HasPrefix(sc.Text(), "loading ") {
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), `msg="loading `) {
 	}
 	_, errOut, code := run(t, "build", "--config", config)
-	go io.Copy(io.Discard, stdout)
+	go io.Copy(io.Discard, stderr)
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("the first build failed: %v", err)
 	}
@@ -279,5 +284,29 @@ func TestFreshness(t *testing.T) {
 		if got := freshness(src, tc.newest, now); got != tc.want {
 			t.Errorf("freshness(%s) = %q, want %q", tc.newest, got, tc.want)
 		}
+	}
+}
+
+func TestRun_BuildLogsJSON(t *testing.T) {
+	_, config := sample(t, "300")
+	_, log, code := run(t, "build", "--config", config, "--log-format", "json", "--as-of", "2026-11-15T06:00:00Z")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, log)
+	}
+	var files int
+	for _, line := range strings.Split(strings.TrimSpace(log), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("not a JSON line: %s", line)
+		}
+		if ev["event"] == "file_read" {
+			files++
+			if _, ok := ev["rows"].(float64); !ok {
+				t.Errorf("file_read without rows: %s", line)
+			}
+		}
+	}
+	if files != 18 { // nine files in each of the two drops
+		t.Errorf("%d file_read events, want 18", files)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -28,8 +28,12 @@ type Options struct {
 	AsOf time.Time
 	// Now is the clock; tests fix it.
 	Now func() time.Time
-	// Progress receives a line as each file starts and each drop ends.
-	Progress io.Writer
+	// Log receives an event as each file starts and ends and each drop
+	// ends, with its figures as attributes (nil: no events).
+	Log *slog.Logger
+	// OnFile is told as each file of a drop starts loading (for a
+	// progress bar): how many of the drop's files are done, of how many.
+	OnFile func(drop, file string, done, total int)
 	// AfterLoad runs once the drops are loaded and the staging views
 	// refreshed, unless a drop failed (the models then keep the previous
 	// build's state); its error fails the build.
@@ -150,8 +154,11 @@ func Build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, op
 	if opt.AsOf.IsZero() {
 		opt.AsOf = opt.Now()
 	}
-	if opt.Progress == nil {
-		opt.Progress = io.Discard
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.OnFile == nil {
+		opt.OnFile = func(string, string, int, int) {}
 	}
 	var mappings []*presets.Mapping
 	var cfgErrs []error
@@ -264,7 +271,8 @@ func (b *builder) source(ctx context.Context, m *presets.Mapping, key string) er
 			failed = err
 		}
 		if dr.Status != "skipped" || err != nil {
-			fmt.Fprintf(b.opt.Progress, "%s %s/%s: %d rows, %d rejected\n", dr.Status, dr.Source, dr.Name, dr.Rows, dr.Rejected)
+			b.opt.Log.Info(fmt.Sprintf("%s %s/%s: %d rows, %d rejected", dr.Status, dr.Source, dr.Name, dr.Rows, dr.Rejected),
+				"event", "drop", "source", dr.Source, "drop", dr.Name, "status", dr.Status, "rows", dr.Rows, "rejected", dr.Rejected)
 		}
 	}
 	return failed
@@ -302,7 +310,8 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 
 	started := time.Now()
 	defer func() {
-		fmt.Fprintf(b.opt.Progress, "  %s/%s: %s in %.1fs\n", dr.Source, dr.Name, dr.Status, time.Since(started).Seconds())
+		b.opt.Log.Debug(fmt.Sprintf("%s/%s: %s in %.1fs", dr.Source, dr.Name, dr.Status, time.Since(started).Seconds()),
+			"event", "drop_time", "source", dr.Source, "drop", dr.Name, "seconds", time.Since(started).Seconds())
 	}()
 	tmp, err := os.MkdirTemp(b.tempRoot(), "drop-")
 	if err != nil {
@@ -363,7 +372,8 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 	if errors.Is(err, errNotUTF8AfterAll) {
 		// A file stopped being UTF-8 after its first megabyte: load the
 		// drop again, now that the whole of every file is known.
-		fmt.Fprintf(b.opt.Progress, "  %s/%s: not all UTF-8 after all; loading again\n", dr.Source, dr.Name)
+		b.opt.Log.Info(fmt.Sprintf("%s/%s: not all UTF-8 after all; loading again", dr.Source, dr.Name),
+			"event", "reload", "source", dr.Source, "drop", dr.Name)
 		for _, f := range files {
 			f.head = f.scan
 		}
@@ -533,8 +543,10 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		return err
 	}
 	share := b.cfg.MaxRejectShare(src)
-	for _, fl := range loads {
-		fmt.Fprintf(b.opt.Progress, "loading %s (%s, %s)\n", fl, fl.object, fl.dialect.encoding)
+	for i, fl := range loads {
+		b.opt.OnFile(src.Name+"/"+d.Name, fl.file.name, i, len(loads))
+		b.opt.Log.Info(fmt.Sprintf("loading %s (%s, %s)", fl, fl.object, fl.dialect.encoding),
+			"event", "file_start", "file", fl.String(), "object", string(fl.object), "encoding", fl.dialect.encoding)
 		fl.dropID = dropID
 		if err := b.conn.QueryRowContext(ctx, `SELECT nextval('meta.file_seq')`).Scan(&fl.fileID); err != nil {
 			return err
@@ -556,7 +568,8 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			// DuckDB aborts the transaction on an error: report what was found so far.
 			return &DropError{Source: src.Name, Drop: d.Name, Files: append(errs, &FileError{File: fl.String(), Err: err})}
 		}
-		fmt.Fprintf(b.opt.Progress, "  %s: %d rows read in %.1fs\n", fl.file.name, fl.inserted+fl.rejected, time.Since(started).Seconds())
+		b.opt.Log.Info(fmt.Sprintf("%s: %d rows read in %.1fs", fl.file.name, fl.inserted+fl.rejected, time.Since(started).Seconds()),
+			"event", "file_read", "file", fl.String(), "rows", fl.inserted+fl.rejected, "rejected", fl.rejected, "seconds", time.Since(started).Seconds())
 		if fl.rejectShare() > share {
 			errs = append(errs, &FileError{File: fl.String(),
 				Err:  &RejectsError{Rejected: fl.rejected, Read: fl.inserted + fl.rejected, Allowed: share, Samples: fl.samples},
@@ -591,7 +604,8 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	if _, err := b.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return err
 	}
-	fmt.Fprintf(b.opt.Progress, "  committed in %.1fs\n", time.Since(started).Seconds())
+	b.opt.OnFile(src.Name+"/"+d.Name, "", len(loads), len(loads))
+	b.opt.Log.Debug(fmt.Sprintf("committed in %.1fs", time.Since(started).Seconds()), "event", "commit", "seconds", time.Since(started).Seconds())
 	committed = true
 	return nil
 }
