@@ -35,6 +35,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// startChild runs coxswain (this test binary, as TestMain arranges) in a
+// child process, with its stderr to read.
+func startChild(t *testing.T, args ...string) (*exec.Cmd, io.ReadCloser) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "COXSWAIN_TEST_CHILD=1")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, stderr
+}
+
 func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
@@ -142,15 +158,7 @@ func TestRun_FailedDropNamesFileAndHint(t *testing.T) {
 // next build must load everything exactly once.
 func TestRun_KilledBuild(t *testing.T) {
 	dir, config := sample(t, "30000")
-	cmd := exec.Command(os.Args[0], "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
-	cmd.Env = append(os.Environ(), "COXSWAIN_TEST_CHILD=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stderr := startChild(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
 	killed := false
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
@@ -226,15 +234,7 @@ func TestRun_BuildLoadOnly(t *testing.T) {
 // second fails at once, naming the first's process and start.
 func TestRun_SecondBuildIsRefused(t *testing.T) {
 	_, config := sample(t, "30000")
-	cmd := exec.Command(os.Args[0], "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
-	cmd.Env = append(os.Environ(), "COXSWAIN_TEST_CHILD=1")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stderr := startChild(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() && !strings.Contains(sc.Text(), `msg="loading `) {
 	}
