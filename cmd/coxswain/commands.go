@@ -52,28 +52,29 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	opt := ingest.Options{Now: time.Now}
-	var bar *progressbar.ProgressBar
-	switch {
-	case *logFormat != "text" && *logFormat != "json":
-		return usageError{fmt.Sprintf("build: --log-format %q must be text or json", *logFormat)}
-	case *logFormat == "json":
-		opt.Log = slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level(*quiet)}))
-	case !*quiet && isTerminal(stderr):
-		// On a terminal, a bar over each drop's files stands for the
-		// per-file lines; warnings still print.
-		opt.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// On a terminal, a bar over each drop's files stands for the per-file
+	// lines; warnings still print.
+	bar := *logFormat == "text" && !*quiet && isTerminal(stderr)
+	lvl := slog.LevelInfo
+	if *quiet || bar {
+		lvl = slog.LevelWarn
+	}
+	var err error
+	if opt.Log, err = newLogger("build", *logFormat, stderr, lvl); err != nil {
+		return err
+	}
+	if bar {
+		var pb *progressbar.ProgressBar
 		opt.OnFile = func(drop, file string, done, total int) {
-			if bar == nil || done == 0 {
-				bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(stderr), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+			if pb == nil || done == 0 {
+				pb = progressbar.NewOptions(total, progressbar.OptionSetWriter(stderr), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
 			}
-			bar.Describe(drop + " " + file)
-			bar.Set(done)
+			pb.Describe(drop + " " + file)
+			pb.Set(done)
 			if done == total {
-				bar.Finish()
+				pb.Finish()
 			}
 		}
-	default:
-		opt.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level(*quiet)}))
 	}
 	if *asOf != "" {
 		t, err := parseTime(*asOf)
@@ -289,13 +290,6 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
-}
-
-func level(quiet bool) slog.Level {
-	if quiet {
-		return slog.LevelWarn
-	}
-	return slog.LevelInfo
 }
 
 // isTerminal says whether w is a terminal (a progress bar makes sense).

@@ -28,14 +28,9 @@ func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	var log *slog.Logger
-	switch *logFormat {
-	case "text":
-		log = slog.New(slog.NewTextHandler(stderr, nil))
-	case "json":
-		log = slog.New(slog.NewJSONHandler(stderr, nil))
-	default:
-		return usageError{fmt.Sprintf("schedule: --log-format %q must be text or json", *logFormat)}
+	log, err := newLogger("schedule", *logFormat, stderr, slog.LevelInfo)
+	if err != nil {
+		return err
 	}
 	for key, spec := range map[string]string{"schedule.build": cfg.Schedule.Build, "schedule.report": cfg.Schedule.Report} {
 		if _, _, err := schedule.Parse(spec); err != nil {
