@@ -51,7 +51,6 @@ type Result struct {
 type DropResult struct {
 	Source, Name string
 	Status       string // loaded, skipped, failed or blocked
-	Reason       string
 	Files        []FileResult
 	Rows         int64
 	Rejected     int64
@@ -62,7 +61,6 @@ type FileResult struct {
 	Name, Object, Encoding string
 	Rows, Rejected         int64
 	FirstError             string
-	Unmapped               []string
 	Warnings               []string // key fields with no column, and what follows
 	Ignored                bool     // no object of the preset matches its name
 }
@@ -262,7 +260,7 @@ func (b *builder) source(ctx context.Context, m *presets.Mapping, key string) er
 	var failed error
 	for _, d := range drops {
 		if failed != nil {
-			b.res.Drops = append(b.res.Drops, DropResult{Source: m.Source.Name, Name: d.Name, Status: "blocked", Reason: "an earlier drop of this source failed"})
+			b.res.Drops = append(b.res.Drops, DropResult{Source: m.Source.Name, Name: d.Name, Status: "blocked"})
 			continue
 		}
 		dr, err := b.drop(ctx, m, key, d)
@@ -287,7 +285,6 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 		if !errors.As(err, &de) {
 			err = &DropError{Source: dr.Source, Drop: d.Name, Files: []error{err}}
 		}
-		dr.Reason = err.Error()
 		return dr, err
 	}
 
@@ -302,8 +299,8 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 	// Skip a drop already loaded, without reading it when its files are
 	// exactly those hashed before.
 	if hashes, ok := cachedHashes(ctx, b.conn, files); ok {
-		if name, loaded, err := loadedAs(ctx, b.conn, m.Source.Name, contentHash(files, hashes)); err != nil || loaded {
-			dr.Status, dr.Reason = "skipped", "already loaded as "+name
+		if _, loaded, err := loadedAs(ctx, b.conn, m.Source.Name, contentHash(files, hashes)); err != nil || loaded {
+			dr.Status = "skipped"
 			return dr, err
 		}
 	}
@@ -385,7 +382,7 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 		if err := b.cacheHashes(ctx, files); err != nil { // the rollback took them
 			return fail(err)
 		}
-		return DropResult{Source: m.Source.Name, Name: d.Name, Status: "skipped", Reason: "same content as " + dup.name + ", already loaded"}, nil
+		return DropResult{Source: m.Source.Name, Name: d.Name, Status: "skipped"}, nil
 	}
 	if err != nil {
 		return fail(err)
@@ -591,7 +588,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			return err
 		}
 		dr.Files = append(dr.Files, FileResult{Name: fl.file.name, Object: string(fl.object), Encoding: fl.dialect.encoding,
-			Rows: fl.inserted, Rejected: fl.rejected, FirstError: fl.firstError, Unmapped: fl.plan.unmapped,
+			Rows: fl.inserted, Rejected: fl.rejected, FirstError: fl.firstError,
 			Warnings: keyFieldWarnings(m, fl, key)})
 		dr.Rows += fl.inserted
 		dr.Rejected += fl.rejected

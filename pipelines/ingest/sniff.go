@@ -202,16 +202,14 @@ func sniff(path string, sc *scan, configured string, delim byte) (*dialect, erro
 // detectDelimiter picks, from the first line, the candidate that occurs most
 // outside quotes: , ; tab | ^ or backquote (Bulk API 2.0 allows all of them).
 func detectDelimiter(head []byte) byte {
-	line := head
 	inQuote := false
 	counts := map[byte]int{}
-	for i, b := range line {
+	for _, b := range head {
 		if b == '"' {
 			inQuote = !inQuote
 		}
 		if !inQuote && (b == '\n' || b == '\r') {
-			line = line[:i]
-			break
+			break // the end of the header line
 		}
 		if !inQuote {
 			switch b {
