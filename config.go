@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -349,7 +350,7 @@ func (c *Config) Validate() error {
 				bad(key+".timezone", s.Timezone, "is not an IANA time zone name")
 			}
 		}
-		if !contains(Encodings, s.Encoding) {
+		if !slices.Contains(Encodings, s.Encoding) {
 			bad(key+".encoding", s.Encoding, "must be one of "+strings.Join(Encodings, ", "))
 		}
 		if _, err := s.DelimiterByte(); err != nil {
@@ -485,15 +486,6 @@ func (s Source) DelimiterByte() (byte, error) {
 		return 0, errors.New(`must be auto, tab, or one character such as , ; | ^`)
 	}
 	return s.Delimiter[0], nil
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // ColumnSpec names the source column(s) that feed a canonical field, first

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -114,7 +115,7 @@ type ObjectMapping struct {
 // Resolve applies a source's configuration to its preset. Errors name the
 // configuration key at fault; key is the source's key (sources[0]).
 func Resolve(src coxswain.Source, key string) (*Mapping, error) {
-	if !contains(Names(), src.Preset) {
+	if !slices.Contains(Names(), src.Preset) {
 		return nil, &coxswain.ValidationError{Key: key + ".preset", Value: src.Preset, Msg: "is not a preset (known: " + strings.Join(Names(), ", ") + ")"}
 	}
 	p, err := Get(src.Preset)
@@ -262,13 +263,4 @@ func (m *Mapping) ObjectFor(name string) (coxswain.Object, bool) {
 func joinErrs(errs []error) error {
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
