@@ -1,3 +1,4 @@
-// Package reports renders the monthly pack, the HTML report and the e-mail
-// that delivers it. It is filled by the metrics-pack and report issues.
+// Package reports groups what coxswain delivers from the marts: the monthly
+// pack finance loads (reports/pack), the HTML report leaders open
+// (reports/report), and the e-mail that carries it (reports/mail).
 package reports

@@ -13,7 +13,7 @@ import (
 	"coxswain/reports/pack"
 )
 
-func runReport(ctx context.Context, args []string, stdout io.Writer) error {
+func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("report")
 	config := fs.String("config", "coxswain.yaml", "configuration file")
 	month := fs.String("month", "", "the report month, YYYY-MM")
@@ -44,7 +44,7 @@ func runReport(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	dir, m, err := pack.Write(ctx, w.DB, opt)
 	w.Close()
-	recordRun(ctx, cfg, nil, runlog.Run{Command: "report", Detail: *month, Started: started}, err, io.Discard)
+	recordRun(ctx, cfg, nil, runlog.Run{Command: "report", Detail: *month, Started: started}, err, stderr)
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "status":
 		err = runStatus(ctx, rest, stdout)
 	case "report":
-		err = runReport(ctx, rest, stdout)
+		err = runReport(ctx, rest, stdout, stderr)
 	case "verify":
 		err = runVerify(rest, stdout)
 	case "send":

@@ -42,7 +42,7 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 		detail += " (dry run)"
 	}
 	defer func() {
-		recordRun(ctx, cfg, nil, runlog.Run{Command: "send", Detail: detail, Started: started}, err, io.Discard)
+		recordRun(ctx, cfg, nil, runlog.Run{Command: "send", Detail: detail, Started: started}, err, stderr)
 	}()
 	if err := cfg.Email.EmailReady(); err != nil {
 		return fmt.Errorf("%w\nTry: add an email: section to %s (from, to, smtp.host)", err, *config)
