@@ -120,10 +120,7 @@ func (f *fileLoad) duckdbEncoding() string {
 // read. It runs inside the drop's transaction on conn, whose TimeZone is the
 // source's.
 func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
-	var lastScan int64
-	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(scan_id), -1) FROM reject_scans`).Scan(&lastScan); err != nil {
-		lastScan = -1 // no scan with rejects has run on this connection yet
-	}
+	lastScan := lastScanID(ctx, conn)
 
 	var sel []string
 	var invalidCol []string
@@ -198,16 +195,24 @@ func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
 	return rows.Err()
 }
 
+// lastScanID is the newest CSV scan whose rejects DuckDB keeps on this
+// connection (they pile up across scans), so that a scan's own rejects are
+// those with a greater id; -1 before any.
+func lastScanID(ctx context.Context, conn *sql.Conn) int64 {
+	var id int64
+	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(scan_id), -1) FROM reject_scans`).Scan(&id); err != nil {
+		return -1 // no scan with rejects has run on this connection yet
+	}
+	return id
+}
+
 // quarantineDatetimes moves the rows whose datetime did not parse from the
 // raw table to the rejects. Their line numbers come from a second read of
 // the file with those columns declared as plain timestamps, which DuckDB's
 // reader does reject with a line number; it runs only when a file has such
 // rows.
 func (f *fileLoad) quarantineDatetimes(ctx context.Context, conn *sql.Conn) error {
-	var lastScan int64
-	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(scan_id), -1) FROM reject_scans`).Scan(&lastScan); err != nil {
-		lastScan = -1
-	}
+	lastScan := lastScanID(ctx, conn)
 	types := map[string]string{}
 	var counted []string
 	for _, c := range f.plan.columns {
