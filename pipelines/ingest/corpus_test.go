@@ -12,9 +12,9 @@ import (
 	"unicode/utf8"
 )
 
-// corpusDir holds the public export samples of ../shared/corpus (licences
-// in its SOURCES.md). Every session and CI have it beside the project.
-const corpusDir = "../../../shared/corpus"
+// corpusDir holds the public export samples, copied byte for byte from
+// their repositories (provenance and licences in its SOURCES.md).
+const corpusDir = "../../testdata/corpus"
 
 // corpusTargets says which object and preset each sample is fed to, by the
 // object its file name carries; the rest are other objects (Case, Product...)
@@ -66,7 +66,7 @@ func TestBuild_Corpus(t *testing.T) {
 		return err
 	})
 	if err != nil {
-		t.Fatalf("the corpus must be at %s (shared/ beside the project): %v", corpusDir, err)
+		t.Fatalf("the corpus must be at %s: %v", corpusDir, err)
 	}
 	if len(files) < 100 {
 		t.Fatalf("found only %d corpus files", len(files))

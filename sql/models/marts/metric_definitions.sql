@@ -1,4 +1,4 @@
--- The metrics of the contract (shared/spec/metrics.md, section 4): their
+-- The metrics of the contract (docs/metrics.md, section 4): their
 -- order, how their values are written (count: plain integer; money and hours
 -- and days: 2 decimals; ratio: a fraction with 4 decimals), and their
 -- definitions, which every report prints as its glossary.
