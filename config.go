@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -55,6 +56,9 @@ type Config struct {
 
 	// Dir is the folder of the config file, against which paths resolve.
 	Dir string `yaml:"-"`
+
+	// lines holds the line of every key written in the file, by key path.
+	lines map[string]int
 }
 
 // DuckDB holds resource settings passed to the engine when the warehouse opens.
@@ -179,52 +183,224 @@ type ValidationError struct {
 	Key   string
 	Value string
 	Msg   string
+	// Line is the line of the key in the config file (or of its nearest
+	// written ancestor, for a key the user left out); 0 when unknown.
+	Line int
 }
 
+// Error reads key: "value" message, the value quoted so that an empty or
+// spaced value shows; a problem of the whole file has no key.
 func (e *ValidationError) Error() string {
-	if e.Value == "" {
+	switch {
+	case e.Key == "":
+		return e.Msg
+	case e.Value == "":
 		return fmt.Sprintf("%s: %s", e.Key, e.Msg)
 	}
 	return fmt.Sprintf("%s: %q %s", e.Key, e.Value, e.Msg)
 }
 
+// ConfigError is every problem of one configuration file, so that a user
+// fixes them all after one run instead of one per run. It reads like a
+// compiler's output: one problem a line, as file:line: key: message.
+type ConfigError struct {
+	File     string // as the user named it; empty when parsed from a reader
+	Problems []*ValidationError
+}
+
+// Error lists the problems one a line, sorted by line, each prefixed by
+// file:line so that editors and terminals can jump to it.
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("config")
+	if e.File != "" {
+		b.WriteString(" " + e.File)
+	}
+	if len(e.Problems) == 1 {
+		b.WriteString(" has 1 problem:")
+	} else {
+		fmt.Fprintf(&b, " has %d problems:", len(e.Problems))
+	}
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		switch {
+		case e.File != "" && p.Line > 0:
+			fmt.Fprintf(&b, "%s:%d: ", e.File, p.Line)
+		case e.File != "":
+			b.WriteString(e.File + ": ")
+		case p.Line > 0:
+			fmt.Fprintf(&b, "line %d: ", p.Line)
+		}
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Unwrap gives the problems, so that errors.As finds a *ValidationError.
+func (e *ConfigError) Unwrap() []error {
+	errs := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		errs[i] = p
+	}
+	return errs
+}
+
 // LoadConfig reads, defaults and validates the configuration file at path.
-func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
+// The checks are the caller's further validations (resolving presets, say):
+// they run after Validate, even when it found problems, and the
+// *ValidationError problems they return join the same report, with lines.
+// Every problem of the file comes back at once in a *ConfigError.
+func LoadConfig(path string, checks ...func(*Config) error) (*Config, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
+		// Wrapped, not replaced: the CLI tells a missing file by
+		// fs.ErrNotExist and then suggests coxswain sample.
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	defer f.Close()
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	cfg, err := ParseConfig(f, filepath.Dir(abs))
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	return cfg, nil
+	return parseConfig(data, filepath.Dir(abs), path, checks)
 }
 
 // ParseConfig reads a configuration from r; dir is the folder relative paths resolve against.
 // Unknown keys are an error, so that a misspelt key never silently means its default.
+// Problems come back at once in a *ConfigError with no file name.
 func ParseConfig(r io.Reader, dir string) (*Config, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
-	cfg := &Config{}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+	return parseConfig(data, dir, "", nil)
+}
+
+// parseConfig vets the YAML against the Config type before decoding it,
+// because yaml.v3's strict decoding stops at the first unknown key and names
+// Go types; then it decodes, defaults and validates, and reports everything
+// found on the way together.
+func parseConfig(data []byte, dir, file string, checks []func(*Config) error) (*Config, error) {
+	fail := func(problems []*ValidationError) error {
+		sort.SliceStable(problems, func(i, j int) bool {
+			if problems[i].Line != problems[j].Line {
+				return problems[i].Line < problems[j].Line
+			}
+			return problems[i].Key < problems[j].Key
+		})
+		return &ConfigError{File: file, Problems: problems}
 	}
-	cfg.Dir = dir
+
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fail([]*ValidationError{yamlProblem(err, data)})
+	}
+	w := newConfigWalk()
+	if !w.document(&doc) {
+		return nil, fail(w.problems)
+	}
+	var more yaml.Node
+	switch err := dec.Decode(&more); {
+	case err == nil && len(more.Content) > 0 && more.Content[0].ShortTag() != "!!null":
+		w.problems = append(w.problems, &ValidationError{Line: more.Content[0].Line, Msg: "a second YAML document (after ---): the config is one document"})
+	case err != nil && !errors.Is(err, io.EOF):
+		w.problems = append(w.problems, yamlProblem(err, data))
+	}
+
+	cfg := &Config{Dir: dir, lines: w.lines}
+	if doc.Kind == yaml.DocumentNode {
+		var typeErr *yaml.TypeError
+		switch err := doc.Decode(cfg); {
+		case err == nil:
+		case errors.As(err, &typeErr):
+			// The walk reports the same mistakes in the user's terms; these
+			// only surface if the walk missed one.
+			if len(w.problems) == 0 {
+				for _, msg := range typeErr.Errors {
+					w.problems = append(w.problems, yamlProblem(errors.New(msg), data))
+				}
+			}
+		default:
+			// Not a value of the wrong type but a file yaml.v3 refuses to
+			// decode at all (excessive aliasing, say): nothing to validate.
+			return nil, fail(append(w.problems, yamlProblem(err, data)))
+		}
+	}
 	cfg.setDefaults()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+
+	problems := w.problems
+	later := cfg.problems()
+	for _, check := range checks {
+		if err := check(cfg); err != nil {
+			later = append(later, problemsOf(err)...)
+		}
+	}
+	seen := map[ValidationError]bool{}
+	for _, p := range later {
+		if w.consequence(p.Key) || seen[*p] {
+			continue
+		}
+		seen[*p] = true
+		if p.Line == 0 {
+			withLine := *p // the check's own error stays as it made it
+			withLine.Line = cfg.Line(p.Key)
+			p = &withLine
+		}
+		problems = append(problems, p)
+	}
+	if len(problems) > 0 {
+		return nil, fail(problems)
 	}
 	return cfg, nil
+}
+
+// problemsOf takes the *ValidationError problems out of a check's error
+// (errors.Join trees included); an error without one is reported whole.
+func problemsOf(err error) []*ValidationError {
+	switch e := err.(type) {
+	case *ValidationError:
+		return []*ValidationError{e}
+	case *ConfigError:
+		return e.Problems
+	case interface{ Unwrap() []error }:
+		var out []*ValidationError
+		for _, inner := range e.Unwrap() {
+			out = append(out, problemsOf(inner)...)
+		}
+		return out
+	}
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		return []*ValidationError{ve}
+	}
+	return []*ValidationError{{Msg: err.Error()}}
+}
+
+// Line is the line of key (as problems name it: sources[0].fields.mql_at) in
+// the config file, or of its nearest ancestor the user wrote, so that a
+// problem about a left-out key points at the mapping it belongs in. It is 0
+// when the config did not come from a file or no ancestor was written.
+func (c *Config) Line(key string) int {
+	for key != "" {
+		if line, ok := c.lines[key]; ok {
+			return line
+		}
+		key = parentKey(key)
+	}
+	return 0
+}
+
+// parentKey strips the last step of a key: a [i] or a .name.
+func parentKey(key string) string {
+	if strings.HasSuffix(key, "]") {
+		if i := strings.LastIndexByte(key, '['); i >= 0 {
+			return key[:i]
+		}
+	}
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[:i]
+	}
+	return ""
 }
 
 func (c *Config) setDefaults() {
@@ -298,11 +474,22 @@ var sourceName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 // Encodings lists the accepted values of a source's encoding.
 var Encodings = []string{"auto", "utf-8", "utf-16", "latin-1", "cp1252"}
 
-// Validate checks every key and returns all problems at once, each naming its key.
-// Preset-specific keys (fields, files) are checked by the presets package.
+// Validate checks every key and returns all problems at once, each a
+// *ValidationError naming its key (and its line, when the config came from a
+// file). Preset-specific keys (fields, files) are checked by the presets package.
 func (c *Config) Validate() error {
 	var errs []error
-	bad := func(key, value, msg string) { errs = append(errs, &ValidationError{key, value, msg}) }
+	for _, p := range c.problems() {
+		errs = append(errs, p)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Config) problems() []*ValidationError {
+	var errs []*ValidationError
+	bad := func(key, value, msg string) {
+		errs = append(errs, &ValidationError{Key: key, Value: value, Msg: msg, Line: c.Line(key)})
+	}
 
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		bad("timezone", c.Timezone, "is not an IANA time zone name (for example America/New_York)")
@@ -310,7 +497,7 @@ func (c *Config) Validate() error {
 	if c.DuckDB.Threads < 0 {
 		bad("duckdb.threads", fmt.Sprint(c.DuckDB.Threads), "must be 0 (all cores) or more")
 	}
-	if c.DuckDB.MemoryLimit != "" && !regexp.MustCompile(`^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$`).MatchString(c.DuckDB.MemoryLimit) {
+	if c.DuckDB.MemoryLimit != "" && !memoryLimit.MatchString(c.DuckDB.MemoryLimit) {
 		bad("duckdb.memory_limit", c.DuckDB.MemoryLimit, "must be a size such as 4GB or 512MiB")
 	}
 	checkShare := func(key string, v *float64) {
@@ -356,6 +543,11 @@ func (c *Config) Validate() error {
 		if _, err := s.DelimiterByte(); err != nil {
 			bad(key+".delimiter", s.Delimiter, err.Error())
 		}
+		for k, spec := range s.Fields {
+			if len(spec.Names) == 0 {
+				bad(key+".fields."+k, "", "needs a column name")
+			}
+		}
 		checkShare(key+".max_reject_share", s.MaxRejectShare)
 		for k, v := range map[string]string{".warn_after": s.WarnAfter, ".error_after": s.ErrorAfter} {
 			if v == "" {
@@ -380,16 +572,27 @@ func (c *Config) Validate() error {
 			bad(fmt.Sprintf("sla.business_hours.holidays[%d]", i), h, "must be a date, YYYY-MM-DD")
 		}
 	}
-	if _, err := time.LoadLocation(c.Schedule.Timezone); err != nil {
-		bad("schedule.timezone", c.Schedule.Timezone, "is not an IANA time zone name")
+	// schedule.timezone defaults to the reporting zone: unless the user wrote
+	// it, a bad zone is timezone's problem alone, not a second one.
+	if _, written := c.lines["schedule.timezone"]; written || c.Schedule.Timezone != c.Timezone {
+		if _, err := time.LoadLocation(c.Schedule.Timezone); err != nil {
+			bad("schedule.timezone", c.Schedule.Timezone, "is not an IANA time zone name")
+		}
 	}
-	for key, addrs := range map[string][]string{"email.from": {c.Email.From}, "email.to": c.Email.To, "email.cc": c.Email.Cc, "alerts.to": c.Alerts.To} {
-		for _, a := range addrs {
-			if a == "" && key == "email.from" {
-				continue
-			}
+	for key, spec := range map[string]string{"schedule.build": c.Schedule.Build, "schedule.report": c.Schedule.Report} {
+		if err := parseCron(spec); err != nil {
+			bad(key, spec, "is not a crontab line (minute hour day month weekday): "+err.Error())
+		}
+	}
+	if c.Email.From != "" {
+		if _, err := mail.ParseAddress(c.Email.From); err != nil {
+			bad("email.from", c.Email.From, "is not an e-mail address")
+		}
+	}
+	for key, addrs := range map[string][]string{"email.to": c.Email.To, "email.cc": c.Email.Cc, "alerts.to": c.Alerts.To} {
+		for i, a := range addrs {
 			if _, err := mail.ParseAddress(a); err != nil {
-				bad(key, a, "is not an e-mail address")
+				bad(fmt.Sprintf("%s[%d]", key, i), a, "is not an e-mail address")
 			}
 		}
 	}
@@ -407,8 +610,33 @@ func (c *Config) Validate() error {
 			bad(key, p, "does not exist (resolved to "+c.Resolve(p)+")")
 		}
 	}
-	sort.SliceStable(errs, func(i, j int) bool { return errs[i].(*ValidationError).Key < errs[j].(*ValidationError).Key })
-	return errors.Join(errs...)
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Key < errs[j].Key })
+	return errs
+}
+
+var memoryLimit = regexp.MustCompile(`^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$`)
+
+// parseCron applies the rule of pipelines/schedule.Parse (five fields, or
+// six with seconds first), so that a bad crontab line is a config problem
+// found at load time, not when coxswain schedule starts.
+func parseCron(spec string) (err error) {
+	// robfig/cron slices out of range on a TZ= prefix with nothing after it.
+	if (strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=")) && !strings.Contains(spec, " ") {
+		return errors.New("a TZ= prefix needs the fields after it")
+	}
+	defer func() {
+		if recover() != nil {
+			err = errors.New("the cron parser cannot read it")
+		}
+	}()
+	var p cron.Parser
+	if len(strings.Fields(spec)) == 6 {
+		p = cron.NewParser(cron.Second | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
+	} else {
+		p = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow)
+	}
+	_, err = p.Parse(spec)
+	return err
 }
 
 // Resolve makes p absolute against the config file's folder.
@@ -497,32 +725,66 @@ type ColumnSpec struct {
 	Type  string
 }
 
-// UnmarshalYAML accepts the three forms of a ColumnSpec.
+// UnmarshalYAML accepts the three forms of a ColumnSpec. Its errors name no
+// line: the config's problem report adds the key and line.
 func (c *ColumnSpec) UnmarshalYAML(n *yaml.Node) error {
+	const forms = "a column name, a list of names, or {column: NAME, type: TYPE}"
+	// A *yaml.TypeError, unlike other errors, lets yaml.v3 go on decoding
+	// the rest of the file, so that the config's other problems are found too.
+	bad := func(msg string) error { return &yaml.TypeError{Errors: []string{msg}} }
 	switch n.Kind {
 	case yaml.ScalarNode:
-		c.Names = []string{n.Value}
+		c.Names = nil
+		if n.ShortTag() != "!!null" { // column: ~ names no column
+			c.Names = []string{n.Value}
+		}
 		return nil
 	case yaml.SequenceNode:
-		return n.Decode(&c.Names)
-	case yaml.MappingNode:
-		var m struct {
-			Column yaml.Node `yaml:"column"`
-			Type   string    `yaml:"type"`
+		c.Names = nil
+		for _, item := range n.Content {
+			if item.Kind == yaml.AliasNode && item.Alias != nil {
+				item = item.Alias
+			}
+			if item.Kind != yaml.ScalarNode || item.ShortTag() == "!!null" {
+				return bad("must be " + forms + ": a list holds names only")
+			}
+			c.Names = append(c.Names, item.Value)
 		}
-		dec := m
-		if err := n.Decode(&dec); err != nil {
-			return err
-		}
-		var names ColumnSpec
-		if err := names.UnmarshalYAML(&dec.Column); err != nil {
-			return err
-		}
-		c.Names, c.Type = names.Names, dec.Type
 		if len(c.Names) == 0 {
-			return fmt.Errorf("line %d: a column spec needs column: NAME", n.Line)
+			return bad("must name at least one column")
 		}
 		return nil
+	case yaml.MappingNode:
+		var spec ColumnSpec
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if v.Kind == yaml.AliasNode && v.Alias != nil {
+				v = v.Alias
+			}
+			switch k.Value {
+			case "column":
+				if v.Kind == yaml.MappingNode {
+					return bad("column: must be a name or a list of names")
+				}
+				var names ColumnSpec
+				if err := names.UnmarshalYAML(v); err != nil {
+					return bad("column: " + strings.Join(err.(*yaml.TypeError).Errors, "; "))
+				}
+				spec.Names = names.Names
+			case "type":
+				if v.Kind != yaml.ScalarNode {
+					return bad("type: must be a field type such as date or timestamp")
+				}
+				spec.Type = v.Value
+			default:
+				return bad(k.Value + ": " + unknownKeyMsg(k.Value, []string{"column", "type"}))
+			}
+		}
+		if len(spec.Names) == 0 {
+			return bad("needs column: NAME")
+		}
+		*c = spec
+		return nil
 	}
-	return fmt.Errorf("line %d: a column spec is a name, a list of names, or {column, type}", n.Line)
+	return bad("must be " + forms)
 }
