@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -19,26 +22,54 @@ import (
 	"coxswain"
 	"coxswain/pipelines/ingest"
 	"coxswain/pipelines/models"
+	"coxswain/pipelines/presets"
 	"coxswain/pipelines/runlog"
 	"coxswain/pipelines/sampleorg"
 	"coxswain/pipelines/warehouse"
 )
 
-func loadConfig(path string) (*coxswain.Config, error) {
-	cfg, err := coxswain.LoadConfig(path)
-	if err != nil && os.IsNotExist(unwrapAll(err)) {
-		return nil, fmt.Errorf("%w\nTry: coxswain sample --dir demo, then --config demo/coxswain.yaml", err)
-	}
-	return cfg, err
-}
-
-func unwrapAll(err error) error {
-	for _, e := range flatten(err) {
-		if os.IsNotExist(e) {
-			return e
+// checkPresets resolves every source's preset and overrides (fields,
+// files), so that their problems are reported with the file's others.
+func checkPresets(cfg *coxswain.Config) error {
+	var errs []error
+	for i, s := range cfg.Sources {
+		if s.Preset == "" {
+			continue // Validate says it is required
+		}
+		if _, err := presets.Resolve(s, fmt.Sprintf("sources[%d]", i)); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	return err
+	return errors.Join(errs...)
+}
+
+// runVersion prints the version, the commit it was built from and the
+// DuckDB engine linked in: what a bug report needs.
+func runVersion(ctx context.Context, args []string, stdout, _ io.Writer) error {
+	if err := parseFlags(newFlags("version"), args); err != nil {
+		return err
+	}
+	commit := "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		var modified bool
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				commit = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+		if modified && commit != "unknown" {
+			commit += " (with uncommitted changes)"
+		}
+	}
+	engine, err := warehouse.EngineVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "coxswain %s\ncommit %s\nDuckDB %s\n", coxswain.Version, commit, engine)
+	return nil
 }
 
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -96,6 +127,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer lock.Release()
 	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {
+		recordRun(ctx, cfg, nil, runlog.Run{Command: "build", Started: started}, err, stderr)
 		return err
 	}
 	var modelRes *models.Result
@@ -115,6 +147,11 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		opt.AfterLoad = nil
 	}
 	res, buildErr := ingest.Build(ctx, cfg, w, opt)
+	var dropErr *ingest.DropError
+	if errors.As(buildErr, &dropErr) {
+		// After the fix (the file or the config), the same build loads the drop.
+		buildErr = withHint(buildErr, "%s", cli(*config, "build"))
+	}
 	rec := runlog.Run{Command: "build", Started: started}
 	if res != nil {
 		loaded, skipped, rows, rejected := res.Counts()
@@ -187,9 +224,36 @@ func printModels(w io.Writer, res *models.Result, cfg *coxswain.Config) {
 	fmt.Fprintf(w, "parquet feed: %s\n", cfg.ExportPath())
 }
 
-func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
+// statusReport is what status shows, and what status --json prints.
+type statusReport struct {
+	Warehouse string                 `json:"warehouse"`
+	Timezone  string                 `json:"timezone"`
+	Sources   []sourceStatus         `json:"sources"`
+	Drops     []ingest.LoadedDrop    `json:"drops"`
+	Rejects   []ingest.RejectSummary `json:"rejects"`
+	Tests     []ingest.TestSummary   `json:"tests"`
+	RunLog    string                 `json:"run_log"`
+	LastRuns  []runlog.Run           `json:"last_runs"`
+	LastBuild *ingest.BuildRecord    `json:"last_build"`
+}
+
+// sourceStatus is one source: its drops waiting and loaded, and how fresh
+// its newest export is.
+type sourceStatus struct {
+	Name         string     `json:"name"`
+	Preset       string     `json:"preset"`
+	Path         string     `json:"path"`
+	DropsWaiting int        `json:"drops_waiting"`
+	DropsLoaded  int        `json:"drops_loaded"`
+	NewestDrop   string     `json:"newest_drop,omitempty"`
+	NewestAt     *time.Time `json:"newest_exported_at,omitempty"`
+	Freshness    freshness  `json:"freshness"`
+}
+
+func runStatus(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	fs := newFlags("status")
 	config := fs.String("config", "coxswain.yaml", "configuration file")
+	asJSON := fs.Bool("json", false, "print the status as one JSON object, for scripts and monitoring")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -198,83 +262,113 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	if _, err := os.Stat(cfg.WarehousePath()); err != nil {
-		return fmt.Errorf("no warehouse at %s yet\nTry: coxswain build --config %s", cfg.WarehousePath(), *config)
+		return withHint(fmt.Errorf("no warehouse at %s yet", cfg.WarehousePath()), "%s", cli(*config, "build"))
 	}
-	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
+	rep, err := readStatus(ctx, cfg, time.Now())
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printStatus(stdout, rep)
+	return nil
+}
+
+func readStatus(ctx context.Context, cfg *coxswain.Config, now time.Time) (*statusReport, error) {
+	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
+	if err != nil {
+		return nil, err
 	}
 	defer w.Close()
 	st, err := ingest.ReadStatus(ctx, w.DB)
 	if err != nil {
-		return err
+		return nil, err
 	}
-
-	fmt.Fprintf(stdout, "warehouse %s (reporting zone %s)\n\nSources\n", cfg.WarehousePath(), cfg.Timezone)
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  source\tpreset\tfolder\tdrops waiting\tdrops loaded\tnewest loaded\tfreshness")
+	rep := &statusReport{Warehouse: cfg.WarehousePath(), Timezone: cfg.Timezone, Drops: st.Drops, Rejects: st.Rejects,
+		Tests: st.Tests, RunLog: cfg.Resolve(cfg.RunLog), LastBuild: st.LastBuild}
 	for _, s := range cfg.Sources {
 		waiting, err := ingest.Waiting(ctx, w.DB, s.Name, cfg.Resolve(s.Path))
 		if err != nil {
-			return fmt.Errorf("source %s: %w", s.Name, err)
+			return nil, fmt.Errorf("source %s: %w", s.Name, err)
 		}
-		loaded, newest := 0, "-"
-		var newestAt time.Time
+		ss := sourceStatus{Name: s.Name, Preset: s.Preset, Path: s.Path, DropsWaiting: len(waiting)}
 		for _, d := range st.Drops {
 			if d.Source == s.Name {
-				loaded++
-				newest = d.Name
-				if d.Modified.After(newestAt) {
-					newestAt = d.Modified
+				ss.DropsLoaded++
+				ss.NewestDrop = d.Name
+				if ss.NewestAt == nil || d.Modified.After(*ss.NewestAt) {
+					m := d.Modified
+					ss.NewestAt = &m
 				}
 			}
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.Name, s.Preset, s.Path, len(waiting), loaded, newest, freshness(s, newestAt, time.Now()))
+		var newest time.Time
+		if ss.NewestAt != nil {
+			newest = *ss.NewestAt
+		}
+		ss.Freshness = freshnessOf(s, newest, now)
+		rep.Sources = append(rep.Sources, ss)
+	}
+	if rep.LastRuns, err = runlog.Tail(rep.RunLog, 5); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+func printStatus(stdout io.Writer, rep *statusReport) {
+	fmt.Fprintf(stdout, "warehouse %s (reporting zone %s)\n\nSources\n", rep.Warehouse, rep.Timezone)
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  source\tpreset\tfolder\tdrops waiting\tdrops loaded\tnewest loaded\tfreshness")
+	for _, s := range rep.Sources {
+		newest := s.NewestDrop
+		if newest == "" {
+			newest = "-"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.Name, s.Preset, s.Path, s.DropsWaiting, s.DropsLoaded, newest, s.Freshness)
 	}
 	tw.Flush()
 
 	fmt.Fprintln(stdout, "\nDrops loaded")
 	tw = tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  source\tdrop\tkind\tloaded at (UTC)\tfiles\trows\trejected")
-	for _, d := range st.Drops {
+	for _, d := range rep.Drops {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%d\t%d\n", d.Source, d.Name, d.Kind, d.LoadedAt.UTC().Format("2006-01-02 15:04:05"), d.Files, d.Rows, d.Rejected)
 	}
 	tw.Flush()
-	if len(st.Drops) == 0 {
+	if len(rep.Drops) == 0 {
 		fmt.Fprintln(stdout, "  (none yet)")
 	}
 
-	if len(st.Rejects) > 0 {
+	if len(rep.Rejects) > 0 {
 		fmt.Fprintln(stdout, "\nQuarantined rows (in meta.rejects)")
-		for _, r := range st.Rejects {
+		for _, r := range rep.Rejects {
 			fmt.Fprintf(stdout, "  %s/%s/%s: %s; first: %s\n", r.Source, r.Drop, r.File, plural(r.Rows, "row"), r.First)
 		}
 	}
 
-	if len(st.Tests) > 0 {
+	if len(rep.Tests) > 0 {
 		failing := 0
-		for _, t := range st.Tests {
+		for _, t := range rep.Tests {
 			if t.Failures > 0 {
 				failing++
 			}
 		}
-		fmt.Fprintf(stdout, "\nData tests (last run: %d, %d found rows; in meta.test_results)\n", len(st.Tests), failing)
-		for _, t := range st.Tests {
+		fmt.Fprintf(stdout, "\nData tests (last run: %d, %d found rows; in meta.test_results)\n", len(rep.Tests), failing)
+		for _, t := range rep.Tests {
 			if t.Failures > 0 {
 				fmt.Fprintf(stdout, "  %s %s: %s: %s\n", t.Severity, t.Name, plural(t.Failures, "row"), t.Description)
 			}
 		}
 	}
 
-	runs, err := runlog.Tail(cfg.Resolve(cfg.RunLog), 5)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "\nLast runs (coxswain runs; log %s)\n", cfg.Resolve(cfg.RunLog))
-	printRuns(stdout, runs)
+	fmt.Fprintf(stdout, "\nLast runs (coxswain runs; log %s)\n", rep.RunLog)
+	printRuns(stdout, rep.LastRuns)
 
 	fmt.Fprintln(stdout, "\nLast build")
-	if b := st.LastBuild; b == nil {
+	if b := rep.LastBuild; b == nil {
 		fmt.Fprintln(stdout, "  none yet")
 	} else {
 		finished := "-"
@@ -289,7 +383,6 @@ func runStatus(ctx context.Context, args []string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "  error: %s\n", strings.ReplaceAll(b.Error, "\n", "\n  "))
 		}
 	}
-	return nil
 }
 
 // isTerminal says whether w is a terminal (a progress bar makes sense).
@@ -298,24 +391,49 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// freshness says how old a source's newest loaded drop is against its
+// freshness is how old a source's newest loaded drop is against its
 // warn_after and error_after.
-func freshness(s coxswain.Source, newest, now time.Time) string {
+type freshness struct {
+	// State is fresh, stale (over warn_after), failing (over error_after:
+	// builds fail) or empty (nothing loaded yet).
+	State           string  `json:"state"`
+	AgeHours        float64 `json:"age_hours"`
+	WarnAfterHours  float64 `json:"warn_after_hours"`
+	ErrorAfterHours float64 `json:"error_after_hours,omitempty"`
+}
+
+func freshnessOf(s coxswain.Source, newest, now time.Time) freshness {
+	warn, fail := s.Freshness()
+	f := freshness{State: "fresh", WarnAfterHours: warn.Hours(), ErrorAfterHours: fail.Hours()}
 	if newest.IsZero() {
-		return "STALE: nothing loaded"
+		f.State = "empty"
+		return f
 	}
 	age := now.Sub(newest).Round(time.Hour)
-	warn, fail := s.Freshness()
+	f.AgeHours = age.Hours()
 	switch {
 	case fail > 0 && age > fail:
-		return fmt.Sprintf("STALE: %s old, over error_after %s (builds fail)", age, fail)
+		f.State = "failing"
 	case age > warn:
-		return fmt.Sprintf("stale: %s old, over warn_after %s", age, warn)
+		f.State = "stale"
+	}
+	return f
+}
+
+func (f freshness) String() string {
+	age := time.Duration(f.AgeHours * float64(time.Hour))
+	switch f.State {
+	case "empty":
+		return "STALE: nothing loaded"
+	case "failing":
+		return fmt.Sprintf("STALE: %s old, over error_after %s (builds fail)", age, time.Duration(f.ErrorAfterHours*float64(time.Hour)))
+	case "stale":
+		return fmt.Sprintf("stale: %s old, over warn_after %s", age, time.Duration(f.WarnAfterHours*float64(time.Hour)))
 	}
 	return fmt.Sprintf("fresh (%s old)", age)
 }
 
-func runSample(args []string, stdout io.Writer) error {
+func runSample(_ context.Context, args []string, stdout, _ io.Writer) error {
 	def := sampleorg.DefaultOptions()
 	fs := newFlags("sample")
 	dir := fs.String("dir", "demo", "folder to write the sample org into")

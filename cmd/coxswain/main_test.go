@@ -119,9 +119,9 @@ func TestRun_Errors(t *testing.T) {
 		want []string
 	}{
 		{"unknown command", []string{"bulid"}, 2, []string{`Error: unknown command "bulid"`, "Try: coxswain help"}},
-		{"missing config", []string{"build", "--config", filepath.Join(t.TempDir(), "none.yaml")}, 1, []string{"Error: config:", "no such file or directory", "Try: coxswain sample --dir demo"}},
+		{"missing config", []string{"build", "--config", filepath.Join(t.TempDir(), "none.yaml")}, 2, []string{"Error: config", "no such file or directory", "Try: coxswain sample --dir demo && coxswain build --config demo/coxswain.yaml"}},
 		{"bad as-of", []string{"build", "--as-of", "yesterday"}, 2, []string{`Error: --as-of "yesterday" is not a time`}},
-		{"unknown flag", []string{"status", "--verbose"}, 2, []string{"Error: status: flag provided but not defined: -verbose"}},
+		{"unknown flag", []string{"status", "--verbose"}, 2, []string{"Error: status: unknown flag --verbose"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, errOut, code := run(t, tc.args...)
@@ -147,7 +147,7 @@ func TestRun_FailedDropNamesFileAndHint(t *testing.T) {
 		"Error: drop crm/2026-11-22 was not loaded (the warehouse keeps its previous state):",
 		"crm/2026-11-22/Lead.csv: 1 of 1 rows (100.0%) could not be read, more than the 1% allowed",
 		`line 2, column CreatedDate: Could not convert string "11/20/26 09:15 AM" to a date and time`,
-		`Try: the datetimes look like "11/20/26 09:15 AM": set sources[0].formats.timestamp: "%m/%d/%y %I:%M %p"`,
+		`Hint: the datetimes look like "11/20/26 09:15 AM": set sources[0].formats.timestamp: "%m/%d/%y %I:%M %p"`,
 	)
 	if !strings.Contains(out, "2 drops loaded") {
 		t.Errorf("the good drops before it were not loaded:\n%s", out)
@@ -247,7 +247,7 @@ func TestRun_SecondBuildIsRefused(t *testing.T) {
 		t.Fatalf("the second build exited %d", code)
 	}
 	mustSay(t, "stderr", errOut, "is in use by coxswain build (pid "+strconv.Itoa(cmd.Process.Pid), "only one command may use it at a time",
-		"Try: wait for it to finish")
+		"Hint: wait for it to finish")
 	// Once the first is done, the lock is free again.
 	mustRun(t, "build", "--config", config, "--load-only")
 }
@@ -281,7 +281,7 @@ func TestFreshness(t *testing.T) {
 		{now.Add(-100 * time.Hour), "STALE: 100h0m0s old, over error_after 72h0m0s (builds fail)"},
 		{time.Time{}, "STALE: nothing loaded"},
 	} {
-		if got := freshness(src, tc.newest, now); got != tc.want {
+		if got := freshnessOf(src, tc.newest, now).String(); got != tc.want {
 			t.Errorf("freshness(%s) = %q, want %q", tc.newest, got, tc.want)
 		}
 	}

@@ -288,7 +288,7 @@ func TestSend_DryRunAndRefusals(t *testing.T) {
 	// Credentials never go in the file.
 	os.WriteFile(config, append(data, []byte("email: {from: a@example.com, to: [b@example.com], smtp: {host: localhost, password: hunter2}}\n")...), 0o644)
 	_, errOut, _ = run(t, "send", "--config", config, "--month", "2026-10", "--out", packs, "--dry-run")
-	mustSay(t, "stderr", errOut, "field password not found")
+	mustSay(t, "stderr", errOut, "email.smtp.password: the SMTP user and password are never kept in the config file; set COXSWAIN_SMTP_USER and COXSWAIN_SMTP_PASSWORD")
 	if strings.Contains(errOut, "hunter2") {
 		t.Error("the error repeats the password")
 	}

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"strings"
 	"time"
@@ -13,82 +14,152 @@ import (
 	"coxswain"
 )
 
-const usage = `coxswain turns CRM and marketing exports into the numbers sales and marketing share.
-
-Usage:
-  coxswain build  [--config FILE] [--as-of TIME] [--load-only]
-                                                   load new export drops, rebuild the models, export Parquet
-  coxswain status [--config FILE]                  show sources, drops loaded and the last build
-  coxswain report --month YYYY-MM [--out DIR] [--as-of TIME] [--config FILE]
-                                                   write the monthly pack from the last build's marts
-  coxswain verify DIR/YYYY-MM                      check a pack against its manifest
-  coxswain send --month YYYY-MM [--out DIR] [--dry-run] [--config FILE]
-                                                   e-mail the month's report (credentials from
-                                                   COXSWAIN_SMTP_USER and COXSWAIN_SMTP_PASSWORD)
-  coxswain runs   [--config FILE] [-n N]           the last runs of build, report and send
-  coxswain schedule [--config FILE] [--log-format text|json]
-                                                   run the nightly build and the monthly report by themselves
-  coxswain sample [--dir DIR] [--leads N]          write a sample org's exports and config
-  coxswain version
-
---config defaults to coxswain.yaml. TIME is RFC 3339 (2026-11-15T06:00:00Z) or a date.
-`
-
-// Run is the whole command line: it parses args, runs one command, and
-// returns the exit code. Only Run prints; errors come out as "Error: ..."
-// with a "Try: ..." where there is something to try.
-func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return 2
-	}
-	cmd, rest := args[0], args[1:]
-	var err error
-	switch cmd {
-	case "build":
-		err = runBuild(ctx, rest, stdout, stderr)
-	case "status":
-		err = runStatus(ctx, rest, stdout)
-	case "report":
-		err = runReport(ctx, rest, stdout, stderr)
-	case "verify":
-		err = runVerify(rest, stdout)
-	case "send":
-		err = runSend(ctx, rest, stdout, stderr)
-	case "runs":
-		err = runRuns(rest, stdout)
-	case "schedule":
-		err = runSchedule(ctx, rest, stdout, stderr)
-	case "sample":
-		err = runSample(rest, stdout)
-	case "version", "--version":
-		fmt.Fprintln(stdout, "coxswain", coxswain.Version)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-	default:
-		err = usageError{fmt.Sprintf("unknown command %q", cmd)}
-	}
-	if err == nil {
-		return 0
-	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	printError(stderr, err)
-	var ue usageError
-	if errors.As(err, &ue) {
-		return 2
-	}
-	return 1
+// command is one subcommand: how it is called, what it does, an example,
+// and the function that parses its flags and runs it.
+type command struct {
+	name    string
+	args    string // positional arguments, for the usage line
+	summary string
+	example string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
+// commands lists the subcommands in the order help shows them: the flow of
+// a night (build, status), of a month (report, verify, send), then the rest.
+func commands() []command {
+	return []command{
+		{name: "build", summary: "load every new export drop, rebuild the models and data tests, export the Parquet feed",
+			example: "coxswain build --config coxswain.yaml --as-of 2026-11-15T06:00:00Z", run: runBuild},
+		{name: "status", summary: "show the sources, the drops loaded and waiting, quarantined rows, the last build",
+			example: "coxswain status --config coxswain.yaml --json", run: runStatus},
+		{name: "report", summary: "write the month's pack (CSV files, report.html, manifest.json) from the last build's marts",
+			example: "coxswain report --config coxswain.yaml --month 2026-10", run: runReport},
+		{name: "verify", args: "DIR/YYYY-MM", summary: "check a pack against its manifest: sizes, SHA-256, rows, no extra file",
+			example: "coxswain verify packs/2026-10", run: runVerify},
+		{name: "send", summary: "e-mail the month's report (SMTP credentials from COXSWAIN_SMTP_USER and COXSWAIN_SMTP_PASSWORD)",
+			example: "coxswain send --config coxswain.yaml --month 2026-10 --dry-run", run: runSend},
+		{name: "runs", summary: "list the last runs of build, report and send from the run log",
+			example: "coxswain runs --config coxswain.yaml -n 5 --json", run: runRuns},
+		{name: "schedule", summary: "run the nightly build and the monthly report and e-mail by themselves, until stopped",
+			example: "coxswain schedule --config coxswain.yaml --log-format json", run: runSchedule},
+		{name: "sample", summary: "write a deterministic sample org's exports, plans and coxswain.yaml",
+			example: "coxswain sample --dir demo", run: runSample},
+		{name: "version", summary: "print the coxswain version, its commit and the DuckDB version",
+			example: "coxswain version", run: runVersion},
+		{name: "help", args: "[COMMAND]", summary: "list every command and flag, or one command's usage",
+			example: "coxswain help build", run: nil},
+	}
+}
+
+func lookup(name string) (command, bool) {
+	for _, c := range commands() {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// Exit codes, as the README documents them.
+const (
+	exitOK     = 0 // the command did what it was asked
+	exitFailed = 1 // it ran and failed: a drop or a data test failed, a pack does not verify, a send failed
+	exitUsage  = 2 // it could not start: unknown command or flag, bad argument, bad or missing configuration
+)
+
+// Run is the whole command line: it parses args, runs one command, and
+// returns the exit code. Only Run prints errors: "Error: ..." followed by
+// "Try: ..." lines where there is something to try.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, overview())
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	var err error
+	switch name {
+	case "help", "-h", "--help":
+		err = runHelp(ctx, rest, stdout)
+	case "--version":
+		err = runVersion(ctx, nil, stdout, stderr)
+	default:
+		c, ok := lookup(name)
+		if !ok {
+			msg := fmt.Sprintf("unknown command %q", name)
+			if s := closest(name, commandNames()); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			err = usageError{msg}
+			break
+		}
+		err = c.run(ctx, rest, stdout, stderr)
+	}
+	var help helpRequested
+	if errors.As(err, &help) {
+		fmt.Fprint(stdout, commandHelp(help.fs))
+		return exitOK
+	}
+	if err == nil {
+		return exitOK
+	}
+	printError(stderr, err)
+	if isUsage(err) {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+func commandNames() []string {
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	return names
+}
+
+// usageError is a command line that cannot run as written.
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// configError is a configuration that cannot be used: a missing file, or
+// the problems coxswain.LoadConfig found.
+type configError struct{ err error }
+
+func (e configError) Error() string { return e.err.Error() }
+func (e configError) Unwrap() error { return e.err }
+
+func isUsage(err error) bool {
+	var ue usageError
+	var ce configError
+	return errors.As(err, &ue) || errors.As(err, &ce)
+}
+
+// helpRequested is returned by parseFlags for -h or --help: Run prints the
+// command's usage from its flag set, on stdout, and exits 0.
+type helpRequested struct{ fs *flag.FlagSet }
+
+func (helpRequested) Error() string { return "help requested" }
+
 // hinter is an error that knows what the user can do about it.
 type hinter interface{ Hints() []string }
 
+// hinted adds a hint, a command that runs as printed, to an error.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (e hinted) Error() string   { return e.err.Error() }
+func (e hinted) Unwrap() error   { return e.err }
+func (e hinted) Hints() []string { return []string{e.hint} }
+
+func withHint(err error, format string, args ...any) error {
+	return hinted{err, fmt.Sprintf(format, args...)}
+}
+
+// printError prints an error and what to do about it: "Try:" lines are
+// commands that run as printed, "Hint:" lines are advice (a key to set).
 func printError(w io.Writer, err error) {
 	fmt.Fprintf(w, "Error: %s\n", err)
 	var hints []string
@@ -102,9 +173,12 @@ func printError(w io.Writer, err error) {
 		hints = append(hints, "coxswain help")
 	}
 	seen := map[string]bool{}
-	for _, h := range hints {
-		if !seen[h] {
-			fmt.Fprintf(w, "Try: %s\n", h)
+	for _, kind := range []string{"Hint", "Try"} {
+		for _, h := range hints {
+			if seen[h] || (kind == "Try") != strings.HasPrefix(h, "coxswain ") {
+				continue
+			}
+			fmt.Fprintf(w, "%s: %s\n", kind, h)
 			seen[h] = true
 		}
 	}
@@ -132,17 +206,224 @@ func newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses a command's flags; the command takes no positional
+// argument.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{fmt.Sprintf("%s: %v", fs.Name(), err)}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+	if len(pos) > 0 {
+		return usageError{fmt.Sprintf("%s: unexpected argument %q", fs.Name(), pos[0])}
 	}
 	return nil
+}
+
+// parseArgs parses flags wherever they stand among the positional
+// arguments (verify DIR --help works as well as verify --help DIR) and
+// returns the positional ones.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, helpRequested{fs}
+			}
+			return nil, flagError(fs, err)
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// flagError says what is wrong with a flag in the user's terms, with the
+// closest flag the command has for a misspelt one.
+func flagError(fs *flag.FlagSet, err error) error {
+	const undefined = "flag provided but not defined: -"
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, undefined); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		msg = fmt.Sprintf("unknown flag --%s", name)
+		if s := closest(name, names); s != "" {
+			msg += fmt.Sprintf("; did you mean --%s?", s)
+		}
+		return usageError{fmt.Sprintf("%s: %s", fs.Name(), msg)}
+	}
+	return usageError{fmt.Sprintf("%s: %s", fs.Name(), strings.Replace(msg, " -", " --", 1))}
+}
+
+// closest is the candidate nearest to word by edit distance, if it is near
+// enough to be a slip (a third of the word's length, at least one edit) or
+// word is a prefix of it.
+func closest(word string, candidates []string) string {
+	best, bestD := "", len(word)/3+1
+	for _, c := range candidates {
+		if strings.HasPrefix(c, word) && len(word) >= 3 {
+			return c
+		}
+		if d := editDistance(word, c); d <= bestD && (best == "" || d < editDistance(word, best)) {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Damerau-Levenshtein distance (optimal string
+// alignment): insertions, deletions, substitutions and swaps of neighbours.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
+
+// flagSetOf asks a command for its flag set without running it: every
+// command parses its flags before it does anything else.
+func flagSetOf(ctx context.Context, c command) *flag.FlagSet {
+	if c.run == nil {
+		return newFlags(c.name)
+	}
+	var help helpRequested
+	if err := c.run(ctx, []string{"--help"}, io.Discard, io.Discard); errors.As(err, &help) {
+		return help.fs
+	}
+	return newFlags(c.name)
+}
+
+// synopsis is a command's usage line: coxswain build [--config FILE] ...
+func synopsis(c command, fs *flag.FlagSet) string {
+	parts := []string{"coxswain", c.name}
+	fs.VisitAll(func(f *flag.Flag) {
+		if required(f) {
+			parts = append(parts, flagName(f.Name)+flagArg(f))
+		}
+	})
+	fs.VisitAll(func(f *flag.Flag) {
+		if !required(f) {
+			parts = append(parts, "["+flagName(f.Name)+flagArg(f)+"]")
+		}
+	})
+	if c.args != "" {
+		parts = append(parts, c.args)
+	}
+	return strings.Join(parts, " ")
+}
+
+// argNames name the values of flags in usage lines, by flag name.
+var argNames = map[string]string{
+	"config": "FILE", "as-of": "TIME", "end": "TIME", "month": "YYYY-MM", "out": "DIR", "dir": "DIR",
+	"log-format": "text|json", "n": "N", "leads": "N", "extra-activities": "N", "seed": "S",
+}
+
+// flagArg is what a flag's value is called in usage lines; a switch has none.
+func flagArg(f *flag.Flag) string {
+	if isBool(f) {
+		return ""
+	}
+	if a, ok := argNames[f.Name]; ok {
+		return " " + a
+	}
+	arg, _ := flag.UnquoteUsage(f)
+	return " " + strings.ToUpper(arg)
+}
+
+// required says whether a flag must be given (its usage says so).
+func required(f *flag.Flag) bool { return strings.HasSuffix(f.Usage, "(required)") }
+
+func flagName(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+func isBool(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// commandHelp is the usage of one command: what it does, its usage line,
+// each flag with its default, and an example.
+func commandHelp(fs *flag.FlagSet) string {
+	c, _ := lookup(fs.Name())
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n\nUsage:\n  %s\n", capitalise(c.summary), synopsis(c, fs))
+	var flags []string
+	fs.VisitAll(func(f *flag.Flag) { flags = append(flags, f.Name) })
+	if len(flags) > 0 {
+		b.WriteString("\nFlags:\n")
+		fs.VisitAll(func(f *flag.Flag) {
+			fmt.Fprintf(&b, "  %-22s %s", flagName(f.Name)+flagArg(f), f.Usage)
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+				fmt.Fprintf(&b, " (default %s)", f.DefValue)
+			}
+			b.WriteString("\n")
+		})
+	}
+	fmt.Fprintf(&b, "\nExample:\n  %s\n", c.example)
+	return b.String()
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// overview is coxswain help: every command with every flag.
+func overview() string {
+	var b strings.Builder
+	b.WriteString("coxswain turns CRM and marketing exports into the numbers sales and marketing share.\n\nCommands:\n")
+	ctx := context.Background()
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %s\n      %s\n", synopsis(c, flagSetOf(ctx, c)), c.summary)
+	}
+	b.WriteString(`
+--config defaults to coxswain.yaml; its paths are relative to its folder. TIME is RFC 3339
+(2026-11-15T06:00:00Z) or a date. "coxswain COMMAND --help" shows a command's flags and an example.
+Exit codes: 0 done, 1 the run failed, 2 the command line or the configuration is wrong.
+The metrics are defined in docs/metrics.md.
+`)
+	return b.String()
+}
+
+func runHelp(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, overview())
+		return nil
+	}
+	c, ok := lookup(args[0])
+	if !ok || c.run == nil {
+		msg := fmt.Sprintf("help: unknown command %q", args[0])
+		if s := closest(args[0], commandNames()); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return usageError{msg}
+	}
+	return helpRequested{flagSetOf(ctx, c)}
 }
 
 // newLogger makes the slog logger of a --log-format: text or json, on w.
@@ -165,6 +446,40 @@ func parseTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, usageError{fmt.Sprintf("--as-of %q is not a time: write it as 2026-11-15T06:00:00Z or 2026-11-15", s)}
+}
+
+// loadConfig reads and validates the configuration before any side effect:
+// the presets of its sources are resolved too, so that every problem of the
+// file is reported in one run and nothing is created for a bad file.
+func loadConfig(path string) (*coxswain.Config, error) {
+	cfg, err := coxswain.LoadConfig(path, checkPresets)
+	if err == nil {
+		return cfg, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, configError{withHint(err, "coxswain sample --dir demo && coxswain build --config demo/coxswain.yaml")}
+	}
+	return nil, configError{err}
+}
+
+// cli writes a command line that runs as printed: the --config flag is
+// given unless it is the default.
+func cli(config string, args ...string) string {
+	if config != "" && config != "coxswain.yaml" {
+		args = append(args, "--config", config)
+	}
+	for i, a := range args {
+		args[i] = shellQuote(a)
+	}
+	return "coxswain " + strings.Join(args, " ")
+}
+
+// shellQuote quotes an argument for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func plural(n int64, word string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -45,12 +46,16 @@ func recordRun(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse
 	}
 }
 
-func runRuns(args []string, stdout io.Writer) error {
+func runRuns(_ context.Context, args []string, stdout, _ io.Writer) error {
 	fs := newFlags("runs")
 	config := fs.String("config", "coxswain.yaml", "configuration file")
 	n := fs.Int("n", 20, "how many runs to show, latest last")
+	asJSON := fs.Bool("json", false, "print the runs as JSON lines, one object a run, as the run log holds them")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *n < 1 {
+		return usageError{fmt.Sprintf("runs: -n %d must be 1 or more", *n)}
 	}
 	cfg, err := loadConfig(*config)
 	if err != nil {
@@ -59,6 +64,15 @@ func runRuns(args []string, stdout io.Writer) error {
 	runs, err := runlog.Tail(cfg.Resolve(cfg.RunLog), *n)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		for _, r := range runs {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	printRuns(stdout, runs)
 	return nil

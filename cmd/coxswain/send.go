@@ -19,8 +19,8 @@ import (
 func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	fs := newFlags("send")
 	config := fs.String("config", "coxswain.yaml", "configuration file")
-	month := fs.String("month", "", "the report month, YYYY-MM")
-	out := fs.String("out", "packs", "folder holding the month's pack folder")
+	month := fs.String("month", "", "the report month, a calendar month of the reporting zone (required)")
+	out := fs.String("out", "", "folder holding the month's pack folder (default: the config's packs)")
 	dryRun := fs.Bool("dry-run", false, "write the message as DIR/YYYY-MM.eml instead of sending it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -30,11 +30,17 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	}
 	months, err := pack.Months(*month)
 	if err != nil {
-		return err
+		return usageError{"send: " + err.Error()}
 	}
 	cfg, err := loadConfig(*config)
 	if err != nil {
 		return err
+	}
+	packs := packsDir(cfg, *out)
+	// The command that writes the pack again, runnable as printed.
+	rewrite := []string{"report", "--month", *month}
+	if *out != "" {
+		rewrite = append(rewrite, "--out", *out)
 	}
 	started := time.Now()
 	detail := *month
@@ -45,15 +51,15 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 		recordRun(ctx, cfg, nil, runlog.Run{Command: "send", Detail: detail, Started: started}, err, stderr)
 	}()
 	if err := cfg.Email.EmailReady(); err != nil {
-		return fmt.Errorf("%w\nTry: add an email: section to %s (from, to, smtp.host)", err, *config)
+		return configError{fmt.Errorf("config %s: %w: add an email: section (from, to, smtp.host)", *config, err)}
 	}
-	dir := filepath.Join(*out, *month)
+	dir := filepath.Join(packs, *month)
 	problems, err := pack.Verify(dir)
 	if err != nil {
-		return fmt.Errorf("%w\nTry: coxswain report --month %s --out %s", err, *month, *out)
+		return withHint(err, "%s", cli(*config, rewrite...))
 	}
 	if len(problems) > 0 {
-		return fmt.Errorf("pack %s does not match its manifest (%s); write it again\nTry: coxswain report --month %s --out %s", dir, problems[0], *month, *out)
+		return withHint(fmt.Errorf("pack %s does not match its manifest (%s); write it again", dir, problems[0]), "%s", cli(*config, rewrite...))
 	}
 	var m pack.Manifest
 	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
@@ -64,6 +70,9 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 		return err
 	}
 
+	if _, err := os.Stat(cfg.WarehousePath()); err != nil {
+		return withHint(fmt.Errorf("no warehouse at %s: the report is drawn from a build's marts", cfg.WarehousePath()), "%s", cli(*config, "build"))
+	}
 	w, err := warehouse.OpenReadOnly(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {
 		return err
@@ -76,8 +85,8 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	// The e-mailed report is drawn from the marts; they must be the ones
 	// the pack's CSV files came from.
 	if !d.AsOf.Equal(m.AsOf) {
-		return fmt.Errorf("the pack %s is as of %s but the warehouse is now as of %s; write the pack again first\nTry: coxswain report --month %s --out %s",
-			dir, m.AsOf.Format(time.RFC3339), d.AsOf.UTC().Format(time.RFC3339), *month, *out)
+		return withHint(fmt.Errorf("the pack %s is as of %s but the warehouse is now as of %s; write the pack again first",
+			dir, m.AsOf.Format(time.RFC3339), d.AsOf.UTC().Format(time.RFC3339)), "%s", cli(*config, rewrite...))
 	}
 	msg, err := mail.Build(cfg.Email, d, dir)
 	if err != nil {

@@ -14,37 +14,51 @@ type Status struct {
 	Tests     []TestSummary // the data tests of the last build that ran them
 }
 
+// The JSON names below are what coxswain status --json prints: scripts
+// depend on them.
+
 // TestSummary is a data test's outcome at the last build that ran the tests.
 type TestSummary struct {
-	Name, Severity, Description string
-	Failures                    int64
+	Name        string `json:"name"`
+	Severity    string `json:"severity"`
+	Description string `json:"description"`
+	Failures    int64  `json:"failures"`
 }
 
 // LoadedDrop is a row of the manifest.
 type LoadedDrop struct {
-	Source, Name, Kind string
-	LoadedAt           time.Time
-	Modified           time.Time // when the export was written (its newest file)
-	Files              int
-	Rows, Rejected     int64
+	Source   string    `json:"source"`
+	Name     string    `json:"name"`
+	Kind     string    `json:"kind"`
+	LoadedAt time.Time `json:"loaded_at"`
+	Modified time.Time `json:"exported_at"` // when the export was written (its newest file)
+	Files    int       `json:"files"`
+	Rows     int64     `json:"rows"`
+	Rejected int64     `json:"rows_rejected"`
 }
 
 // BuildRecord is a row of meta.builds.
 type BuildRecord struct {
-	ID                   int64
-	StartedAt, AsOf      time.Time
-	FinishedAt           *time.Time
-	Outcome              string
-	DropsLoaded, Skipped int
-	RowsLoaded, Rejected int64
-	Error, Version       string
+	ID          int64      `json:"build_id"`
+	StartedAt   time.Time  `json:"started_at"`
+	AsOf        time.Time  `json:"as_of"`
+	FinishedAt  *time.Time `json:"finished_at"`
+	Outcome     string     `json:"outcome"`
+	DropsLoaded int        `json:"drops_loaded"`
+	Skipped     int        `json:"drops_skipped"`
+	RowsLoaded  int64      `json:"rows_loaded"`
+	Rejected    int64      `json:"rows_rejected"`
+	Error       string     `json:"error,omitempty"`
+	Version     string     `json:"version"`
 }
 
 // RejectSummary counts one file's quarantined rows.
 type RejectSummary struct {
-	Source, Drop, File string
-	Rows               int64
-	First              string
+	Source string `json:"source"`
+	Drop   string `json:"drop"`
+	File   string `json:"file"`
+	Rows   int64  `json:"rows"`
+	First  string `json:"first"`
 }
 
 // ReadStatus reads the manifest, the last build and the files with rejects.

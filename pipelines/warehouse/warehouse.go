@@ -148,3 +148,19 @@ func QuoteIdent(name string) string {
 func QuoteString(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
+
+// EngineVersion is the version of the DuckDB library linked in (v1.5.6,
+// say), asked of an in-memory database.
+func EngineVersion(ctx context.Context) (string, error) {
+	connector, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		return "", fmt.Errorf("duckdb: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	var v string
+	if err := db.QueryRowContext(ctx, `SELECT library_version FROM pragma_version()`).Scan(&v); err != nil {
+		return "", fmt.Errorf("duckdb: %w", err)
+	}
+	return v, nil
+}
