@@ -35,7 +35,7 @@ type Model struct {
 func (m Model) ID() string { return m.Layer + "." + m.Name }
 
 // external are the tables models read that the runner writes from Go.
-var external = map[string]bool{"intermediate.params": true, "intermediate.source_params": true}
+var external = map[string]bool{"intermediate.params": true, "intermediate.source_params": true, "intermediate.metric_catalog": true}
 
 var refRe = regexp.MustCompile(`(?i)\b(intermediate|marts)\.([a-z_][a-z0-9_]*)\b`)
 
@@ -188,6 +188,23 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 			fail = s.FailAt.Hours()
 		}
 		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.source_params VALUES (?, ?, ?)`, s.Name, s.WarnAfter.Hours(), fail); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeCatalog (re)creates intermediate.metric_catalog from the metric
+// catalog (sql/metrics.yaml): the seed marts.metric_definitions reads, so
+// that the SQL and the Go side share one description of each metric.
+func writeCatalog(ctx context.Context, conn *sql.Conn, c *coxswain.Catalog) error {
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.metric_catalog (
+		position INTEGER, metric VARCHAR, kind VARCHAR, definition VARCHAR, label VARCHAR, good VARCHAR, by_channel BOOLEAN)`); err != nil {
+		return err
+	}
+	for i, m := range c.Metrics {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.metric_catalog (position, metric, kind, definition, label, good, by_channel)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, i+1, m.Name, m.Kind, m.Definition, m.Label, m.Good, m.ByChannel); err != nil {
 			return err
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"coxswain"
 )
 
 // Test is a data test: a query that returns the offending rows.
@@ -118,6 +120,10 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 	if err != nil {
 		return nil, err
 	}
+	catalog, err := coxswain.LoadCatalog(fsys)
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{}
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return nil, err
@@ -130,6 +136,9 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 	}()
 	if err := writeParams(ctx, conn, p); err != nil {
 		return nil, fmt.Errorf("params: %w", err)
+	}
+	if err := writeCatalog(ctx, conn, catalog); err != nil {
+		return nil, fmt.Errorf("metric catalog: %w", err)
 	}
 	for _, m := range models {
 		started := time.Now()

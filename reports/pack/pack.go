@@ -237,8 +237,8 @@ func encode[T any](rows []T) ([]byte, int, error) {
 }
 
 // Number formats of the contract: integers plain, money and hours (and
-// days) with 2 decimals, ratios as fractions with 4 decimals, empty for
-// undefined. The marts have already rounded each value half away from zero.
+// days) with 2 decimals, ratios and multiples as fractions with 4
+// decimals, empty for undefined. The marts have already rounded each value half away from zero.
 func formatValue(v sql.NullFloat64, kind string) string {
 	if !v.Valid {
 		return ""
@@ -249,7 +249,7 @@ func formatValue(v sql.NullFloat64, kind string) string {
 			return strconv.FormatInt(int64(v.Float64), 10)
 		}
 		return strconv.FormatFloat(v.Float64, 'f', 2, 64)
-	case "ratio":
+	case "ratio", "multiple":
 		return strconv.FormatFloat(v.Float64, 'f', 4, 64)
 	}
 	return strconv.FormatFloat(v.Float64, 'f', 2, 64)

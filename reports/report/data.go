@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"coxswain"
 )
 
 // Data is everything the report shows, read from the marts of one build.
@@ -74,7 +76,7 @@ type OwnerRow struct {
 }
 
 // Term is a glossary entry.
-type Term struct{ Metric, Definition string }
+type Term struct{ Metric, Label, Definition string }
 
 // FileRow is an export file that fed the build.
 type FileRow struct {
@@ -88,27 +90,12 @@ type TestRow struct {
 	Failures                    int64
 }
 
-// labels name the metrics for leaders; the glossary gives the definitions.
-var labels = map[string]string{
-	"leads_created": "Leads", "mqls": "MQLs", "sqls": "SQLs", "lead_to_mql_rate": "Lead → MQL",
-	"mql_to_sql_rate": "MQL → SQL", "opportunities_created": "Opportunities", "pipeline_created": "Pipeline created",
-	"marketing_sourced_pipeline": "Marketing-sourced pipeline", "marketing_influenced_pipeline": "Marketing-influenced pipeline",
-	"closed_won": "Deals won", "bookings": "Bookings", "win_rate": "Win rate", "avg_deal_size": "Average deal",
-	"sales_cycle_days": "Sales cycle (days)", "new_customers": "New customers", "sla_met": "Followed up in time",
-	"sla_breached": "Followed up late or not at all", "sla_pending": "Window still open", "sla_compliance": "Follow-up SLA",
-	"first_touch_hours_median": "Median hours to first touch", "mqls_untouched_30d": "MQLs untouched after 30 days",
-	"marketing_spend": "Marketing spend", "cost_per_lead": "Cost per lead", "cost_per_mql": "Cost per MQL", "cac": "CAC",
-	"pipeline_roi": "Pipeline per $ spent",
-}
-
-// lowerIsBetter are the metrics whose fall is good news.
-var lowerIsBetter = map[string]bool{
-	"sla_breached": true, "first_touch_hours_median": true, "mqls_untouched_30d": true, "sales_cycle_days": true,
-	"cost_per_lead": true, "cost_per_mql": true, "cac": true, "closed_lost": true,
-}
-
 // Load reads the report's data for month from the marts.
 func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data, error) {
+	catalog, err := coxswain.LoadCatalog(coxswain.SQL)
+	if err != nil {
+		return nil, err
+	}
 	d := &Data{Month: month, Months: months, PrevMonth: months[len(months)-2], YearAgo: months[0], Trend: map[string][]float64{}}
 	if err := db.QueryRowContext(ctx, `SELECT p.as_of, p.reporting_tz, coalesce((SELECT max(build_id) FROM meta.builds WHERE outcome = 'ok'), 0)
 		FROM intermediate.params p`).Scan(&d.AsOf, &d.Zone, &d.BuildID); err != nil {
@@ -153,33 +140,25 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 	}
 	rows.Close()
 
-	headline := func(metric string) Headline {
-		h := Headline{Metric: metric, Label: labels[metric], Kind: kpis[metric][month].kind, LowerIsBetter: lowerIsBetter[metric],
+	headline := func(m coxswain.Metric) Headline {
+		metric := m.Name
+		h := Headline{Metric: metric, Label: m.Label, Kind: m.Kind, LowerIsBetter: m.LowerIsBetter(),
 			Value: kpis[metric][month].v, Prev: kpis[metric][d.PrevMonth].v, YearAgo: kpis[metric][d.YearAgo].v, Target: targets[metric]}
-		if metric == "pipeline_roi" {
-			h.Kind = "multiple" // pipeline per dollar reads as 20.4×, not 2038.9%
-		}
 		h.VsPrev, h.VsYear = change(h.Value, h.Prev, h.Kind), change(h.Value, h.YearAgo, h.Kind)
 		if h.Target.Valid && h.Target.Float64 != 0 && h.Value.Valid {
 			h.Against = strconv.FormatFloat(100*h.Value.Float64/h.Target.Float64, 'f', 0, 64) + "% of target"
 		}
 		return h
 	}
-	for _, m := range []string{"leads_created", "mqls", "sqls", "opportunities_created", "pipeline_created", "marketing_sourced_pipeline", "bookings", "win_rate", "new_customers"} {
-		d.Headlines = append(d.Headlines, headline(m))
+	// The sections list their metrics in the catalog (sql/metrics.yaml).
+	for section, into := range map[string]*[]Headline{"headlines": &d.Headlines, "marketing": &d.Marketing, "sales": &d.Sales, "efficiency": &d.Efficiency} {
+		for _, m := range catalog.Section(section) {
+			*into = append(*into, headline(m))
+		}
 	}
-	for _, m := range []string{"mqls", "lead_to_mql_rate", "marketing_sourced_pipeline", "marketing_influenced_pipeline"} {
-		d.Marketing = append(d.Marketing, headline(m))
-	}
-	for _, m := range []string{"sla_compliance", "sla_met", "sla_breached", "sla_pending", "first_touch_hours_median", "mqls_untouched_30d"} {
-		d.Sales = append(d.Sales, headline(m))
-	}
-	for _, m := range []string{"marketing_spend", "cost_per_lead", "cost_per_mql", "cac", "pipeline_roi"} {
-		d.Efficiency = append(d.Efficiency, headline(m))
-	}
-	for _, metric := range []string{"leads_created", "mqls", "pipeline_created", "bookings"} {
+	for _, metric := range catalog.Section("trend") {
 		for _, m := range months {
-			d.Trend[metric] = append(d.Trend[metric], kpis[metric][m].v.Float64)
+			d.Trend[metric.Name] = append(d.Trend[metric.Name], kpis[metric.Name][m].v.Float64)
 		}
 	}
 
@@ -271,9 +250,9 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	err = q(`SELECT metric, definition FROM marts.metric_definitions ORDER BY position`, nil, func(r *sql.Rows) error {
+	err = q(`SELECT metric, label, definition FROM marts.metric_definitions ORDER BY position`, nil, func(r *sql.Rows) error {
 		var t Term
-		if err := r.Scan(&t.Metric, &t.Definition); err != nil {
+		if err := r.Scan(&t.Metric, &t.Label, &t.Definition); err != nil {
 			return err
 		}
 		d.Glossary = append(d.Glossary, t)

@@ -15,7 +15,6 @@ var tmplText string
 var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"fmt":    Format,
 	"change": changeHTML,
-	"label":  func(m string) string { return labels[m] },
 	"rows":   rows,
 }).Parse(tmplText))
 

@@ -23,7 +23,7 @@ func sampleData() *Data {
 	d.Sales = []Headline{{Metric: "sla_breached", Label: "Late", Kind: "count", Value: v(5), VsPrev: "+25%", LowerIsBetter: true}}
 	d.Channels = []ChannelRow{{Channel: "<script>alert(1)</script>", Leads: "3"}}
 	d.Owners = []OwnerRow{{Owner: "O'Neil & Co", MQLs: "2"}}
-	d.Glossary = []Term{{"leads_created", "leads with created_at in month"}}
+	d.Glossary = []Term{{"leads_created", "Leads", "leads with created_at in month"}}
 	d.Warnings = []string{"data test freshness_warn (warn): 1 row: each source's newest drop is younger than its warn_after"}
 	return d
 }

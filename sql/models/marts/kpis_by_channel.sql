@@ -1,5 +1,5 @@
 -- Volume metrics by channel (the lead's or the opportunity's lead source;
--- '(none)' when empty): every month and every channel seen, 0 where nothing
+-- '(none)' when empty), those the catalog marks by_channel: every month and every channel seen, 0 where nothing
 -- happened, so that a spreadsheet can pivot it without gaps.
 WITH channels AS (
     SELECT channel FROM intermediate.int_leads
@@ -24,7 +24,7 @@ WITH channels AS (
     FROM intermediate.months m
     CROSS JOIN channels c
     CROSS JOIN marts.metric_definitions d
-    WHERE d.metric IN ('leads_created', 'mqls', 'sqls', 'opportunities_created', 'pipeline_created', 'closed_won', 'bookings')
+    WHERE d.by_channel
 )
 SELECT g.month, g.channel, g.metric, coalesce(c.value, 0) AS value, g.position, g.kind
 FROM grid g
