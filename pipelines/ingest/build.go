@@ -458,7 +458,7 @@ func (b *builder) cacheHashes(ctx context.Context, files []*dropFile) error {
 		if _, err := b.conn.ExecContext(ctx, `DELETE FROM meta.file_hashes WHERE path = ?`, f.cacheKey); err != nil {
 			return err
 		}
-		if _, err := b.conn.ExecContext(ctx, `INSERT INTO meta.file_hashes VALUES (?, ?, ?, ?)`,
+		if _, err := b.conn.ExecContext(ctx, `INSERT INTO meta.file_hashes (path, bytes, mtime_ns, sha256) VALUES (?, ?, ?, ?)`,
 			f.cacheKey, f.cacheSize, f.cacheTime.UnixNano(), f.scan.sha256); err != nil {
 			return err
 		}
@@ -593,7 +593,8 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		dr.Rows += fl.inserted
 		dr.Rejected += fl.rejected
 	}
-	if _, err := b.conn.ExecContext(ctx, `INSERT INTO meta.drops VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := b.conn.ExecContext(ctx, `INSERT INTO meta.drops (drop_id, source, name, kind, path, content_sha256, modified_at,
+		build_id, loaded_at, files, rows_loaded, rows_rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		dropID, src.Name, d.Name, d.Kind, d.Path, sum, d.Modified, b.res.BuildID, b.opt.Now(), len(loads), dr.Rows, dr.Rejected); err != nil {
 		return err
 	}

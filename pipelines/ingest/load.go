@@ -120,7 +120,10 @@ func (f *fileLoad) duckdbEncoding() string {
 // read. It runs inside the drop's transaction on conn, whose TimeZone is the
 // source's.
 func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
-	lastScan := lastScanID(ctx, conn)
+	lastScan, err := lastScanID(ctx, conn)
+	if err != nil {
+		return err
+	}
 
 	var sel []string
 	var invalidCol []string
@@ -148,7 +151,7 @@ func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
 	// Rows DuckDB's reader refused: bad quoting, wrong column counts, values
 	// that are not of the declared type.
 	if _, err := conn.ExecContext(ctx, `
-		INSERT INTO meta.rejects
+		INSERT INTO meta.rejects (file_id, drop_id, source, object, file, line, column_name, value, error_type, reason, csv_line)
 		SELECT ?, ?, ?, ?, ?, line, column_name,
 		       nullif(regexp_extract(error_message, 'Could not convert string "(.*)" to', 1), ''),
 		       error_type::VARCHAR, error_message, csv_line
@@ -198,12 +201,20 @@ func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
 // lastScanID is the newest CSV scan whose rejects DuckDB keeps on this
 // connection (they pile up across scans), so that a scan's own rejects are
 // those with a greater id; -1 before any.
-func lastScanID(ctx context.Context, conn *sql.Conn) int64 {
-	var id int64
-	if err := conn.QueryRowContext(ctx, `SELECT coalesce(max(scan_id), -1) FROM reject_scans`).Scan(&id); err != nil {
-		return -1 // no scan with rejects has run on this connection yet
+func lastScanID(ctx context.Context, conn *sql.Conn) (int64, error) {
+	// reject_scans is the connection's temporary table that read_csv's
+	// store_rejects creates on first use. It is asked for only once it
+	// exists: on DuckDB 2.0 a failed query inside a transaction aborts it.
+	var exists bool
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables() WHERE temporary AND table_name = 'reject_scans'`).Scan(&exists); err != nil {
+		return 0, err
 	}
-	return id
+	if !exists {
+		return -1, nil // no scan with rejects has run on this connection yet
+	}
+	var id int64
+	err := conn.QueryRowContext(ctx, `SELECT coalesce(max(scan_id), -1) FROM reject_scans`).Scan(&id)
+	return id, err
 }
 
 // quarantineDatetimes moves the rows whose datetime did not parse from the
@@ -212,7 +223,10 @@ func lastScanID(ctx context.Context, conn *sql.Conn) int64 {
 // reader does reject with a line number; it runs only when a file has such
 // rows.
 func (f *fileLoad) quarantineDatetimes(ctx context.Context, conn *sql.Conn) error {
-	lastScan := lastScanID(ctx, conn)
+	lastScan, err := lastScanID(ctx, conn)
+	if err != nil {
+		return err
+	}
 	types := map[string]string{}
 	var counted []string
 	for _, c := range f.plan.columns {
@@ -235,8 +249,8 @@ func (f *fileLoad) quarantineDatetimes(ctx context.Context, conn *sql.Conn) erro
 	if f.tsFormat != "" {
 		parsed = "TRY_STRPTIME(val, " + warehouse.QuoteString(f.tsFormat) + ")"
 	}
-	_, err := conn.ExecContext(ctx, `
-		INSERT INTO meta.rejects
+	_, err = conn.ExecContext(ctx, `
+		INSERT INTO meta.rejects (file_id, drop_id, source, object, file, line, column_name, value, error_type, reason, csv_line)
 		SELECT ?, ?, ?, ?, ?, line, column_name, val, 'CAST',
 		       'Could not convert string "' || val || '" to a date and time', csv_line
 		FROM (SELECT *, regexp_extract(error_message, 'Could not convert string "(.*)" to', 1) AS val
@@ -287,7 +301,8 @@ func (f *fileLoad) recordFile(ctx context.Context, conn *sql.Conn) error {
 		}
 		unmapped = "[" + strings.Join(q, ", ") + "]"
 	}
-	_, err := conn.ExecContext(ctx, `INSERT INTO meta.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+unmapped+`::VARCHAR[])`,
+	_, err := conn.ExecContext(ctx, `INSERT INTO meta.files (file_id, drop_id, source, object, name, bytes, sha256, encoding, delimiter,
+		rows_read, rows_loaded, rows_rejected, first_error, unmapped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+unmapped+`::VARCHAR[])`,
 		f.fileID, f.dropID, f.source, string(f.object), f.file.name, f.file.size, f.file.scan.sha256,
 		f.dialect.encoding, delimiterName(f.dialect.delimiter), f.inserted+f.rejected, f.inserted, f.rejected, firstErr)
 	return err

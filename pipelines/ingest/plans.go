@@ -166,12 +166,12 @@ func loadPlans(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config) error 
 		}
 	}
 	for _, r := range spend {
-		if _, err := conn.ExecContext(ctx, `INSERT INTO plans.spend VALUES (?, ?, ?::DECIMAL(18,2))`, r.Month, strings.TrimSpace(r.Channel), r.Amount); err != nil {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO plans.spend (month, channel, amount) VALUES (?, ?, ?::DECIMAL(18,2))`, r.Month, strings.TrimSpace(r.Channel), r.Amount); err != nil {
 			return err
 		}
 	}
 	for _, r := range targets {
-		if _, err := conn.ExecContext(ctx, `INSERT INTO plans.targets VALUES (?, ?, ?::DECIMAL(18,2))`, r.Month, r.Metric, r.Target); err != nil {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO plans.targets (month, metric, target) VALUES (?, ?, ?::DECIMAL(18,2))`, r.Month, r.Metric, r.Target); err != nil {
 			return err
 		}
 	}

@@ -173,7 +173,9 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 		business_hours BOOLEAN, workday_start INTEGER, workday_end INTEGER, workdays INTEGER[], holidays DATE[])`); err != nil {
 		return err
 	}
-	_, err := conn.ExecContext(ctx, `INSERT INTO intermediate.params VALUES (?, ?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?::INTEGER[], ?::DATE[])`,
+	_, err := conn.ExecContext(ctx, `INSERT INTO intermediate.params (reporting_tz, as_of, follow_up_hours, untouched_days, influence_days, touch_types,
+		close_date_slack_days, business_hours, workday_start, workday_end, workdays, holidays)
+		VALUES (?, ?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?::INTEGER[], ?::DATE[])`,
 		p.ReportingTZ, p.AsOf, p.FollowUpHours, p.UntouchedDays, p.InfluenceDays, listLiteral(p.TouchTypes), p.CloseDateSlackDays,
 		p.BusinessHours, p.WorkdayStart, p.WorkdayEnd, intListLiteral(p.Workdays), listLiteral(p.Holidays))
 	if err != nil {
@@ -187,7 +189,7 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 		if s.FailAt > 0 {
 			fail = s.FailAt.Hours()
 		}
-		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.source_params VALUES (?, ?, ?)`, s.Name, s.WarnAfter.Hours(), fail); err != nil {
+		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.source_params (source, warn_after_hours, error_after_hours) VALUES (?, ?, ?)`, s.Name, s.WarnAfter.Hours(), fail); err != nil {
 			return err
 		}
 	}

@@ -229,7 +229,7 @@ func recordTests(ctx context.Context, conn *sql.Conn, buildID int64, results []T
 		if len(t.Sample) > 0 {
 			sample = strings.Join(t.Sample, "\n")
 		}
-		_, err := conn.ExecContext(ctx, `INSERT INTO meta.test_results VALUES (?, ?, ?, ?, ?, ?)`,
+		_, err := conn.ExecContext(ctx, `INSERT INTO meta.test_results (build_id, test, severity, description, failures, sample) VALUES (?, ?, ?, ?, ?, ?)`,
 			buildID, t.Name, t.Severity, t.Description, t.Failures, sample)
 		errs = append(errs, err)
 	}

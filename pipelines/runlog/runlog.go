@@ -73,7 +73,8 @@ func Insert(ctx context.Context, db *sql.DB, r Run) error {
 	if r.Error != "" {
 		errMsg = r.Error
 	}
-	_, err := db.ExecContext(ctx, `INSERT INTO meta.runs VALUES (nextval('meta.run_seq'), ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := db.ExecContext(ctx, `INSERT INTO meta.runs (run_id, command, detail, started_at, finished_at, outcome, error, counts, pid)
+		VALUES (nextval('meta.run_seq'), ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Command, r.Detail, r.Started, r.Finished, r.Outcome, errMsg, string(counts), r.PID)
 	return err
 }

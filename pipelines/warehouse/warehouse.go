@@ -1,11 +1,14 @@
 // Package warehouse opens the DuckDB file that every stage reads and writes,
-// with the resources the configuration gives it, and keeps its bookkeeping
-// schema (sql/warehouse) and macros (sql/macros) in place.
+// with the resources the configuration gives it, brings its bookkeeping
+// schema up to date with the numbered migrations of sql/migrations, and
+// (re)defines the macros of sql/macros.
 package warehouse
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,14 +101,103 @@ func openError(path string, err error) error {
 	return fmt.Errorf("open warehouse %s: %w", path, err)
 }
 
-// migrate runs the embedded DDL and macro files, in name order.
+// migrate runs each migration of sql/migrations that the warehouse has not
+// recorded, in number order, each in a transaction with its record in
+// meta.schema_migrations; then it (re)defines the macros, which are code
+// rather than schema and are replaced at every open.
 func (w *Warehouse) migrate(ctx context.Context) error {
-	for _, dir := range []string{"sql/warehouse", "sql/macros"} {
-		if err := execDir(ctx, w.DB, dir); err != nil {
+	migrations, err := Migrations(coxswain.SQL)
+	if err != nil {
+		return err
+	}
+	if _, err := w.DB.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS meta;
+		CREATE TABLE IF NOT EXISTS meta.schema_migrations (
+			version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
+		return fmt.Errorf("meta.schema_migrations: %w", err)
+	}
+	applied := map[int]string{}
+	rows, err := w.DB.QueryContext(ctx, `SELECT version, sha256 FROM meta.schema_migrations`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var v int
+		var sum string
+		if err := rows.Scan(&v, &sum); err != nil {
+			rows.Close()
 			return err
 		}
+		applied[v] = sum
 	}
-	return nil
+	rows.Close()
+	for _, m := range migrations {
+		if sum, ok := applied[m.Version]; ok {
+			if sum != m.SHA256 {
+				return fmt.Errorf("%s was changed after this warehouse ran it: migrations are never edited once released; put the change in a new numbered file", m.Path)
+			}
+			continue
+		}
+		if err := w.apply(ctx, m); err != nil {
+			return fmt.Errorf("%s: %w", m.Path, err)
+		}
+	}
+	return execDir(ctx, w.DB, "sql/macros")
+}
+
+func (w *Warehouse) apply(ctx context.Context, m Migration) error {
+	tx, err := w.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta.schema_migrations (version, name, sha256, applied_at) VALUES (?, ?, ?, now())`,
+		m.Version, m.Name, m.SHA256); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Migration is one numbered schema change, sql/migrations/NNNN_name.sql.
+type Migration struct {
+	Version    int
+	Name, Path string
+	SQL        string
+	SHA256     string // of the file, so that an edited migration is caught
+}
+
+// Migrations reads the migrations of fsys in version order. Numbers must be
+// unique; a file that is not NNNN_name.sql is an error, not skipped.
+func Migrations(fsys fs.FS) ([]Migration, error) {
+	const dir = "sql/migrations"
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Migration
+	seen := map[int]string{}
+	for _, e := range entries {
+		p := dir + "/" + e.Name()
+		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") || v <= 0 {
+			return nil, fmt.Errorf("%s: a migration is named NNNN_what.sql", p)
+		}
+		if other, dup := seen[v]; dup {
+			return nil, fmt.Errorf("%s and %s have the same number", other, p)
+		}
+		seen[v] = p
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(data)
+		out = append(out, Migration{Version: v, Name: name, Path: p, SQL: string(data), SHA256: hex.EncodeToString(sum[:])})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	return out, nil
 }
 
 func execDir(ctx context.Context, db *sql.DB, dir string) error {

@@ -1,5 +1,6 @@
--- The warehouse's own bookkeeping. Every statement is idempotent: it runs at
--- every open, so a new warehouse and an old one end in the same shape.
+-- The warehouse's own bookkeeping, as the first release made it. Every
+-- statement is idempotent because warehouses made before migrations were
+-- recorded already hold these objects: there, this migration adopts them.
 CREATE SCHEMA IF NOT EXISTS meta;
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS staging;
