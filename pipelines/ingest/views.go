@@ -26,6 +26,25 @@ var stagingMeta = []struct{ name, typ string }{
 	{"source", "VARCHAR"}, {"drop_id", "INTEGER"}, {"drop_name", "VARCHAR"}, {"source_file", "VARCHAR"},
 }
 
+// keyColumns are the record keys staging adds after the canonical fields:
+// for each id field, its value prefixed with the source ("crm:00Q..."), so
+// that records of two sources whose ids collide never join or count as one.
+// id becomes key; x_id becomes x_key. Every join and distinct count of the
+// models uses these.
+func keyColumns(obj coxswain.Object) (keys []struct{ name, field string }) {
+	for _, f := range presets.Schema[obj] {
+		if f.Type != presets.ID {
+			continue
+		}
+		name := "key"
+		if f.Name != "id" {
+			name = strings.TrimSuffix(f.Name, "_id") + "_key"
+		}
+		keys = append(keys, struct{ name, field string }{name, f.Name})
+	}
+	return keys
+}
+
 // RefreshViews recreates every staging view from the raw tables and the
 // sources' current mappings, in one transaction.
 func RefreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, mappings []*presets.Mapping) error {
@@ -98,6 +117,9 @@ func refreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, map
 			}
 			for _, f := range presets.Schema[obj] {
 				cols = append(cols, "NULL::"+f.Type.DuckDBType()+" AS "+warehouse.QuoteIdent(f.Name))
+			}
+			for _, k := range keyColumns(obj) {
+				cols = append(cols, "NULL::VARCHAR AS "+k.name)
 			}
 			body = "SELECT " + strings.Join(cols, ", ") + " WHERE false"
 		}
@@ -181,7 +203,11 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 	if m.Preset.Snapshot {
 		dedupe = ""
 	}
-	return fmt.Sprintf(`SELECT * EXCLUDE (_drop_order, _drop_time, _file_order) FROM (
+	keys := []string{"* EXCLUDE (_drop_order, _drop_time, _file_order)"}
+	for _, k := range keyColumns(om.Object) {
+		keys = append(keys, warehouse.QuoteString(m.Source.Name+":")+" || "+warehouse.QuoteIdent(k.field)+" AS "+k.name)
+	}
+	return fmt.Sprintf(`SELECT %s FROM (
     SELECT %s
     FROM %s r
     JOIN meta.drops d ON d.drop_id = r.%s
@@ -189,7 +215,7 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
     %s
 )
 WHERE id IS NOT NULL%s`,
-		strings.Join(sel, ",\n           "), rawTable(m.Source.Name, om.Object), colDrop, colFile, where, dedupe)
+		strings.Join(keys, ",\n       "), strings.Join(sel, ",\n           "), rawTable(m.Source.Name, om.Object), colDrop, colFile, where, dedupe)
 }
 
 // fieldExpr normalises a raw column into a canonical field.

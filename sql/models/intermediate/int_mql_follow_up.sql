@@ -10,19 +10,19 @@
 -- 30 x 24 hours: interval arithmetic on instants goes through the
 -- calendar of the session's zone, a hundred times slower on millions of rows.
 WITH mqls AS (
-    SELECT source, id, owner, mql_at, mql_month, converted_contact_id FROM intermediate.int_leads WHERE mql_at IS NOT NULL
-), who AS (                            -- the who-ids that touch an MQL
-    SELECT source, id AS who_id, id AS lead_id, mql_at FROM mqls
+    SELECT source, id, key, owner, mql_at, mql_month, converted_contact_key FROM intermediate.int_leads WHERE mql_at IS NOT NULL
+), who AS (                            -- the people whose touch follows up an MQL
+    SELECT key AS who_key, key AS lead_key, mql_at FROM mqls
     UNION ALL
-    SELECT source, converted_contact_id, id, mql_at FROM mqls WHERE converted_contact_id IS NOT NULL
+    SELECT converted_contact_key, key, mql_at FROM mqls WHERE converted_contact_key IS NOT NULL
 ), first_touch AS (
-    SELECT w.lead_id AS id, min(a.occurred_at) AS first_touch_at
+    SELECT w.lead_key AS key, min(a.occurred_at) AS first_touch_at
     FROM intermediate.int_activities a
-    JOIN who w ON w.who_id = a.who_id AND w.source = a.source AND a.occurred_at >= w.mql_at
-    GROUP BY w.lead_id
+    JOIN who w ON w.who_key = a.who_key AND a.occurred_at >= w.mql_at
+    GROUP BY w.lead_key
 ), measured AS (
     SELECT
-        l.id, l.source, l.owner, l.mql_at, l.mql_month, f.first_touch_at, p.follow_up_hours,
+        l.id, l.key, l.source, l.owner, l.mql_at, l.mql_month, f.first_touch_at, p.follow_up_hours,
         (epoch_us(f.first_touch_at) - epoch_us(l.mql_at)) / 3.6e9 AS first_touch_hours,
         CASE WHEN p.business_hours
              THEN working_hours_between(l.mql_at, f.first_touch_at, p.reporting_tz, p.workday_start, p.workday_end, p.workdays, p.holidays)
@@ -34,10 +34,10 @@ WITH mqls AS (
         epoch_us(p.as_of) AS as_of_us
     FROM mqls l
     CROSS JOIN intermediate.params p
-    LEFT JOIN first_touch f ON f.id = l.id
+    LEFT JOIN first_touch f ON f.key = l.key
 )
 SELECT
-    id, source, owner, mql_at, mql_month, first_touch_at, first_touch_hours,
+    id, key, source, owner, mql_at, mql_month, first_touch_at, first_touch_hours,
     CASE WHEN first_touch_at IS NOT NULL AND touch_window_hours <= follow_up_hours THEN 'met'
          WHEN first_touch_at IS NOT NULL THEN 'breached'
          WHEN elapsed_window_hours > follow_up_hours THEN 'breached'

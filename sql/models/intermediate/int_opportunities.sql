@@ -4,8 +4,9 @@
 SELECT
     o.source,
     o.id,
+    o.key,
     o.drop_id,
-    o.account_id,
+    o.account_key,
     o.created_at,
     o.close_date,
     coalesce(o.amount, 0)                                     AS amount,

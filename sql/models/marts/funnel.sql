@@ -3,13 +3,13 @@
 -- exists, and a converted opportunity that is won.
 SELECT
     m.month                                                          AS cohort_month,
-    count(DISTINCT l.id)                                             AS leads,
-    count(DISTINCT l.id) FILTER (WHERE l.mql_at IS NOT NULL)         AS mqls,
-    count(DISTINCT l.id) FILTER (WHERE l.sql_at IS NOT NULL)         AS sqls,
-    count(DISTINCT l.id) FILTER (WHERE o.id IS NOT NULL)             AS opportunities,
-    count(DISTINCT l.id) FILTER (WHERE o.is_won)                     AS won
+    count(DISTINCT l.key)                                            AS leads,
+    count(DISTINCT l.key) FILTER (WHERE l.mql_at IS NOT NULL)        AS mqls,
+    count(DISTINCT l.key) FILTER (WHERE l.sql_at IS NOT NULL)        AS sqls,
+    count(DISTINCT l.key) FILTER (WHERE o.key IS NOT NULL)           AS opportunities,
+    count(DISTINCT l.key) FILTER (WHERE o.is_won)                    AS won
 FROM intermediate.months m
 LEFT JOIN intermediate.int_leads l ON l.created_month = m.month
-LEFT JOIN intermediate.int_opportunities o ON o.id = l.converted_opportunity_id
+LEFT JOIN intermediate.int_opportunities o ON o.key = l.converted_opportunity_key
 GROUP BY ALL
 ORDER BY cohort_month

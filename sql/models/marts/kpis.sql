@@ -1,27 +1,28 @@
 -- The shared KPIs: one row per month and metric (section 4 of the contract).
--- Counts are of distinct records; sums treat an empty amount as 0; a ratio
+-- Counts are of distinct records, by key (source and id: ids of two sources
+-- may collide); sums treat an empty amount as 0; a ratio
 -- whose denominator is 0 is NULL (an empty cell), never 0 or NaN. Values are
 -- rounded here, half away from zero, to the decimals their kind is written with.
 WITH
 leads AS (
-    SELECT created_month AS month, count(DISTINCT id) AS leads_created,
-           count(DISTINCT id) FILTER (WHERE mql_at IS NOT NULL) AS cohort_with_mql
+    SELECT created_month AS month, count(DISTINCT key) AS leads_created,
+           count(DISTINCT key) FILTER (WHERE mql_at IS NOT NULL) AS cohort_with_mql
     FROM intermediate.int_leads GROUP BY ALL
 ), mqls AS (
-    SELECT mql_month AS month, count(DISTINCT id) AS mqls,
-           count(DISTINCT id) FILTER (WHERE sql_at IS NOT NULL) AS mqls_with_sql
+    SELECT mql_month AS month, count(DISTINCT key) AS mqls,
+           count(DISTINCT key) FILTER (WHERE sql_at IS NOT NULL) AS mqls_with_sql
     FROM intermediate.int_leads WHERE mql_at IS NOT NULL GROUP BY ALL
 ), sqls AS (
-    SELECT sql_month AS month, count(DISTINCT id) AS sqls
+    SELECT sql_month AS month, count(DISTINCT key) AS sqls
     FROM intermediate.int_leads WHERE sql_at IS NOT NULL GROUP BY ALL
 ), opps AS (
-    SELECT created_month AS month, count(DISTINCT id) AS opportunities_created, sum(amount) AS pipeline_created
+    SELECT created_month AS month, count(DISTINCT key) AS opportunities_created, sum(amount) AS pipeline_created
     FROM intermediate.int_opportunities GROUP BY ALL
 ), sourced AS (
     SELECT o.created_month AS month, count(*) AS n, sum(o.amount) AS amount
     FROM intermediate.int_opportunities o
     WHERE EXISTS (SELECT 1 FROM intermediate.int_leads l
-                  WHERE l.converted_opportunity_id = o.id AND l.mql_at <= o.created_at)
+                  WHERE l.converted_opportunity_key = o.key AND l.mql_at <= o.created_at)
     GROUP BY ALL
 ), influenced AS (
     SELECT created_month AS month, count(*) AS n, sum(amount) AS amount
@@ -35,8 +36,8 @@ leads AS (
     FROM intermediate.int_opportunities WHERE is_closed GROUP BY ALL
 ), first_wins AS (
     SELECT strftime(min(close_date), '%Y-%m') AS month
-    FROM intermediate.int_opportunities WHERE is_won AND account_id IS NOT NULL
-    GROUP BY account_id
+    FROM intermediate.int_opportunities WHERE is_won AND account_key IS NOT NULL
+    GROUP BY account_key
 ), new_customers AS (
     SELECT month, count(*) AS new_customers FROM first_wins GROUP BY ALL
 ), sla AS (

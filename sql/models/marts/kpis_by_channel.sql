@@ -5,14 +5,14 @@ WITH channels AS (
     SELECT channel FROM intermediate.int_leads
     UNION SELECT channel FROM intermediate.int_opportunities
 ), counts AS (
-    SELECT created_month AS month, channel, 'leads_created' AS metric, count(DISTINCT id)::DOUBLE AS value
+    SELECT created_month AS month, channel, 'leads_created' AS metric, count(DISTINCT key)::DOUBLE AS value
     FROM intermediate.int_leads GROUP BY ALL
     UNION ALL
-    SELECT mql_month, channel, 'mqls', count(DISTINCT id) FROM intermediate.int_leads WHERE mql_at IS NOT NULL GROUP BY ALL
+    SELECT mql_month, channel, 'mqls', count(DISTINCT key) FROM intermediate.int_leads WHERE mql_at IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT sql_month, channel, 'sqls', count(DISTINCT id) FROM intermediate.int_leads WHERE sql_at IS NOT NULL GROUP BY ALL
+    SELECT sql_month, channel, 'sqls', count(DISTINCT key) FROM intermediate.int_leads WHERE sql_at IS NOT NULL GROUP BY ALL
     UNION ALL
-    SELECT created_month, channel, 'opportunities_created', count(DISTINCT id) FROM intermediate.int_opportunities GROUP BY ALL
+    SELECT created_month, channel, 'opportunities_created', count(DISTINCT key) FROM intermediate.int_opportunities GROUP BY ALL
     UNION ALL
     SELECT created_month, channel, 'pipeline_created', round(sum(amount), 2) FROM intermediate.int_opportunities GROUP BY ALL
     UNION ALL
