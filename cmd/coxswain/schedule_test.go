@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -19,40 +21,114 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// startSchedule runs coxswain schedule in a child process.
-func startSchedule(t *testing.T, config string) (*exec.Cmd, *bytes.Buffer) {
+// startSchedule runs coxswain schedule in a child process, its stdout and
+// stderr together in the buffer.
+func startSchedule(t testing.TB, config string, args ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "schedule", "--config", config)
+	cmd := exec.Command(os.Args[0], append([]string{"schedule", "--config", config}, args...)...)
 	cmd.Env = append(os.Environ(), "COXSWAIN_TEST_CHILD=1")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	return cmd, &out
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, out
 }
 
-// TestSchedule_BuildsAndStopsCleanly: builds every 2 seconds run, never
-// overlap, are recorded, and SIGTERM ends the process with exit 0.
-func TestSchedule_BuildsAndStopsCleanly(t *testing.T) {
-	dir, config := sample(t, "300")
-	data, _ := os.ReadFile(config)
-	os.WriteFile(config, append(data, []byte("schedule: { build: \"*/2 * * * * *\" }\n")...), 0o644)
-	cmd, out := startSchedule(t, config)
-	time.Sleep(7 * time.Second)
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error)
+// lockedBuffer is a bytes.Buffer that a test can read while a child
+// process writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// waitFor polls until cond holds, for at most a generous deadline: the
+// wall clock here only keeps a broken test from hanging. out is the
+// child's output, shown if it never does.
+func waitFor(t testing.TB, what string, out fmt.Stringer, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited in vain for %s; the schedule said:\n%s", what, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitExit waits for the child to exit and returns its error.
+func waitExit(t testing.TB, cmd *exec.Cmd, out fmt.Stringer) error {
+	t.Helper()
+	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Fatalf("schedule exited with %v after SIGTERM\n%s", err, out)
-		}
-	case <-time.After(60 * time.Second):
+		return err
+	case <-time.After(90 * time.Second):
 		cmd.Process.Kill()
 		t.Fatalf("schedule did not stop after SIGTERM\n%s", out)
+		return nil
 	}
-	mustSay(t, "schedule output", out.String(), "job scheduled", "job finished", "stopping: waiting for the running job to finish")
+}
+
+// TestSchedule_StopLetsBuildFinish: a schedule due every second, logging
+// JSON, is sent SIGTERM once a build has started: the process exits 0,
+// every build that started finished ok and is recorded, nothing started
+// after "stopping", and every line of its output is a JSON object.
+func TestSchedule_StopLetsBuildFinish(t *testing.T) {
+	dir, config := sample(t, "300")
+	data, _ := os.ReadFile(config)
+	os.WriteFile(config, append(data, []byte("schedule: { build: \"* * * * * *\" }\n")...), 0o644)
+	cmd, out := startSchedule(t, config, "--log-format", "json")
+	waitFor(t, "a build to start", out, func() bool { return strings.Contains(out.String(), `"msg":"job started"`) })
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := waitExit(t, cmd, out); err != nil {
+		t.Fatalf("schedule exited with %v after SIGTERM\n%s", err, out)
+	}
+
+	var msgs []string
+	started, finished, stopAt := 0, 0, -1
+	for i, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("line %d is not a JSON object: %s", i+1, line)
+			continue
+		}
+		msg, _ := rec["msg"].(string)
+		msgs = append(msgs, msg)
+		switch {
+		case strings.HasPrefix(msg, "stopping"):
+			if stopAt < 0 {
+				stopAt = i
+			}
+		case msg == "job started":
+			started++
+			if stopAt >= 0 {
+				t.Errorf("a job started after the stop (line %d)", i+1)
+			}
+		case msg == "job finished":
+			finished++
+		case msg == "job failed":
+			t.Errorf("a build failed: %s", line)
+		}
+	}
+	if started == 0 || started != finished || stopAt < 0 || msgs[len(msgs)-1] != "stopped" {
+		t.Errorf("%d builds started, %d finished; want all to finish, then stopping and stopped\n%s", started, finished, out)
+	}
+	mustSay(t, "schedule output", out.String(), `"msg":"output","job":"build","line":"build 1 as of `)
 
 	connector, err := duckdb.NewConnector(filepath.Join(dir, "warehouse.duckdb")+"?access_mode=read_only", nil)
 	if err != nil {
@@ -60,31 +136,92 @@ func TestSchedule_BuildsAndStopsCleanly(t *testing.T) {
 	}
 	db := sql.OpenDB(connector)
 	defer db.Close()
-	rows, err := db.Query(`SELECT started_at, finished_at, outcome FROM meta.builds ORDER BY build_id`)
-	if err != nil {
+	var builds, ok int
+	if err := db.QueryRow(`SELECT count(*), count(*) FILTER (outcome = 'ok') FROM meta.builds`).Scan(&builds, &ok); err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var n int
-	var prevEnd time.Time
-	for rows.Next() {
-		var start, end time.Time
-		var outcome string
-		if err := rows.Scan(&start, &end, &outcome); err != nil {
-			t.Fatal(err)
-		}
-		if outcome != "ok" || start.Before(prevEnd) {
-			t.Errorf("build %d: %s, started %s before the previous ended %s", n+1, outcome, start, prevEnd)
-		}
-		prevEnd = end
-		n++
-	}
-	if n < 2 {
-		t.Errorf("%d scheduled builds in 7 s, want at least 2\n%s", n, out)
+	if builds != finished || ok != builds {
+		t.Errorf("the warehouse has %d builds, %d ok; the log %d finished", builds, ok, finished)
 	}
 	runs, _ := os.ReadFile(filepath.Join(dir, "coxswain-runs.jsonl"))
-	if c := strings.Count(string(runs), `"command":"build"`); c != n {
-		t.Errorf("the run log has %d builds, the warehouse %d", c, n)
+	if c := strings.Count(string(runs), `"command":"build"`); c != finished {
+		t.Errorf("the run log has %d builds, the schedule's log %d", c, finished)
+	}
+}
+
+// TestJobOutput: in JSON mode a job's output reaches the scheduler's
+// output as JSON lines only, whatever the writes' boundaries; in text mode
+// it passes unchanged. Either way all of it is kept for the alert.
+func TestJobOutput(t *testing.T) {
+	in := []string{`{"time":"t","level":"WARN","msg":"stale source"}` + "\nbuild 3 as of", " 2026-11-22: ok\r\n\n", "Error: no warehouse\nTry: coxswain build"}
+	t.Run("json", func(t *testing.T) {
+		var logged bytes.Buffer
+		log := slog.New(slog.NewJSONHandler(&logged, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
+		o := &jobOutput{job: "build", json: true, log: log, jsonLines: &logged}
+		for _, s := range in {
+			o.Write([]byte(s))
+		}
+		o.Flush()
+		want := `{"time":"t","level":"WARN","msg":"stale source"}
+{"level":"INFO","msg":"output","job":"build","line":"build 3 as of 2026-11-22: ok"}
+{"level":"INFO","msg":"output","job":"build","line":"Error: no warehouse"}
+{"level":"INFO","msg":"output","job":"build","line":"Try: coxswain build"}
+`
+		if logged.String() != want {
+			t.Errorf("got\n%swant\n%s", logged.String(), want)
+		}
+		if o.raw.String() != strings.Join(in, "") {
+			t.Errorf("kept %q", o.raw.String())
+		}
+	})
+	t.Run("text", func(t *testing.T) {
+		var text bytes.Buffer
+		o := &jobOutput{job: "build", text: &text}
+		for _, s := range in {
+			o.Write([]byte(s))
+		}
+		o.Flush()
+		if text.String() != strings.Join(in, "") || o.raw.String() != text.String() {
+			t.Errorf("text mode changed the output: %q", text.String())
+		}
+	})
+}
+
+func TestErrorMessage(t *testing.T) {
+	for _, tc := range []struct{ output, want string }{
+		{"build 2 as of ...\nError: model x: context canceled\nINTERRUPT Error: Interrupted!\nTry: coxswain build --config c.yaml\n",
+			"model x: context canceled\nINTERRUPT Error: Interrupted!"},
+		{"Error: first\nError: no warehouse\nHint: set warehouse\n", "no warehouse"},
+		{"panic: something\n", "panic: something"},
+	} {
+		if got := errorMessage(tc.output); got != tc.want {
+			t.Errorf("errorMessage(%q) = %q, want %q", tc.output, got, tc.want)
+		}
+	}
+}
+
+func TestMonthJustEnded(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no zone database:", err)
+	}
+	for _, tc := range []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 1, 7, 0, 0, 0, ny), "2026-11"},
+		{time.Date(2026, 12, 1, 3, 30, 0, 0, time.UTC), "2026-10"}, // still 30 November in New York
+		{time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC), "2026-12"},
+		{time.Date(2026, 3, 31, 12, 0, 0, 0, ny), "2026-02"},
+	} {
+		if got := monthJustEnded(tc.now, ny); got != tc.want {
+			t.Errorf("monthJustEnded(%s) = %s, want %s", tc.now, got, tc.want)
+		}
 	}
 }
 
@@ -115,23 +252,17 @@ func TestSchedule_FailureSendsAlert(t *testing.T) {
 	os.WriteFile(config, data, 0o644)
 
 	cmd, out := startSchedule(t, config)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
+	waitFor(t, "an alert", out, func() bool {
 		mu.Lock()
-		got := len(messages)
-		mu.Unlock()
-		if got > 0 {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(messages) > 0
+	})
 	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
+	if err := waitExit(t, cmd, out); err != nil {
+		t.Errorf("schedule exited with %v after SIGTERM\n%s", err, out)
+	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(messages) == 0 {
-		t.Fatalf("no alert arrived\n%s", out)
-	}
 	mustSay(t, "alert", messages[0], "Subject: coxswain: the scheduled build failed", "ops@example.com",
 		"crm/2026-11-22/Lead.csv: required column for lead.created_at not found", "The end of its output:")
 	mustSay(t, "schedule output", out.String(), "alert sent")
