@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"text/template"
 
 	"coxswain"
 	"coxswain/pipelines/presets"
@@ -168,10 +169,7 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 		}
 	}
 
-	sel := []string{
-		warehouse.QuoteString(m.Source.Name) + " AS source", "r." + colDrop + " AS drop_id",
-		"d.name AS drop_name", "f.name AS source_file",
-	}
+	v := stagingView{Source: m.Source.Name, Object: string(om.Object), Raw: rawTable(m.Source.Name, om.Object), Snapshot: m.Preset.Snapshot}
 	for _, f := range presets.Schema[om.Object] {
 		e, ok := exprs[f.Name]
 		switch {
@@ -182,41 +180,35 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 		case f.Name == "is_deleted":
 			e = "coalesce(" + e + ", false)"
 		}
-		sel = append(sel, e+" AS "+warehouse.QuoteIdent(f.Name))
+		v.Fields = append(v.Fields, stagingField{Name: f.Name, Expr: e})
 	}
-	sel = append(sel, "d.name AS _drop_order", "d.modified_at AS _drop_time", "r."+colFile+" AS _file_order")
-
-	where := "WHERE r." + colInvalidCol + " IS NULL"
-	if m.Preset.Snapshot {
-		where += fmt.Sprintf(`
-      AND r.%s = (SELECT d2.drop_id FROM meta.drops d2 JOIN meta.files f2 ON f2.drop_id = d2.drop_id
-                  WHERE f2.source = %s AND f2.object = %s
-                  ORDER BY d2.name DESC, d2.modified_at DESC LIMIT 1)`,
-			colDrop, warehouse.QuoteString(m.Source.Name), warehouse.QuoteString(string(om.Object)))
-	}
-	// An incremental source keeps each record's row from its latest drop. A
-	// full snapshot is read from one drop, in which the tool lists each
-	// record once: the window that would dedupe it costs half the view on
-	// millions of rows, and the models' unique tests stop the build if an
-	// export ever lists a record twice.
-	dedupe := "\nQUALIFY row_number() OVER (PARTITION BY id ORDER BY _drop_order DESC, _drop_time DESC, _file_order DESC) = 1"
-	if m.Preset.Snapshot {
-		dedupe = ""
-	}
-	keys := []string{"* EXCLUDE (_drop_order, _drop_time, _file_order)"}
 	for _, k := range keyColumns(om.Object) {
-		keys = append(keys, warehouse.QuoteString(m.Source.Name+":")+" || "+warehouse.QuoteIdent(k.field)+" AS "+k.name)
+		v.Keys = append(v.Keys, stagingKey{Name: k.name, Field: k.field})
 	}
-	return fmt.Sprintf(`SELECT %s FROM (
-    SELECT %s
-    FROM %s r
-    JOIN meta.drops d ON d.drop_id = r.%s
-    JOIN meta.files f ON f.file_id = r.%s
-    %s
-)
-WHERE id IS NOT NULL%s`,
-		strings.Join(keys, ",\n       "), strings.Join(sel, ",\n           "), rawTable(m.Source.Name, om.Object), colDrop, colFile, where, dedupe)
+	var b strings.Builder
+	if err := stagingTemplate.Execute(&b, v); err != nil {
+		panic(err) // the template is embedded and its data is ours: a bug, not an input error
+	}
+	return b.String()
 }
+
+// stagingView is what sql/staging/source_view.sql is filled with.
+type stagingView struct {
+	Source, Object, Raw string
+	Snapshot            bool
+	Fields              []stagingField
+	Keys                []stagingKey
+}
+
+type stagingField struct{ Name, Expr string }
+type stagingKey struct{ Name, Field string }
+
+// stagingTemplate is sql/staging/source_view.sql, with quote (a SQL string
+// literal) and ident (a quoted identifier).
+var stagingTemplate = template.Must(template.New("source_view.sql").Funcs(template.FuncMap{
+	"quote": warehouse.QuoteString,
+	"ident": warehouse.QuoteIdent,
+}).ParseFS(coxswain.SQL, "sql/staging/source_view.sql"))
 
 // fieldExpr normalises a raw column into a canonical field.
 func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc rawColumn) string {
