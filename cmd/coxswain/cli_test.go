@@ -1,12 +1,15 @@
 package main
 
 import (
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"coxswain/pipelines/runlog"
 )
@@ -128,5 +131,24 @@ func TestRun_JSONOutputs(t *testing.T) {
 	var r runlog.Run
 	if err := json.Unmarshal([]byte(lines[0]), &r); err != nil || r.Command != "build" || r.Outcome != "ok" {
 		t.Errorf("runs --json line %q: %+v, %v", lines[0], r, err)
+	}
+}
+
+// TestBuild_PrintSQL: build --print-sql prints the staging views and the
+// models as one script, which runs as it stands on the warehouse.
+func TestBuild_PrintSQL(t *testing.T) {
+	dir, config := sample(t, "300")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	script := mustRun(t, "build", "--config", config, "--print-sql")
+	mustSay(t, "build --print-sql", script, `CREATE OR REPLACE VIEW staging."crm__leads" AS`, "CREATE OR REPLACE VIEW staging.leads AS",
+		"-- sql/models/marts/kpis.sql\nCREATE OR REPLACE TABLE marts.kpis AS")
+	connector, err := duckdb.NewConnector(filepath.Join(dir, "warehouse.duckdb"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	if _, err := db.Exec(script); err != nil {
+		t.Fatalf("the printed SQL does not run on the warehouse: %v", err)
 	}
 }

@@ -79,8 +79,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quiet := fs.Bool("quiet", false, "print only the summary and warnings")
 	logFormat := fs.String("log-format", "text", "how progress is logged on stderr: text or json")
 	loadOnly := fs.Bool("load-only", false, "load new drops and refresh staging, but leave the models and the Parquet feed as they are")
+	printSQL := fs.Bool("print-sql", false, "print the SQL the build runs (the staging views for the warehouse's raw tables, then the models in order) and build nothing")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *printSQL {
+		return printBuildSQL(ctx, *config, stdout)
 	}
 	opt := ingest.Options{Now: time.Now}
 	// On a terminal, a bar over each drop's files stands for the per-file
@@ -171,6 +175,49 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, "models not rebuilt (--load-only): the marts are those of the last full build")
 	}
 	return buildErr
+}
+
+// printBuildSQL prints, as one script, the staging views the warehouse's
+// raw tables give with the current configuration, and the models in the
+// order the build runs them: what dbt calls compiling.
+func printBuildSQL(ctx context.Context, config string, stdout io.Writer) error {
+	cfg, err := loadConfig(config)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(cfg.WarehousePath()); err != nil {
+		return withHint(fmt.Errorf("no warehouse at %s yet: the staging views depend on the columns the loaded files had", cfg.WarehousePath()), "%s", cli(config, "build"))
+	}
+	var mappings []*presets.Mapping
+	for i, s := range cfg.Sources {
+		m, err := presets.Resolve(s, fmt.Sprintf("sources[%d]", i))
+		if err != nil {
+			return err
+		}
+		mappings = append(mappings, m)
+	}
+	w, err := warehouse.OpenReadOnly(ctx, cfg.WarehousePath(), cfg.DuckDB)
+	if err != nil {
+		return err
+	}
+	views, err := ingest.StagingViews(ctx, w.DB, cfg, mappings)
+	w.Close()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "-- The SQL of coxswain build for %s (staging from sql/staging/source_view.sql).\n", config)
+	for _, v := range views {
+		fmt.Fprintf(stdout, "\nCREATE OR REPLACE VIEW %s AS\n%s;\n", v.Name, strings.TrimSpace(v.SQL))
+	}
+	ms, err := models.Load(coxswain.SQL)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "\n-- The models, in the order they run (intermediate.params and the metric catalog are written by the build).")
+	for _, m := range ms {
+		fmt.Fprintf(stdout, "\n-- sql/models/%s/%s.sql\nCREATE OR REPLACE TABLE %s AS\n%s;\n", m.Layer, m.Name, m.ID(), m.SQL)
+	}
+	return nil
 }
 
 func printBuild(w io.Writer, res *ingest.Result, cfg *coxswain.Config) {

@@ -102,7 +102,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	printError(stderr, err)
+	var rep reported
+	if !errors.As(err, &rep) {
+		printError(stderr, err)
+	}
 	if isUsage(err) {
 		return exitUsage
 	}

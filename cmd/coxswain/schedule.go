@@ -125,8 +125,9 @@ func (r scheduleRun) run(ctx context.Context, stdout, stderr io.Writer) error {
 	// In priority order: the report reads the marts the build writes.
 	jobs := []schedule.Job{
 		{Name: "build", Cron: cfg.Schedule.Build,
-			Run: func(ctx context.Context, _ time.Time) error {
-				return command(ctx, "build", build...)
+			Run: func(ctx context.Context, now time.Time) error {
+				// The build is as of the instant the schedule started it.
+				return command(ctx, "build", append(build, "--as-of", now.UTC().Format(time.RFC3339))...)
 			},
 			LastRun: lastRun(func(r runlog.Run) bool { return r.Command == "build" })},
 		{Name: "report", Cron: cfg.Schedule.Report,
@@ -167,8 +168,19 @@ func (r scheduleRun) run(ctx context.Context, stdout, stderr io.Writer) error {
 		}
 	}
 	log.Info("coxswain schedule", "config", cfgPath, "timezone", cfg.Schedule.Timezone, "version", coxswain.Version)
-	return schedule.Run(ctx, jobs, opt)
+	err = schedule.Run(ctx, jobs, opt)
+	if err != nil && asJSON {
+		// In JSON mode the last word is a record too; Run then prints nothing.
+		log.Error("schedule stopped", "error", err)
+		return reported{err}
+	}
+	return err
 }
+
+// reported is an error already logged: Run exits 1 without printing it again.
+type reported struct{ error }
+
+func (e reported) Unwrap() error { return e.error }
 
 // monthJustEnded is the report month of a run at now: the calendar month
 // before now's, in the reporting zone (a run at 00:30 on 1 December in New

@@ -39,8 +39,8 @@ type rejectSample struct {
 func (f *fileLoad) String() string { return f.source + "/" + f.drop + "/" + f.file.name }
 
 // existingColumns lists a raw table's columns, lower-cased name to column.
-func existingColumns(ctx context.Context, conn *sql.Conn, source string, obj coxswain.Object) (map[string]rawColumn, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ?`, source+"__"+string(obj))
+func existingColumns(ctx context.Context, q queryer, source string, obj coxswain.Object) (map[string]rawColumn, error) {
+	rows, err := q.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ?`, source+"__"+string(obj))
 	if err != nil {
 		return nil, err
 	}

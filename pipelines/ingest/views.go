@@ -81,6 +81,33 @@ func refreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, map
 		}
 	}
 
+	views, err := StagingViews(ctx, conn, cfg, mappings)
+	if err != nil {
+		return err
+	}
+	for _, v := range views {
+		if _, err := conn.ExecContext(ctx, "CREATE VIEW "+v.Name+" AS\n"+v.SQL); err != nil {
+			return fmt.Errorf("%s: %w", v.Name, err)
+		}
+	}
+	return nil
+}
+
+// View is a staging view: its qualified name and its SELECT.
+type View struct{ Name, SQL string }
+
+// queryer is what reading a warehouse's catalog takes: a connection or a
+// read-only database.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// StagingViews generates the staging views for the raw tables the
+// warehouse has, in the order they must be created: each source's view of
+// each object, then the views that unite the sources. coxswain build
+// --print-sql prints them.
+func StagingViews(ctx context.Context, q queryer, cfg *coxswain.Config, mappings []*presets.Mapping) ([]View, error) {
+	var views []View
 	perObject := map[coxswain.Object][]string{}
 	for _, m := range mappings {
 		for _, obj := range coxswain.Objects {
@@ -88,26 +115,23 @@ func refreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, map
 			if !ok {
 				continue
 			}
-			cols, err := existingColumns(ctx, conn, m.Source.Name, obj)
+			cols, err := existingColumns(ctx, q, m.Source.Name, obj)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if len(cols) == 0 {
 				continue // nothing loaded yet
 			}
-			view := "staging." + warehouse.QuoteIdent(m.Source.Name+"__"+obj.Plural())
-			ddl := "CREATE VIEW " + view + " AS\n" + sourceView(cfg, m, om, cols)
-			if _, err := conn.ExecContext(ctx, ddl); err != nil {
-				return fmt.Errorf("%s: %w", view, err)
-			}
-			perObject[obj] = append(perObject[obj], view)
+			name := "staging." + warehouse.QuoteIdent(m.Source.Name+"__"+obj.Plural())
+			views = append(views, View{name, sourceView(cfg, m, om, cols)})
+			perObject[obj] = append(perObject[obj], name)
 		}
 	}
 	for _, obj := range coxswain.Objects {
 		var body string
-		if views := perObject[obj]; len(views) > 0 {
+		if names := perObject[obj]; len(names) > 0 {
 			var parts []string
-			for _, v := range views {
+			for _, v := range names {
 				parts = append(parts, "SELECT * FROM "+v)
 			}
 			body = strings.Join(parts, "\nUNION ALL BY NAME\n")
@@ -124,11 +148,9 @@ func refreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, map
 			}
 			body = "SELECT " + strings.Join(cols, ", ") + " WHERE false"
 		}
-		if _, err := conn.ExecContext(ctx, "CREATE VIEW staging."+obj.Plural()+" AS\n"+body); err != nil {
-			return fmt.Errorf("staging.%s: %w", obj.Plural(), err)
-		}
+		views = append(views, View{"staging." + obj.Plural(), body})
 	}
-	return nil
+	return views, nil
 }
 
 // sourceView is the SELECT of one source's staging view of one object.
