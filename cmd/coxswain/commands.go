@@ -154,7 +154,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var dropErr *ingest.DropError
 	if errors.As(buildErr, &dropErr) {
 		// After the fix (the file or the config), the same build loads the drop.
-		buildErr = withHint(buildErr, "%s", cli(*config, "build"))
+		buildErr = coxswain.WithCommand(buildErr, "build")
 	}
 	rec := runlog.Run{Command: "build", Started: started}
 	if res != nil {
@@ -186,7 +186,7 @@ func printBuildSQL(ctx context.Context, config string, stdout io.Writer) error {
 		return err
 	}
 	if _, err := os.Stat(cfg.WarehousePath()); err != nil {
-		return withHint(fmt.Errorf("no warehouse at %s yet: the staging views depend on the columns the loaded files had", cfg.WarehousePath()), "%s", cli(config, "build"))
+		return coxswain.WithCommand(fmt.Errorf("no warehouse at %s yet: the staging views depend on the columns the loaded files had", cfg.WarehousePath()), "build")
 	}
 	var mappings []*presets.Mapping
 	for i, s := range cfg.Sources {
@@ -309,7 +309,7 @@ func runStatus(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	if _, err := os.Stat(cfg.WarehousePath()); err != nil {
-		return withHint(fmt.Errorf("no warehouse at %s yet", cfg.WarehousePath()), "%s", cli(*config, "build"))
+		return coxswain.WithCommand(fmt.Errorf("no warehouse at %s yet", cfg.WarehousePath()), "build")
 	}
 	rep, err := readStatus(ctx, cfg, time.Now())
 	if err != nil {
@@ -507,6 +507,6 @@ func runSample(_ context.Context, args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "sample org written to %s (%d files)\n", *dir, len(files))
+	fmt.Fprintf(stdout, "sample org written to %s (%d files); load it with:\n  coxswain build --config %s\n", *dir, len(files), shellQuote(filepath.Join(*dir, "coxswain.yaml")))
 	return nil
 }

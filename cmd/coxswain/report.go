@@ -65,7 +65,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // writePack writes the month's pack from the warehouse, read only.
 func writePack(ctx context.Context, cfg *coxswain.Config, config string, opt pack.Options) (string, *pack.Manifest, error) {
 	if _, err := os.Stat(cfg.WarehousePath()); err != nil {
-		return "", nil, withHint(fmt.Errorf("no warehouse at %s yet: a pack is written from a build's marts", cfg.WarehousePath()), "%s", cli(config, "build"))
+		return "", nil, coxswain.WithCommand(fmt.Errorf("no warehouse at %s yet: a pack is written from a build's marts", cfg.WarehousePath()), "build")
 	}
 	w, err := warehouse.OpenReadOnly(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,7 +105,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var rep reported
 	if !errors.As(err, &rep) {
-		printError(stderr, err)
+		printError(stderr, err, configArg(rest))
 	}
 	if isUsage(err) {
 		return exitUsage
@@ -144,63 +145,52 @@ type helpRequested struct{ fs *flag.FlagSet }
 
 func (helpRequested) Error() string { return "help requested" }
 
-// hinter is an error that knows what the user can do about it.
-type hinter interface{ Hints() []string }
-
-// hinted adds a hint, a command that runs as printed, to an error.
-type hinted struct {
-	err  error
-	hint string
-}
-
-func (e hinted) Error() string   { return e.err.Error() }
-func (e hinted) Unwrap() error   { return e.err }
-func (e hinted) Hints() []string { return []string{e.hint} }
-
-func withHint(err error, format string, args ...any) error {
-	return hinted{err, fmt.Sprintf(format, args...)}
-}
-
-// printError prints an error and what to do about it: "Try:" lines are
-// commands that run as printed, "Hint:" lines are advice (a key to set).
-func printError(w io.Writer, err error) {
+// printError prints an error and what to do about it, from the
+// *coxswain.Hint errors inside it: "Try:" lines are coxswain commands that
+// run as printed (with the --config of this command line), "Hint:" lines
+// are advice (a key to set, a file to fix).
+func printError(w io.Writer, err error, config string) {
 	fmt.Fprintf(w, "Error: %s\n", err)
-	var hints []string
-	for _, e := range flatten(err) {
-		if h, ok := e.(hinter); ok {
-			hints = append(hints, h.Hints()...)
+	var advice, commands []string
+	for _, h := range coxswain.Hints(err) {
+		if len(h.Command) > 0 {
+			commands = append(commands, cli(config, h.Command...))
+		} else if h.Advice != "" {
+			advice = append(advice, h.Advice)
 		}
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		hints = append(hints, "coxswain help")
+		commands = append(commands, "coxswain help")
 	}
 	seen := map[string]bool{}
-	for _, kind := range []string{"Hint", "Try"} {
-		for _, h := range hints {
-			if seen[h] || (kind == "Try") != strings.HasPrefix(h, "coxswain ") {
-				continue
-			}
-			fmt.Fprintf(w, "%s: %s\n", kind, h)
-			seen[h] = true
+	for _, l := range advice {
+		if !seen[l] {
+			fmt.Fprintf(w, "Hint: %s\n", l)
+			seen[l] = true
+		}
+	}
+	for _, l := range commands {
+		if !seen[l] {
+			fmt.Fprintf(w, "Try: %s\n", l)
+			seen[l] = true
 		}
 	}
 }
 
-// flatten lists err and every error it wraps.
-func flatten(err error) []error {
-	out := []error{err}
-	switch u := err.(type) {
-	case interface{ Unwrap() []error }:
-		for _, e := range u.Unwrap() {
-			out = append(out, flatten(e)...)
-		}
-	case interface{ Unwrap() error }:
-		if e := u.Unwrap(); e != nil {
-			out = append(out, flatten(e)...)
+// configArg is the --config of a command line ("" when not given).
+func configArg(args []string) string {
+	for i, a := range args {
+		for _, p := range []string{"--config", "-config"} {
+			if a == p && i+1 < len(args) {
+				return args[i+1]
+			}
+			if v, ok := strings.CutPrefix(a, p+"="); ok {
+				return v
+			}
 		}
 	}
-	return out
+	return ""
 }
 
 func newFlags(name string) *flag.FlagSet {
@@ -460,16 +450,17 @@ func loadConfig(path string) (*coxswain.Config, error) {
 		return cfg, nil
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, configError{withHint(err, "coxswain sample --dir demo && coxswain build --config demo/coxswain.yaml")}
+		return nil, configError{coxswain.WithCommand(err, "sample", "--dir", "demo")}
 	}
 	return nil, configError{err}
 }
 
 // cli writes a command line that runs as printed: the --config flag is
-// given unless it is the default.
+// given, unless it is the default, to a command that takes one.
 func cli(config string, args ...string) string {
-	if config != "" && config != "coxswain.yaml" {
-		args = append(args, "--config", config)
+	takesConfig := len(args) > 0 && !slices.Contains([]string{"verify", "sample", "version", "help"}, args[0])
+	if takesConfig && config != "" && config != "coxswain.yaml" {
+		args = append(slices.Clone(args), "--config", config)
 	}
 	for i, a := range args {
 		args[i] = shellQuote(a)

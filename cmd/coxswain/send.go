@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"coxswain"
 	"coxswain/pipelines/runlog"
 	"coxswain/pipelines/warehouse"
 	"coxswain/reports/mail"
@@ -56,10 +57,10 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	dir := filepath.Join(packs, *month)
 	problems, err := pack.Verify(dir)
 	if err != nil {
-		return withHint(err, "%s", cli(*config, rewrite...))
+		return coxswain.WithCommand(err, rewrite...)
 	}
 	if len(problems) > 0 {
-		return withHint(fmt.Errorf("pack %s does not match its manifest (%s); write it again", dir, problems[0]), "%s", cli(*config, rewrite...))
+		return coxswain.WithCommand(fmt.Errorf("pack %s does not match its manifest (%s); write it again", dir, problems[0]), rewrite...)
 	}
 	var m pack.Manifest
 	data, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
@@ -71,7 +72,7 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	}
 
 	if _, err := os.Stat(cfg.WarehousePath()); err != nil {
-		return withHint(fmt.Errorf("no warehouse at %s: the report is drawn from a build's marts", cfg.WarehousePath()), "%s", cli(*config, "build"))
+		return coxswain.WithCommand(fmt.Errorf("no warehouse at %s: the report is drawn from a build's marts", cfg.WarehousePath()), "build")
 	}
 	w, err := warehouse.OpenReadOnly(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {
@@ -85,8 +86,8 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) (err 
 	// The e-mailed report is drawn from the marts; they must be the ones
 	// the pack's CSV files came from.
 	if !d.AsOf.Equal(m.AsOf) {
-		return withHint(fmt.Errorf("the pack %s is as of %s but the warehouse is now as of %s; write the pack again first",
-			dir, m.AsOf.Format(time.RFC3339), d.AsOf.UTC().Format(time.RFC3339)), "%s", cli(*config, rewrite...))
+		return coxswain.WithCommand(fmt.Errorf("the pack %s is as of %s but the warehouse is now as of %s; write the pack again first",
+			dir, m.AsOf.Format(time.RFC3339), d.AsOf.UTC().Format(time.RFC3339)), rewrite...)
 	}
 	msg, err := mail.Build(cfg.Email, d, dir)
 	if err != nil {

@@ -80,11 +80,11 @@ func (r *Result) Counts() (loaded, skipped int, rows, rejected int64) {
 	return
 }
 
-// FileError is a file that could not be loaded, with what to do about it.
+// FileError is a file that could not be loaded. What to do about it, where
+// something can be said, comes as a *coxswain.Hint inside Err.
 type FileError struct {
 	File string // source/drop/file
 	Err  error
-	Hint string
 }
 
 func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
@@ -107,18 +107,6 @@ func (e *DropError) Error() string {
 }
 
 func (e *DropError) Unwrap() []error { return e.Files }
-
-// Hints are the hints of the drop's file errors.
-func (e *DropError) Hints() []string {
-	var hints []string
-	for _, f := range e.Files {
-		var fe *FileError
-		if errors.As(f, &fe) && fe.Hint != "" {
-			hints = append(hints, fe.Hint)
-		}
-	}
-	return hints
-}
 
 // RejectsError is a file with more unreadable rows than the source allows.
 type RejectsError struct {
@@ -502,12 +490,11 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		}
 		plan, err := planFile(m.Objects[obj], m, dia.header, existing, key)
 		if err != nil {
-			fe := &FileError{File: path(f), Err: err}
 			var mc *MissingColumnError
 			if errors.As(err, &mc) {
-				fe.Hint = mc.Hint()
+				err = coxswain.WithAdvice(err, mc.Advice())
 			}
-			errs = append(errs, fe)
+			errs = append(errs, &FileError{File: path(f), Err: err})
 			continue
 		}
 		loads = append(loads, &fileLoad{source: src.Name, drop: d.Name, file: f, object: obj, dialect: dia, plan: plan,
@@ -569,8 +556,8 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			"event", "file_read", "file", fl.String(), "rows", fl.inserted+fl.rejected, "rejected", fl.rejected, "seconds", time.Since(started).Seconds())
 		if fl.rejectShare() > share {
 			errs = append(errs, &FileError{File: fl.String(),
-				Err:  &RejectsError{Rejected: fl.rejected, Read: fl.inserted + fl.rejected, Allowed: share, Samples: fl.samples},
-				Hint: rejectHint(fl, key)})
+				Err: coxswain.WithAdvice(&RejectsError{Rejected: fl.rejected, Read: fl.inserted + fl.rejected, Allowed: share, Samples: fl.samples},
+					rejectHint(fl, key))})
 			continue
 		}
 	}

@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+
+	"coxswain"
 )
 
 // A Salesforce Data Export Lead file as the service writes it: every value
@@ -224,8 +226,8 @@ func TestBuild_QuarantineOverThresholdKeepsPreviousState(t *testing.T) {
 			t.Errorf("error does not say %q:\n%s", want, msg)
 		}
 	}
-	if hints := de.Hints(); len(hints) == 0 || !strings.Contains(hints[0], `formats.timestamp: "%m/%d/%y %I:%M %p"`) {
-		t.Errorf("hints %q do not suggest the timestamp format", hints)
+	if hints := coxswain.Hints(de); len(hints) == 0 || !strings.Contains(hints[0].Advice, `formats.timestamp: "%m/%d/%y %I:%M %p"`) {
+		t.Errorf("hints %v do not suggest the timestamp format", hints)
 	}
 	// Nothing of the failed drop is visible; the first drop's state is intact.
 	equalRows(t, "drops", e.query(`SELECT name FROM meta.drops`), []string{"2026-11-01"})
@@ -262,9 +264,8 @@ func TestBuild_MissingRequiredColumn(t *testing.T) {
 			t.Errorf("error does not say %q:\n%s", want, err)
 		}
 	}
-	var de *DropError
-	if errors.As(err, &de) && !strings.Contains(strings.Join(de.Hints(), "\n"), "sources[0].fields: {lead.created_at: YOUR_COLUMN}") {
-		t.Errorf("hints %q do not say how to map the column", de.Hints())
+	if hints := coxswain.Hints(err); len(hints) == 0 || !strings.Contains(hints[0].Advice, "sources[0].fields: {lead.created_at: YOUR_COLUMN}") {
+		t.Errorf("hints %v do not say how to map the column", hints)
 	}
 	equalRows(t, "nothing loaded", e.query(`SELECT count(*) FROM meta.drops`), []string{"0"})
 }

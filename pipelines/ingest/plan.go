@@ -62,8 +62,8 @@ func (e *MissingColumnError) Error() string {
 		e.Object, e.Field, quoteList(e.Tried), e.Preset, strings.Join(e.Found, ", "))
 }
 
-// Hint says what to do about it.
-func (e *MissingColumnError) Hint() string {
+// Advice says what to do about it.
+func (e *MissingColumnError) Advice() string {
 	return fmt.Sprintf("if the column has another name in your export, map it in the config: %s.fields: {%s.%s: YOUR_COLUMN}", e.FileKey, e.Object, e.Field)
 }
 

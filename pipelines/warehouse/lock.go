@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"coxswain"
 )
 
 // Lock is the right to use a warehouse: one coxswain command at a time,
@@ -40,10 +42,6 @@ func (e *LockedError) Error() string {
 		e.Path, e.Holder.Command, e.Holder.PID, e.Holder.Host, e.Holder.Since.UTC().Format(time.RFC3339))
 }
 
-// Hints says what to do.
-func (e *LockedError) Hints() []string {
-	return []string{"wait for it to finish; a process that was killed releases the lock by itself"}
-}
 
 // AcquireLock takes the warehouse's lock for command, or fails at once
 // naming the holder.
@@ -61,7 +59,7 @@ func AcquireLock(path, command string, now time.Time) (*Lock, error) {
 				le.Holder = &h
 			}
 		}
-		return nil, le
+		return nil, coxswain.WithAdvice(le, "wait for it to finish; a process that was killed releases the lock by itself")
 	}
 	host, _ := os.Hostname()
 	data, _ := json.Marshal(Holder{PID: os.Getpid(), Host: host, Command: command, Since: now})
