@@ -42,7 +42,6 @@ func (e *LockedError) Error() string {
 		e.Path, e.Holder.Command, e.Holder.PID, e.Holder.Host, e.Holder.Since.UTC().Format(time.RFC3339))
 }
 
-
 // AcquireLock takes the warehouse's lock for command, or fails at once
 // naming the holder.
 func AcquireLock(path, command string, now time.Time) (*Lock, error) {
