@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +19,7 @@ import (
 	"golang.org/x/term"
 
 	"coxswain"
+	"coxswain/pipelines/build"
 	"coxswain/pipelines/ingest"
 	"coxswain/pipelines/models"
 	"coxswain/pipelines/presets"
@@ -86,7 +86,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *printSQL {
 		return printBuildSQL(ctx, *config, stdout)
 	}
-	opt := ingest.Options{Now: time.Now}
+	opt := build.Options{Now: time.Now, LoadOnly: *loadOnly}
 	// On a terminal, a bar over each drop's files stands for the per-file
 	// lines; warnings still print.
 	bar := *logFormat == "text" && !*quiet && isTerminal(stderr)
@@ -122,54 +122,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	started := time.Now()
-	lock, err := warehouse.AcquireLock(cfg.WarehousePath(), "build", started)
-	if err != nil {
-		recordRun(ctx, cfg, nil, runlog.Run{Command: "build", Started: started}, err, stderr)
-		return err
-	}
-	defer lock.Release()
-	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
-	if err != nil {
-		recordRun(ctx, cfg, nil, runlog.Run{Command: "build", Started: started}, err, stderr)
-		return err
-	}
-	var modelRes *models.Result
-	opt.AfterLoad = func(ctx context.Context, conn *sql.Conn, buildID int64) error {
-		params := models.ParamsFrom(cfg, opt.AsOf)
-		var err error
-		modelRes, err = models.Run(ctx, conn, coxswain.SQL, params, buildID)
-		if err != nil {
-			return err
-		}
-		return models.ExportParquet(ctx, conn, cfg.ExportPath())
-	}
-	if opt.AsOf.IsZero() {
-		opt.AsOf = opt.Now()
-	}
-	if *loadOnly {
-		opt.AfterLoad = nil
-	}
-	res, buildErr := ingest.Build(ctx, cfg, w, opt)
-	var dropErr *ingest.DropError
-	if errors.As(buildErr, &dropErr) {
-		// After the fix (the file or the config), the same build loads the drop.
-		buildErr = coxswain.WithCommand(buildErr, "build")
-	}
-	rec := runlog.Run{Command: "build", Started: started}
-	if res != nil {
-		loaded, skipped, rows, rejected := res.Counts()
-		rec.Counts = map[string]int64{"build_id": res.BuildID, "drops_loaded": int64(loaded), "drops_skipped": int64(skipped), "rows_loaded": rows, "rows_rejected": rejected}
-	}
-	recordRun(ctx, cfg, w, rec, buildErr, stderr)
-	if cerr := w.Close(); cerr != nil && buildErr == nil {
-		buildErr = cerr
-	}
+	res, buildErr := build.Run(ctx, cfg, opt)
 	if res != nil {
 		printBuild(stdout, res, cfg)
-	}
-	if modelRes != nil {
-		printModels(stdout, modelRes, cfg)
+		if res.Models != nil {
+			printModels(stdout, res.Models, cfg)
+		}
 	}
 	if *loadOnly {
 		fmt.Fprintln(stdout, "models not rebuilt (--load-only): the marts are those of the last full build")
@@ -188,13 +146,9 @@ func printBuildSQL(ctx context.Context, config string, stdout io.Writer) error {
 	if _, err := os.Stat(cfg.WarehousePath()); err != nil {
 		return coxswain.WithCommand(fmt.Errorf("no warehouse at %s yet: the staging views depend on the columns the loaded files had", cfg.WarehousePath()), "build")
 	}
-	var mappings []*presets.Mapping
-	for i, s := range cfg.Sources {
-		m, err := presets.Resolve(s, fmt.Sprintf("sources[%d]", i))
-		if err != nil {
-			return err
-		}
-		mappings = append(mappings, m)
+	mappings, err := ingest.Mappings(cfg)
+	if err != nil {
+		return err
 	}
 	w, err := warehouse.OpenReadOnly(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {
@@ -220,7 +174,7 @@ func printBuildSQL(ctx context.Context, config string, stdout io.Writer) error {
 	return nil
 }
 
-func printBuild(w io.Writer, res *ingest.Result, cfg *coxswain.Config) {
+func printBuild(w io.Writer, res *build.Result, cfg *coxswain.Config) {
 	loaded, skipped, rows, rejected := res.Counts()
 	for _, d := range res.Drops {
 		for _, f := range d.Files {

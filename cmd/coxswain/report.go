@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"time"
 
-	"coxswain"
-	"coxswain/pipelines/runlog"
-	"coxswain/pipelines/warehouse"
+	"coxswain/reports/monthly"
 	"coxswain/reports/pack"
 )
 
@@ -30,7 +27,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := pack.Months(*month); err != nil {
 		return usageError{"report: " + err.Error()}
 	}
-	opt := pack.Options{Month: *month, Version: coxswain.Version}
+	opt := monthly.PackOptions{Month: *month, OutDir: *out, Now: time.Now, Log: warnings(stderr)}
 	if *asOf != "" {
 		t, err := parseTime(*asOf)
 		if err != nil {
@@ -42,11 +39,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	opt.OutDir = packsDir(cfg, *out)
-	started := time.Now()
-	dir, m, err := writePack(ctx, cfg, *config, opt)
-	// Every run is recorded, a refused one too.
-	recordRun(ctx, cfg, nil, runlog.Run{Command: "report", Detail: *month, Started: started}, err, stderr)
+	dir, m, err := monthly.WritePack(ctx, cfg, opt)
 	if err != nil {
 		return err
 	}
@@ -60,28 +53,6 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "  %-22s %8d bytes%s\n", f.Name, f.Bytes, rows)
 	}
 	return nil
-}
-
-// writePack writes the month's pack from the warehouse, read only.
-func writePack(ctx context.Context, cfg *coxswain.Config, config string, opt pack.Options) (string, *pack.Manifest, error) {
-	if _, err := os.Stat(cfg.WarehousePath()); err != nil {
-		return "", nil, coxswain.WithCommand(fmt.Errorf("no warehouse at %s yet: a pack is written from a build's marts", cfg.WarehousePath()), "build")
-	}
-	w, err := warehouse.OpenReadOnly(ctx, cfg.WarehousePath(), cfg.DuckDB)
-	if err != nil {
-		return "", nil, err
-	}
-	defer w.Close()
-	return pack.Write(ctx, w.DB, opt)
-}
-
-// packsDir is where packs are written and read: --out when given, else
-// the config's packs folder (which is also where schedule writes them).
-func packsDir(cfg *coxswain.Config, out string) string {
-	if out != "" {
-		return out
-	}
-	return cfg.Resolve(cfg.Packs)
 }
 
 func runVerify(_ context.Context, args []string, stdout, _ io.Writer) error {

@@ -136,7 +136,8 @@ func (e configError) Unwrap() error { return e.err }
 func isUsage(err error) bool {
 	var ue usageError
 	var ce configError
-	return errors.As(err, &ue) || errors.As(err, &ce)
+	var ve *coxswain.ValidationError
+	return errors.As(err, &ue) || errors.As(err, &ce) || errors.As(err, &ve)
 }
 
 // helpRequested is returned by parseFlags for -h or --help: Run prints the

@@ -5,45 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
+	"log/slog"
 	"strings"
 	"text/tabwriter"
-	"time"
 
-	"coxswain"
 	"coxswain/pipelines/runlog"
-	"coxswain/pipelines/warehouse"
 )
 
-// recordRun logs a finished command: a JSON line always, and a row in
-// meta.runs when the warehouse can be written (a command that holds the
-// lock passes its warehouse; others take the lock for a moment, and skip
-// the row when a build holds it: the JSON line still says it).
-func recordRun(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, r runlog.Run, runErr error, stderr io.Writer) {
-	r.Finished, r.PID, r.Outcome = time.Now(), os.Getpid(), "ok"
-	if runErr != nil {
-		r.Outcome, r.Error = "failed", runErr.Error()
-	}
-	if err := runlog.Append(cfg.Resolve(cfg.RunLog), r); err != nil {
-		fmt.Fprintf(stderr, "warning: run log %s: %v\n", cfg.Resolve(cfg.RunLog), err)
-	}
-	if w == nil {
-		lock, err := warehouse.AcquireLock(cfg.WarehousePath(), "record "+r.Command, time.Now())
-		if err != nil {
-			return
-		}
-		defer lock.Release()
-		if _, err := os.Stat(cfg.WarehousePath()); err != nil {
-			return
-		}
-		if w, err = warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB); err != nil {
-			return
-		}
-		defer w.Close()
-	}
-	if err := runlog.Insert(context.WithoutCancel(ctx), w.DB, r); err != nil {
-		fmt.Fprintf(stderr, "warning: meta.runs: %v\n", err)
-	}
+// warnings is the logger of a command's warnings on stderr (the run log
+// could not be written, say), as plain text.
+func warnings(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 func runRuns(_ context.Context, args []string, stdout, _ io.Writer) error {

@@ -1,10 +1,11 @@
-// Package ingest loads export drops into the warehouse: it finds each
+// Package ingest turns export drops into raw tables: it finds each
 // source's new drops, reads every file with DuckDB's own CSV reader and the
-// types its preset declares, keeps every column in the raw layer,
-// quarantines the rows it cannot read, and exposes the canonical objects as
-// staging views. A drop loads in one transaction with its manifest entry:
-// after a failure or a kill the warehouse is as it was, and the next build
-// loads the drop again.
+// types its preset declares, keeps every column in the raw layer, and
+// quarantines the rows it cannot read. A drop loads in one transaction with
+// its manifest entry: after a failure or a kill the warehouse is as it was,
+// and the next build loads the drop again. It also generates the staging
+// views over the raw tables and loads the plan files; pipelines/build calls
+// each step in order.
 package ingest
 
 import (
@@ -22,10 +23,10 @@ import (
 	"coxswain/pipelines/warehouse"
 )
 
-// Options are a build's inputs besides the configuration.
+// Options are a load's inputs besides the configuration.
 type Options struct {
-	// AsOf is the build instant recorded with it (default: Now()).
-	AsOf time.Time
+	// BuildID is the build the drops are loaded by, recorded in the manifest.
+	BuildID int64
 	// Now is the clock; tests fix it.
 	Now func() time.Time
 	// Log receives an event as each file starts and ends and each drop
@@ -34,17 +35,11 @@ type Options struct {
 	// OnFile is told as each file of a drop starts loading (for a
 	// progress bar): how many of the drop's files are done, of how many.
 	OnFile func(drop, file string, done, total int)
-	// AfterLoad runs once the drops are loaded and the staging views
-	// refreshed, unless a drop failed (the models then keep the previous
-	// build's state); its error fails the build.
-	AfterLoad func(ctx context.Context, conn *sql.Conn, buildID int64) error
 }
 
-// Result says what a build did.
+// Result says what a load did, drop by drop.
 type Result struct {
-	BuildID int64
-	AsOf    time.Time
-	Drops   []DropResult
+	Drops []DropResult
 }
 
 // DropResult is what happened to one drop.
@@ -130,15 +125,12 @@ func formatShare(s float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.3f", 100*s), "0"), ".") + "%"
 }
 
-// Build loads every new drop of every source and refreshes the staging
-// views. It returns the result even when some drops failed; the error then
-// joins one DropError per failed drop.
-func Build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, opt Options) (*Result, error) {
+// Load loads every new drop of every source, in order, on conn. It returns
+// the result even when some drops failed; the error then joins one
+// DropError per failed drop. A source whose drop failed loads no later drop.
+func Load(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, warehousePath string, mappings []*presets.Mapping, opt Options) (*Result, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
-	}
-	if opt.AsOf.IsZero() {
-		opt.AsOf = opt.Now()
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
@@ -146,91 +138,40 @@ func Build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, op
 	if opt.OnFile == nil {
 		opt.OnFile = func(string, string, int, int) {}
 	}
-	var mappings []*presets.Mapping
-	var cfgErrs []error
-	for i, s := range cfg.Sources {
-		m, err := presets.Resolve(s, fmt.Sprintf("sources[%d]", i))
-		if err != nil {
-			cfgErrs = append(cfgErrs, err)
-			continue
-		}
-		mappings = append(mappings, m)
-	}
-	if err := errors.Join(cfgErrs...); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-
-	conn, err := w.DB.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	b := &builder{cfg: cfg, w: w, conn: conn, opt: opt, res: &Result{AsOf: opt.AsOf}}
-	if err := b.start(ctx); err != nil {
-		return nil, err
-	}
-
+	b := &builder{cfg: cfg, warehouse: warehousePath, conn: conn, opt: opt, res: &Result{}}
 	var failures []error
 	for i, m := range mappings {
 		if err := b.source(ctx, m, fmt.Sprintf("sources[%d]", i)); err != nil {
 			failures = append(failures, err)
 		}
 	}
-	if err := loadPlans(ctx, conn, cfg); err != nil {
-		failures = append(failures, err)
-	}
-	if err := RefreshViews(ctx, conn, cfg, mappings); err != nil {
-		failures = append(failures, fmt.Errorf("staging views: %w", err))
-	}
-	if len(failures) == 0 && opt.AfterLoad != nil {
-		if err := opt.AfterLoad(ctx, conn, b.res.BuildID); err != nil {
-			failures = append(failures, err)
+	return b.res, errors.Join(failures...)
+}
+
+// Mappings resolves every source's preset against its configuration.
+func Mappings(cfg *coxswain.Config) ([]*presets.Mapping, error) {
+	var mappings []*presets.Mapping
+	var errs []error
+	for i, s := range cfg.Sources {
+		m, err := presets.Resolve(s, fmt.Sprintf("sources[%d]", i))
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
+		mappings = append(mappings, m)
 	}
-	buildErr := errors.Join(failures...)
-	if err := b.finish(ctx, buildErr); err != nil {
-		return b.res, errors.Join(buildErr, err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
 	}
-	return b.res, buildErr
+	return mappings, nil
 }
 
 type builder struct {
-	cfg  *coxswain.Config
-	w    *warehouse.Warehouse
-	conn *sql.Conn
-	opt  Options
-	res  *Result
-}
-
-func (b *builder) start(ctx context.Context) error {
-	// A build row still 'running' belongs to a build that was killed.
-	if _, err := b.conn.ExecContext(ctx, `UPDATE meta.builds SET outcome = 'killed' WHERE outcome = 'running'`); err != nil {
-		return err
-	}
-	// Bulk loads write far more than the default 16 MB of log between
-	// checkpoints. Nothing reads the raw tables or the models in storage
-	// order (every query that shows rows sorts them), and keeping that
-	// order costs large inserts and CREATE TABLE AS their parallelism.
-	for _, q := range []string{`SET wal_autocheckpoint = '1GB'`, `SET preserve_insertion_order = false`} {
-		if _, err := b.conn.ExecContext(ctx, q); err != nil {
-			return err
-		}
-	}
-	return b.conn.QueryRowContext(ctx, `INSERT INTO meta.builds (build_id, started_at, as_of, outcome, version)
-		VALUES (nextval('meta.build_seq'), ?, ?, 'running', ?) RETURNING build_id`,
-		b.opt.Now(), b.opt.AsOf, coxswain.Version).Scan(&b.res.BuildID)
-}
-
-func (b *builder) finish(ctx context.Context, buildErr error) error {
-	loaded, skipped, rows, rejected := b.res.Counts()
-	outcome, msg := "ok", any(nil)
-	if buildErr != nil {
-		outcome, msg = "failed", buildErr.Error()
-	}
-	_, err := b.conn.ExecContext(ctx, `UPDATE meta.builds SET finished_at = ?, outcome = ?, drops_loaded = ?, drops_skipped = ?,
-		rows_loaded = ?, rows_rejected = ?, error = ? WHERE build_id = ?`,
-		b.opt.Now(), outcome, loaded, skipped, rows, rejected, msg, b.res.BuildID)
-	return err
+	cfg       *coxswain.Config
+	warehouse string // its path: drops are extracted beside it
+	conn      *sql.Conn
+	opt       Options
+	res       *Result
 }
 
 // source loads a source's new drops in order. After a drop fails, the
@@ -415,7 +356,7 @@ func (b *builder) settle(ctx context.Context, source string, files []*dropFile) 
 func (b *builder) tempRoot() string {
 	root := b.cfg.DuckDB.TempDirectory
 	if root == "" {
-		root = b.w.Path + ".tmp"
+		root = b.warehouse + ".tmp"
 	}
 	os.MkdirAll(root, 0o755)
 	return root
@@ -582,7 +523,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	}
 	if _, err := b.conn.ExecContext(ctx, `INSERT INTO meta.drops (drop_id, source, name, kind, path, content_sha256, modified_at,
 		build_id, loaded_at, files, rows_loaded, rows_rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		dropID, src.Name, d.Name, d.Kind, d.Path, sum, d.Modified, b.res.BuildID, b.opt.Now(), len(loads), dr.Rows, dr.Rejected); err != nil {
+		dropID, src.Name, d.Name, d.Kind, d.Path, sum, d.Modified, b.opt.BuildID, b.opt.Now(), len(loads), dr.Rows, dr.Rejected); err != nil {
 		return err
 	}
 	started := time.Now()

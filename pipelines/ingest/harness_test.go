@@ -3,6 +3,7 @@ package ingest
 import (
 	"archive/zip"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,6 +21,8 @@ type testEnv struct {
 	dir  string
 	yaml string // the sources block and anything else
 	wh   *warehouse.Warehouse
+	// builds counts the builds run, to number them as the runner would.
+	builds int64
 }
 
 // warehouse opens the env's warehouse once; it closes when the test ends.
@@ -101,9 +104,30 @@ func (e *testEnv) config() *coxswain.Config {
 var testAsOf = time.Date(2026, 11, 15, 6, 0, 0, 0, time.UTC)
 
 // build runs a build and returns its result and error.
+// build does what pipelines/build's runner does with the raw layer: load
+// the new drops, the plans and the staging views (the runner's own tests
+// cover the rest).
 func (e *testEnv) build() (*Result, error) {
 	e.tb.Helper()
-	return Build(context.Background(), e.config(), e.warehouse(), Options{AsOf: testAsOf, Now: func() time.Time { return testAsOf }})
+	ctx := context.Background()
+	cfg := e.config()
+	mappings, err := Mappings(cfg)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := e.warehouse().DB.Conn(ctx)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	defer conn.Close()
+	e.builds++
+	res, err := Load(ctx, conn, cfg, e.warehouse().Path, mappings, Options{BuildID: e.builds, Now: func() time.Time { return testAsOf }})
+	errs := []error{err}
+	errs = append(errs, LoadPlans(ctx, conn, cfg))
+	if err := RefreshViews(ctx, conn, cfg, mappings); err != nil {
+		errs = append(errs, err)
+	}
+	return res, errors.Join(errs...)
 }
 
 // mustBuild runs a build that must succeed.

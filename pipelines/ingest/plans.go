@@ -115,8 +115,8 @@ func checkNumber(name, v string) string {
 	return ""
 }
 
-// loadPlans replaces the warehouse's plans with the configured files.
-func loadPlans(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config) error {
+// LoadPlans replaces the warehouse's plans with the configured files.
+func LoadPlans(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config) error {
 	var spend []SpendRow
 	var targets []TargetRow
 	var errs []error

@@ -8,8 +8,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"time"
+
+	"coxswain"
+	"coxswain/pipelines/warehouse"
 )
 
 // Run is one command run.
@@ -77,4 +81,36 @@ func Insert(ctx context.Context, db *sql.DB, r Run) error {
 		VALUES (nextval('meta.run_seq'), ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.Command, r.Detail, r.Started, r.Finished, r.Outcome, errMsg, string(counts), r.PID)
 	return err
+}
+
+// Record logs a finished command: a JSON line in the run log always, and a
+// row in meta.runs when the warehouse can be written. A command that holds
+// the warehouse passes it; for the others Record takes the lock for a moment,
+// and skips the row when a build holds it (the JSON line still says it).
+// Problems recording are warnings on log: a run is never failed by its record.
+func Record(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, r Run, runErr error, now time.Time, log *slog.Logger) {
+	r.Finished, r.PID, r.Outcome = now, os.Getpid(), "ok"
+	if runErr != nil {
+		r.Outcome, r.Error = "failed", runErr.Error()
+	}
+	if err := Append(cfg.Resolve(cfg.RunLog), r); err != nil {
+		log.Warn("the run log was not written", "path", cfg.Resolve(cfg.RunLog), "error", err)
+	}
+	if w == nil {
+		if _, err := os.Stat(cfg.WarehousePath()); err != nil {
+			return // no warehouse yet: nothing to record in
+		}
+		lock, err := warehouse.AcquireLock(cfg.WarehousePath(), "record "+r.Command, now)
+		if err != nil {
+			return
+		}
+		defer lock.Release()
+		if w, err = warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB); err != nil {
+			return
+		}
+		defer w.Close()
+	}
+	if err := Insert(context.WithoutCancel(ctx), w.DB, r); err != nil {
+		log.Warn("meta.runs was not written", "error", err)
+	}
 }

@@ -1,0 +1,180 @@
+// Package build is the build runner: the one place that says what a build
+// does, in order. It takes the warehouse's lock, opens the warehouse (which
+// migrates it), records the build's start, loads every new drop into the raw
+// layer, replaces the plans, refreshes the staging views, rebuilds the models
+// and runs the data tests in one transaction, exports the marts as Parquet,
+// and records the build's end and the run. The CLI and the scheduler both
+// call Run; neither reads the other's output.
+package build
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"coxswain"
+	"coxswain/pipelines/ingest"
+	"coxswain/pipelines/models"
+	"coxswain/pipelines/presets"
+	"coxswain/pipelines/runlog"
+	"coxswain/pipelines/warehouse"
+)
+
+// Options are a build's inputs besides the configuration.
+type Options struct {
+	// AsOf is the build instant, recorded with it (default: Now()).
+	AsOf time.Time
+	// Now is the clock.
+	Now func() time.Time
+	// Log receives the load's events (nil: none).
+	Log *slog.Logger
+	// OnFile is told as each file of a drop starts loading (a progress bar).
+	OnFile func(drop, file string, done, total int)
+	// LoadOnly loads the drops and refreshes staging, but leaves the models
+	// and the Parquet feed as the last full build left them.
+	LoadOnly bool
+}
+
+// Result is what a build did.
+type Result struct {
+	BuildID int64
+	AsOf    time.Time
+	Drops   []ingest.DropResult
+	// Models is the models' run; nil when they were not rebuilt (a drop
+	// failed, or LoadOnly).
+	Models *models.Result
+}
+
+// Counts sums the drops by status.
+func (r *Result) Counts() (loaded, skipped int, rows, rejected int64) {
+	return (&ingest.Result{Drops: r.Drops}).Counts()
+}
+
+// Run builds the warehouse of cfg. It returns the result even when the
+// build failed (a drop, an error-severity data test): the error then says
+// why, and the marts keep the last good build.
+func Run(ctx context.Context, cfg *coxswain.Config, opt Options) (*Result, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	started := opt.Now()
+	if opt.AsOf.IsZero() {
+		opt.AsOf = started
+	}
+	run := runlog.Run{Command: "build", Started: started}
+	mappings, err := ingest.Mappings(cfg)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := warehouse.AcquireLock(cfg.WarehousePath(), "build", started)
+	if err != nil {
+		runlog.Record(ctx, cfg, nil, run, err, opt.Now(), opt.Log)
+		return nil, err
+	}
+	defer lock.Release()
+	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
+	if err != nil {
+		runlog.Record(ctx, cfg, nil, run, err, opt.Now(), opt.Log)
+		return nil, err
+	}
+	res, buildErr := build(ctx, cfg, w, mappings, opt)
+	if res != nil {
+		loaded, skipped, rows, rejected := res.Counts()
+		run.Counts = map[string]int64{"build_id": res.BuildID, "drops_loaded": int64(loaded), "drops_skipped": int64(skipped), "rows_loaded": rows, "rows_rejected": rejected}
+	}
+	runlog.Record(ctx, cfg, w, run, buildErr, opt.Now(), opt.Log)
+	if err := w.Close(); err != nil && buildErr == nil {
+		buildErr = err
+	}
+	return res, buildErr
+}
+
+// build runs the steps on one connection of the open warehouse, between
+// the build's start and end records.
+func build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, mappings []*presets.Mapping, opt Options) (*Result, error) {
+	conn, err := w.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	res := &Result{AsOf: opt.AsOf}
+	if res.BuildID, err = start(ctx, conn, opt); err != nil {
+		return nil, err
+	}
+
+	var failures []error
+	loaded, err := ingest.Load(ctx, conn, cfg, w.Path, mappings, ingest.Options{BuildID: res.BuildID, Now: opt.Now, Log: opt.Log, OnFile: opt.OnFile})
+	if loaded != nil {
+		res.Drops = loaded.Drops
+	}
+	if err != nil {
+		// After the fix (to the file or the config), the same build loads the drop.
+		failures = append(failures, coxswain.WithCommand(err, "build"))
+	}
+	if err := ingest.LoadPlans(ctx, conn, cfg); err != nil {
+		failures = append(failures, err)
+	}
+	if err := ingest.RefreshViews(ctx, conn, cfg, mappings); err != nil {
+		failures = append(failures, fmt.Errorf("staging views: %w", err))
+	}
+	// The models are rebuilt only over a complete load: after a failed drop
+	// the marts keep the last good build rather than show a partial one.
+	if len(failures) == 0 && !opt.LoadOnly {
+		res.Models, err = models.Run(ctx, conn, coxswain.SQL, models.ParamsFrom(cfg, opt.AsOf), res.BuildID)
+		if err == nil {
+			err = models.ExportParquet(ctx, conn, cfg.ExportPath())
+		}
+		if err != nil {
+			failures = append(failures, err)
+		}
+	}
+	buildErr := errors.Join(failures...)
+	if err := finish(ctx, conn, res, buildErr, opt.Now()); err != nil {
+		return res, errors.Join(buildErr, err)
+	}
+	return res, buildErr
+}
+
+// start records the build as running (marking any build still running as
+// killed: nothing else can hold the lock) and sets the connection up for
+// bulk work.
+func start(ctx context.Context, conn *sql.Conn, opt Options) (int64, error) {
+	if _, err := conn.ExecContext(ctx, `UPDATE meta.builds SET outcome = 'killed' WHERE outcome = 'running'`); err != nil {
+		return 0, err
+	}
+	// Bulk loads write far more than the default 16 MB of log between
+	// checkpoints. Nothing reads the raw tables or the models in storage
+	// order (every query that shows rows sorts them), and keeping that
+	// order costs large inserts and CREATE TABLE AS their parallelism.
+	for _, q := range []string{`SET wal_autocheckpoint = '1GB'`, `SET preserve_insertion_order = false`} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	var id int64
+	err := conn.QueryRowContext(ctx, `INSERT INTO meta.builds (build_id, started_at, as_of, outcome, version)
+		VALUES (nextval('meta.build_seq'), ?, ?, 'running', ?) RETURNING build_id`,
+		opt.Now(), opt.AsOf, coxswain.Version).Scan(&id)
+	return id, err
+}
+
+// finish records the build's outcome and figures.
+func finish(ctx context.Context, conn *sql.Conn, res *Result, buildErr error, now time.Time) error {
+	loaded, skipped, rows, rejected := res.Counts()
+	outcome, msg := "ok", any(nil)
+	if buildErr != nil {
+		outcome, msg = "failed", buildErr.Error()
+	}
+	// Recorded even when the build was cancelled, so that it does not show
+	// as killed.
+	_, err := conn.ExecContext(context.WithoutCancel(ctx), `UPDATE meta.builds SET finished_at = ?, outcome = ?, drops_loaded = ?, drops_skipped = ?,
+		rows_loaded = ?, rows_rejected = ?, error = ? WHERE build_id = ?`,
+		now, outcome, loaded, skipped, rows, rejected, msg, res.BuildID)
+	return err
+}
