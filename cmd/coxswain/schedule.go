@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,12 +18,14 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"coxswain"
+	"coxswain/pipelines/build"
 	"coxswain/pipelines/runlog"
 	"coxswain/pipelines/schedule"
 	"coxswain/reports/mail"
+	"coxswain/reports/monthly"
 )
 
-func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runSchedule(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs := newFlags("schedule")
 	config := fs.String("config", "coxswain.yaml", "configuration file")
 	logFormat := fs.String("log-format", "text", "text or json")
@@ -33,7 +34,7 @@ func runSchedule(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	ctx, kill, release := stopSignals(ctx)
 	defer release()
-	return scheduleRun{config: *config, logFormat: *logFormat, clock: clockwork.NewRealClock(), kill: kill}.run(ctx, stdout, stderr)
+	return scheduleRun{config: *config, logFormat: *logFormat, clock: clockwork.NewRealClock(), kill: kill}.run(ctx, stderr)
 }
 
 // stopSignals returns ctx, cancelled by the first SIGINT or SIGTERM, and a
@@ -77,7 +78,7 @@ type scheduleRun struct {
 	kill              <-chan struct{}
 }
 
-func (r scheduleRun) run(ctx context.Context, stdout, stderr io.Writer) error {
+func (r scheduleRun) run(ctx context.Context, stderr io.Writer) error {
 	cfg, err := loadConfig(r.config)
 	if err != nil {
 		return err
@@ -95,16 +96,60 @@ func (r scheduleRun) run(ctx context.Context, stdout, stderr io.Writer) error {
 	cfgPath, _ := filepath.Abs(r.config)
 	runLog := cfg.Resolve(cfg.RunLog)
 
-	// A job runs the same command a person would (a later change gives
-	// both one typed runner), and keeps its output for the error and the
-	// alert. In JSON mode every line of it becomes a JSON record.
-	command := func(ctx context.Context, job string, args ...string) error {
-		out := &jobOutput{job: job, json: asJSON, log: log, text: stdout, jsonLines: stderr}
-		code := Run(ctx, append(args, "--config", cfgPath), out, out)
-		out.Flush()
-		if code != 0 {
-			return &commandError{command: args[0], msg: errorMessage(out.raw.String()), output: out.raw.String()}
+	// A job calls the same functions the commands do (the build runner,
+	// the month's pack and e-mail), with the scheduler's clock. Its log
+	// records go to the scheduler's log, tagged with the job, and are kept
+	// for the alert should it fail.
+	jobLog := func(job string) (*slog.Logger, *bytes.Buffer) {
+		var kept bytes.Buffer
+		w := io.MultiWriter(stderr, &lockedWriter{w: &kept})
+		l, _ := newLogger("schedule", r.logFormat, w, slog.LevelWarn) // the load's per-file events stay out
+		return l.With("job", job), &kept
+	}
+	bounded := func(ctx context.Context) func(time.Duration) {
+		// A back-off ends with the job's context, so a stop is not held.
+		return func(d time.Duration) {
+			select {
+			case <-r.clock.After(d):
+			case <-ctx.Done():
+			}
 		}
+	}
+	runBuild := func(ctx context.Context, now time.Time) error {
+		l, kept := jobLog("build")
+		// The build is as of the instant the schedule started it.
+		res, err := build.Run(ctx, cfg, build.Options{AsOf: now, Now: r.clock.Now, Log: l})
+		if res != nil {
+			loaded, skipped, rows, rejected := res.Counts()
+			attrs := []any{"job", "build", "build_id", res.BuildID, "as_of", res.AsOf.UTC().Format(time.RFC3339),
+				"drops_loaded", loaded, "drops_skipped", skipped, "rows_loaded", rows, "rows_rejected", rejected}
+			if res.Models != nil {
+				attrs = append(attrs, "models", len(res.Models.Models), "data_tests", len(res.Models.Tests), "data_tests_failing", len(res.Models.Failing()))
+				for _, t := range res.Models.Failing() {
+					l.Warn("data test found rows", "test", t.Name, "severity", t.Severity, "rows", t.Failures, "description", t.Description)
+				}
+			}
+			log.Info("build summary", attrs...)
+		}
+		if err != nil {
+			return &jobError{err: err, output: kept.String()}
+		}
+		return nil
+	}
+	runMonthly := func(ctx context.Context, now time.Time) error {
+		l, kept := jobLog("report")
+		month := monthJustEnded(now, cfg.Location())
+		dir, _, err := monthly.WritePack(ctx, cfg, monthly.PackOptions{Month: month, Now: r.clock.Now, Log: l})
+		if err != nil {
+			return &jobError{err: err, output: kept.String()}
+		}
+		log.Info("pack written", "job", "report", "month", month, "dir", dir)
+		sent, err := monthly.Send(ctx, cfg, monthly.SendOptions{Month: month, Now: r.clock.Now, Log: l,
+			SMTPLog: slogWriter{l}, Sleep: bounded(ctx)})
+		if err != nil {
+			return &jobError{err: err, output: kept.String()}
+		}
+		log.Info("report sent", "job", "report", "month", month, "recipients", sent.Recipients, "server", sent.Server)
 		return nil
 	}
 	lastRun := func(match func(runlog.Run) bool) func() (time.Time, bool) {
@@ -118,26 +163,11 @@ func (r scheduleRun) run(ctx context.Context, stdout, stderr io.Writer) error {
 			return time.Time{}, false
 		}
 	}
-	build := []string{"build", "--quiet"}
-	if asJSON {
-		build = append(build, "--log-format", "json")
-	}
 	// In priority order: the report reads the marts the build writes.
 	jobs := []schedule.Job{
-		{Name: "build", Cron: cfg.Schedule.Build,
-			Run: func(ctx context.Context, now time.Time) error {
-				// The build is as of the instant the schedule started it.
-				return command(ctx, "build", append(build, "--as-of", now.UTC().Format(time.RFC3339))...)
-			},
+		{Name: "build", Cron: cfg.Schedule.Build, Run: runBuild,
 			LastRun: lastRun(func(r runlog.Run) bool { return r.Command == "build" })},
-		{Name: "report", Cron: cfg.Schedule.Report,
-			Run: func(ctx context.Context, now time.Time) error {
-				month := monthJustEnded(now, cfg.Location())
-				if err := command(ctx, "report", "report", "--month", month, "--out", cfg.Resolve(cfg.Packs)); err != nil {
-					return err
-				}
-				return command(ctx, "report", "send", "--month", month, "--out", cfg.Resolve(cfg.Packs))
-			},
+		{Name: "report", Cron: cfg.Schedule.Report, Run: runMonthly,
 			LastRun: lastRun(func(r runlog.Run) bool { return r.Command == "send" && !strings.Contains(r.Detail, "dry run") })},
 	}
 	opt := schedule.Options{Location: loc, Clock: r.clock, Log: log, Kill: r.kill}
@@ -145,25 +175,28 @@ func (r scheduleRun) run(ctx context.Context, stdout, stderr io.Writer) error {
 		host, _ := os.Hostname()
 		opt.Alert = func(ctx context.Context, f schedule.Failure) error {
 			tail := ""
-			var ce *commandError
-			if errors.As(f.Err, &ce) {
-				tail = lastLines(ce.output, 40)
+			var je *jobError
+			if errors.As(f.Err, &je) {
+				tail = lastLines(je.output, 40)
 			}
-			body := fmt.Sprintf("The scheduled %s job of coxswain failed on %s at %s.\n\nError:\n%s\n\nThe end of its output:\n%s\n\nThe run log is %s; coxswain runs --config %s lists the last runs.\n",
-				f.Job, host, f.Finished.UTC().Format(time.RFC3339), f.Err, tail, runLog, cfgPath)
+			var hints strings.Builder
+			for _, h := range coxswain.Hints(f.Err) {
+				if len(h.Command) > 0 {
+					hints.WriteString("\nTry: " + cli(cfgPath, h.Command...))
+				} else {
+					hints.WriteString("\nHint: " + h.Advice)
+				}
+			}
+			body := fmt.Sprintf("The scheduled %s job of coxswain failed on %s at %s.\n\nError:\n%s\n%s\n\nIts log:\n%s\n\nThe run log is %s; coxswain runs --config %s lists the last runs.\n",
+				f.Job, host, f.Finished.UTC().Format(time.RFC3339), f.Err, hints.String(), tail, runLog, cfgPath)
 			msg, err := mail.Alert(cfg.Email, cfg.Alerts.To, "coxswain: the scheduled "+f.Job+" failed", body)
 			if err != nil {
 				return err
 			}
-			sender := mail.SenderFromEnv(cfg.Email.SMTP, &jobOutput{job: f.Job + " alert", json: asJSON, log: log, text: stderr, jsonLines: stderr})
+			sender := mail.SenderFromEnv(cfg.Email.SMTP, slogWriter{log.With("job", f.Job+" alert")})
 			// The sender's back-off must end with the alert's deadline, or
 			// its retries outlive the bound the schedule gives them.
-			sender.Sleep = func(d time.Duration) {
-				select {
-				case <-r.clock.After(d):
-				case <-ctx.Done():
-				}
-			}
+			sender.Sleep = bounded(ctx)
 			return sender.Send(ctx, msg)
 		}
 	}
@@ -190,100 +223,31 @@ func monthJustEnded(now time.Time, loc *time.Location) string {
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc).AddDate(0, -1, 0).Format("2006-01")
 }
 
-// errorMessage finds the error Run printed in a command's output: from the
-// last line that starts with "Error: " up to its "Hint:" and "Try:" lines
-// (an error's own text may hold "Error: ", as DuckDB's do, so only a line
-// start counts). Output with no such line is its own message.
-func errorMessage(output string) string {
-	lines := strings.Split(strings.TrimSpace(output), "\n")
-	start := -1
-	for i, l := range lines {
-		if strings.HasPrefix(l, "Error: ") {
-			start = i
+// jobError is a job's error with the log records it wrote, for the alert.
+type jobError struct {
+	err    error
+	output string
+}
+
+func (e *jobError) Error() string { return e.err.Error() }
+func (e *jobError) Unwrap() error { return e.err }
+
+// slogWriter turns each line written to it into a log record (the mail
+// sender's retry lines).
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		if line != "" {
+			w.l.Warn(line)
 		}
-	}
-	if start < 0 {
-		return strings.Join(lines, "\n")
-	}
-	msg := []string{strings.TrimPrefix(lines[start], "Error: ")}
-	for _, l := range lines[start+1:] {
-		if strings.HasPrefix(l, "Try: ") || strings.HasPrefix(l, "Hint: ") {
-			break
-		}
-		msg = append(msg, l)
-	}
-	return strings.Join(msg, "\n")
-}
-
-// commandError is a job's failed command, with its output for the alert.
-type commandError struct {
-	command, msg, output string
-}
-
-func (e *commandError) Error() string { return "coxswain " + e.command + ": " + e.msg }
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
-// jobOutput is what a job's command writes on its stdout and stderr. It
-// keeps all of it (raw) for the error and the alert. In text mode it
-// passes the output on as it comes, for a person to read; in JSON mode it
-// passes on lines that are already JSON objects (the build's own log
-// records) and turns every other line into a record, so that nothing but
-// JSON lines reaches the scheduler's output.
-type jobOutput struct {
-	job       string
-	json      bool
-	log       *slog.Logger
-	text      io.Writer // text mode: where output goes
-	jsonLines io.Writer // JSON mode: where JSON lines go (the log's writer)
-
-	mu      sync.Mutex
-	raw     bytes.Buffer
-	partial []byte // JSON mode: a line not yet ended
-}
-
-func (o *jobOutput) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.raw.Write(p)
-	if !o.json {
-		return o.text.Write(p)
-	}
-	o.partial = append(o.partial, p...)
-	for {
-		i := bytes.IndexByte(o.partial, '\n')
-		if i < 0 {
-			break
-		}
-		o.line(o.partial[:i])
-		o.partial = o.partial[i+1:]
 	}
 	return len(p), nil
 }
 
-// Flush passes on a last line that did not end with a newline.
-func (o *jobOutput) Flush() {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.partial) > 0 {
-		o.line(o.partial)
-		o.partial = nil
-	}
-}
-
-func (o *jobOutput) line(b []byte) {
-	b = bytes.TrimRight(b, "\r")
-	trimmed := bytes.TrimSpace(b)
-	switch {
-	case len(trimmed) == 0:
-	case trimmed[0] == '{' && json.Valid(trimmed):
-		o.jsonLines.Write(append(append([]byte{}, trimmed...), '\n'))
-	default:
-		o.log.Info("output", "job", o.job, "line", string(b))
-	}
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // lockedWriter makes each Write whole with respect to the others.

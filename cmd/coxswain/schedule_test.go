@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -128,7 +127,7 @@ func TestSchedule_StopLetsBuildFinish(t *testing.T) {
 	if started == 0 || started != finished || stopAt < 0 || msgs[len(msgs)-1] != "stopped" {
 		t.Errorf("%d builds started, %d finished; want all to finish, then stopping and stopped\n%s", started, finished, out)
 	}
-	mustSay(t, "schedule output", out.String(), `"msg":"output","job":"build","line":"build 1 as of `)
+	mustSay(t, "schedule output", out.String(), `"msg":"build summary","job":"build","build_id":1,`)
 
 	connector, err := duckdb.NewConnector(filepath.Join(dir, "warehouse.duckdb")+"?access_mode=read_only", nil)
 	if err != nil {
@@ -146,62 +145,6 @@ func TestSchedule_StopLetsBuildFinish(t *testing.T) {
 	runs, _ := os.ReadFile(filepath.Join(dir, "coxswain-runs.jsonl"))
 	if c := strings.Count(string(runs), `"command":"build"`); c != finished {
 		t.Errorf("the run log has %d builds, the schedule's log %d", c, finished)
-	}
-}
-
-// TestJobOutput: in JSON mode a job's output reaches the scheduler's
-// output as JSON lines only, whatever the writes' boundaries; in text mode
-// it passes unchanged. Either way all of it is kept for the alert.
-func TestJobOutput(t *testing.T) {
-	in := []string{`{"time":"t","level":"WARN","msg":"stale source"}` + "\nbuild 3 as of", " 2026-11-22: ok\r\n\n", "Error: no warehouse\nTry: coxswain build"}
-	t.Run("json", func(t *testing.T) {
-		var logged bytes.Buffer
-		log := slog.New(slog.NewJSONHandler(&logged, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		}}))
-		o := &jobOutput{job: "build", json: true, log: log, jsonLines: &logged}
-		for _, s := range in {
-			o.Write([]byte(s))
-		}
-		o.Flush()
-		want := `{"time":"t","level":"WARN","msg":"stale source"}
-{"level":"INFO","msg":"output","job":"build","line":"build 3 as of 2026-11-22: ok"}
-{"level":"INFO","msg":"output","job":"build","line":"Error: no warehouse"}
-{"level":"INFO","msg":"output","job":"build","line":"Try: coxswain build"}
-`
-		if logged.String() != want {
-			t.Errorf("got\n%swant\n%s", logged.String(), want)
-		}
-		if o.raw.String() != strings.Join(in, "") {
-			t.Errorf("kept %q", o.raw.String())
-		}
-	})
-	t.Run("text", func(t *testing.T) {
-		var text bytes.Buffer
-		o := &jobOutput{job: "build", text: &text}
-		for _, s := range in {
-			o.Write([]byte(s))
-		}
-		o.Flush()
-		if text.String() != strings.Join(in, "") || o.raw.String() != text.String() {
-			t.Errorf("text mode changed the output: %q", text.String())
-		}
-	})
-}
-
-func TestErrorMessage(t *testing.T) {
-	for _, tc := range []struct{ output, want string }{
-		{"build 2 as of ...\nError: model x: context canceled\nINTERRUPT Error: Interrupted!\nTry: coxswain build --config c.yaml\n",
-			"model x: context canceled\nINTERRUPT Error: Interrupted!"},
-		{"Error: first\nError: no warehouse\nHint: set warehouse\n", "no warehouse"},
-		{"panic: something\n", "panic: something"},
-	} {
-		if got := errorMessage(tc.output); got != tc.want {
-			t.Errorf("errorMessage(%q) = %q, want %q", tc.output, got, tc.want)
-		}
 	}
 }
 
@@ -264,7 +207,7 @@ func TestSchedule_FailureSendsAlert(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	mustSay(t, "alert", messages[0], "Subject: coxswain: the scheduled build failed", "ops@example.com",
-		"crm/2026-11-22/Lead.csv: required column for lead.created_at not found", "The end of its output:")
+		"crm/2026-11-22/Lead.csv: required column for lead.created_at not found", "Hint: if the column has another name", "Try: coxswain build", "Its log:")
 	mustSay(t, "schedule output", out.String(), "alert sent")
 }
 
