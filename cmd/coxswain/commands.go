@@ -25,6 +25,7 @@ import (
 	"coxswain/pipelines/presets"
 	"coxswain/pipelines/runlog"
 	"coxswain/pipelines/sampleorg"
+	"coxswain/pipelines/staging"
 	"coxswain/pipelines/warehouse"
 )
 
@@ -154,7 +155,7 @@ func printBuildSQL(ctx context.Context, config string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	views, err := ingest.StagingViews(ctx, w.DB, cfg, mappings)
+	views, err := staging.Views(ctx, w.DB, cfg, mappings)
 	w.Close()
 	if err != nil {
 		return err

@@ -18,8 +18,10 @@ import (
 	"coxswain"
 	"coxswain/pipelines/ingest"
 	"coxswain/pipelines/models"
+	"coxswain/pipelines/plans"
 	"coxswain/pipelines/presets"
 	"coxswain/pipelines/runlog"
+	"coxswain/pipelines/staging"
 	"coxswain/pipelines/warehouse"
 )
 
@@ -117,10 +119,10 @@ func build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, ma
 		// After the fix (to the file or the config), the same build loads the drop.
 		failures = append(failures, coxswain.WithCommand(err, "build"))
 	}
-	if err := ingest.LoadPlans(ctx, conn, cfg); err != nil {
+	if err := plans.Load(ctx, conn, cfg); err != nil {
 		failures = append(failures, err)
 	}
-	if err := ingest.RefreshViews(ctx, conn, cfg, mappings); err != nil {
+	if err := staging.Refresh(ctx, conn, cfg, mappings); err != nil {
 		failures = append(failures, fmt.Errorf("staging views: %w", err))
 	}
 	// The models are rebuilt only over a complete load: after a failed drop

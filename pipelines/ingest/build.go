@@ -3,9 +3,8 @@
 // types its preset declares, keeps every column in the raw layer, and
 // quarantines the rows it cannot read. A drop loads in one transaction with
 // its manifest entry: after a failure or a kill the warehouse is as it was,
-// and the next build loads the drop again. It also generates the staging
-// views over the raw tables and loads the plan files; pipelines/build calls
-// each step in order.
+// and the next build loads the drop again. pipelines/build calls it, then
+// pipelines/plans and pipelines/staging.
 package ingest
 
 import (
@@ -425,7 +424,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			errs = append(errs, &FileError{File: path(f), Err: err})
 			continue
 		}
-		existing, err := existingColumns(ctx, b.conn, src.Name, obj)
+		existing, err := warehouse.RawColumns(ctx, b.conn, src.Name, obj)
 		if err != nil {
 			return err
 		}
@@ -478,7 +477,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		}
 		// Plan again inside the transaction: an earlier file of this drop
 		// (Task.csv before Event.csv) may have created the raw table.
-		existing, err := existingColumns(ctx, b.conn, src.Name, fl.object)
+		existing, err := warehouse.RawColumns(ctx, b.conn, src.Name, fl.object)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"coxswain"
+	"coxswain/pipelines/plans"
+	"coxswain/pipelines/staging"
 	"coxswain/pipelines/warehouse"
 )
 
@@ -123,8 +125,8 @@ func (e *testEnv) build() (*Result, error) {
 	e.builds++
 	res, err := Load(ctx, conn, cfg, e.warehouse().Path, mappings, Options{BuildID: e.builds, Now: func() time.Time { return testAsOf }})
 	errs := []error{err}
-	errs = append(errs, LoadPlans(ctx, conn, cfg))
-	if err := RefreshViews(ctx, conn, cfg, mappings); err != nil {
+	errs = append(errs, plans.Load(ctx, conn, cfg))
+	if err := staging.Refresh(ctx, conn, cfg, mappings); err != nil {
 		errs = append(errs, err)
 	}
 	return res, errors.Join(errs...)

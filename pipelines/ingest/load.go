@@ -38,33 +38,15 @@ type rejectSample struct {
 // String names the file as users see it: source/drop/file.
 func (f *fileLoad) String() string { return f.source + "/" + f.drop + "/" + f.file.name }
 
-// existingColumns lists a raw table's columns, lower-cased name to column.
-func existingColumns(ctx context.Context, q queryer, source string, obj coxswain.Object) (map[string]rawColumn, error) {
-	rows, err := q.QueryContext(ctx, `SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name = ?`, source+"__"+string(obj))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols := map[string]rawColumn{}
-	for rows.Next() {
-		var c rawColumn
-		if err := rows.Scan(&c.name, &c.typ); err != nil {
-			return nil, err
-		}
-		cols[strings.ToLower(c.name)] = c
-	}
-	return cols, rows.Err()
-}
-
 // ensureRawTable creates the raw table or adds the file's new columns to it.
 // Unknown extra columns are kept: the raw layer is every column ever exported.
-func ensureRawTable(ctx context.Context, conn *sql.Conn, f *fileLoad, existing map[string]rawColumn) error {
-	table := rawTable(f.source, f.object)
+func ensureRawTable(ctx context.Context, conn *sql.Conn, f *fileLoad, existing map[string]warehouse.RawColumn) error {
+	table := warehouse.RawTable(f.source, f.object)
 	if len(existing) == 0 {
 		// No NOT NULL on the bookkeeping columns: DuckDB checks it on every
 		// appended row, which costs a fifth of a large load.
 		ddl := fmt.Sprintf("CREATE TABLE %s (%s INTEGER, %s INTEGER, %s VARCHAR",
-			table, colDrop, colFile, colInvalidCol)
+			table, warehouse.ColDrop, warehouse.ColFile, warehouse.ColInvalid)
 		for _, c := range f.plan.columns {
 			ddl += ", " + warehouse.QuoteIdent(c.name) + " " + c.rawType
 		}
@@ -138,10 +120,10 @@ func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
 		}
 	}
 	if len(invalidCol) > 0 {
-		sel = append(sel, "CASE "+strings.Join(invalidCol, " ")+" END AS "+colInvalidCol)
+		sel = append(sel, "CASE "+strings.Join(invalidCol, " ")+" END AS "+warehouse.ColInvalid)
 	}
 	insert := fmt.Sprintf("INSERT INTO %s BY NAME SELECT %d AS %s, %d AS %s, %s FROM %s",
-		rawTable(f.source, f.object), f.dropID, colDrop, f.fileID, colFile, strings.Join(sel, ", "), f.readCSV(nil))
+		warehouse.RawTable(f.source, f.object), f.dropID, warehouse.ColDrop, f.fileID, warehouse.ColFile, strings.Join(sel, ", "), f.readCSV(nil))
 	res, err := conn.ExecContext(ctx, insert)
 	if err != nil {
 		return fmt.Errorf("read: %w", err)
@@ -168,7 +150,7 @@ func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
 	var invalid int64
 	if len(invalidCol) > 0 {
 		if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE %s = ? AND %s IS NOT NULL`,
-			rawTable(f.source, f.object), colFile, colInvalidCol), f.fileID).Scan(&invalid); err != nil {
+			warehouse.RawTable(f.source, f.object), warehouse.ColFile, warehouse.ColInvalid), f.fileID).Scan(&invalid); err != nil {
 			return err
 		}
 	}
@@ -244,7 +226,7 @@ func (f *fileLoad) quarantineDatetimes(ctx context.Context, conn *sql.Conn) erro
 	}
 	// The rescan's rejects, less values the instant parser did read (a
 	// plain timestamp rejects a named zone that TIMESTAMPTZ accepts).
-	table := rawTable(f.source, f.object)
+	table := warehouse.RawTable(f.source, f.object)
 	parsed := "TRY_CAST(val AS TIMESTAMPTZ)"
 	if f.tsFormat != "" {
 		parsed = "TRY_STRPTIME(val, " + warehouse.QuoteString(f.tsFormat) + ")"
@@ -260,7 +242,7 @@ func (f *fileLoad) quarantineDatetimes(ctx context.Context, conn *sql.Conn) erro
 	if err != nil {
 		return err
 	}
-	_, err = conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s = ? AND %s IS NOT NULL`, table, colFile, colInvalidCol), f.fileID)
+	_, err = conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s = ? AND %s IS NOT NULL`, table, warehouse.ColFile, warehouse.ColInvalid), f.fileID)
 	return err
 }
 

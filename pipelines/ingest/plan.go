@@ -9,14 +9,9 @@ import (
 	"coxswain/pipelines/warehouse"
 )
 
-// The raw tables' own columns, beside the file's.
-const (
-	colDrop       = "_drop_id"
-	colFile       = "_file_id"
-	colInvalidCol = "_invalid_column" // names the datetime that did not parse; the row is then quarantined
-)
-
-var reserved = map[string]bool{colDrop: true, colFile: true, colInvalidCol: true}
+// reserved are the raw tables' own columns: a file's column of that name
+// is renamed.
+var reserved = map[string]bool{warehouse.ColDrop: true, warehouse.ColFile: true, warehouse.ColInvalid: true}
 
 // column is how one column of a file is read and stored.
 type column struct {
@@ -39,12 +34,6 @@ type filePlan struct {
 	object   coxswain.Object
 	columns  []column
 	unmapped []string // canonical fields with no column in this file
-}
-
-// normHeader is how headers are matched: case-insensitively, with stray
-// and repeated spaces ignored.
-func normHeader(h string) string {
-	return strings.ToLower(strings.Join(strings.Fields(h), " "))
 }
 
 // MissingColumnError is a file that lacks a column its preset requires.
@@ -78,19 +67,19 @@ func quoteList(names []string) string {
 // planFile maps a file's header onto the object's canonical fields. existing
 // holds the raw table's columns (lower-cased name to type) when it exists,
 // so that a later drop is stored in the types the table already has.
-func planFile(om presets.ObjectMapping, m *presets.Mapping, header []string, existing map[string]rawColumn, sourceKey string) (*filePlan, error) {
+func planFile(om presets.ObjectMapping, m *presets.Mapping, header []string, existing map[string]warehouse.RawColumn, sourceKey string) (*filePlan, error) {
 	p := &filePlan{object: om.Object}
 	index := map[string]int{}
 	for i, h := range header {
-		if _, dup := index[normHeader(h)]; !dup {
-			index[normHeader(h)] = i
+		if _, dup := index[presets.NormHeader(h)]; !dup {
+			index[presets.NormHeader(h)] = i
 		}
 	}
 	fieldOf := map[int]presets.Column{}
 	for _, c := range om.Columns {
 		found := false
 		for _, n := range c.Names {
-			if i, ok := index[normHeader(n)]; ok {
+			if i, ok := index[presets.NormHeader(n)]; ok {
 				if _, taken := fieldOf[i]; !taken {
 					fieldOf[i] = c
 				}
@@ -126,10 +115,10 @@ func planFile(om presets.ObjectMapping, m *presets.Mapping, header []string, exi
 				col.expr = datetimeExpr(warehouse.QuoteIdent(name), m)
 			}
 		}
-		if ex, ok := existing[strings.ToLower(name)]; ok && ex.typ != col.rawType {
+		if ex, ok := existing[strings.ToLower(name)]; ok && ex.Type != col.rawType {
 			// Keep the raw layer's type: it was declared by the first load.
-			col.expr = fmt.Sprintf("CAST(%s AS %s)", col.expr, ex.typ)
-			col.rawType = ex.typ
+			col.expr = fmt.Sprintf("CAST(%s AS %s)", col.expr, ex.Type)
+			col.rawType = ex.Type
 		}
 		p.columns = append(p.columns, col)
 	}
@@ -143,14 +132,4 @@ func datetimeExpr(col string, m *presets.Mapping) string {
 		return fmt.Sprintf("timezone(%s, TRY_STRPTIME(%s, %s))", warehouse.QuoteString(m.Timezone), col, warehouse.QuoteString(f))
 	}
 	return fmt.Sprintf("TRY_CAST(%s AS TIMESTAMPTZ)", col)
-}
-
-// rawColumn is a column of an existing raw table.
-type rawColumn struct {
-	name, typ string
-}
-
-// rawTable names the raw table of a source's object.
-func rawTable(source string, obj coxswain.Object) string {
-	return "raw." + warehouse.QuoteIdent(source+"__"+string(obj))
 }

@@ -264,3 +264,9 @@ func joinErrs(errs []error) error {
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
 	return errors.Join(errs...)
 }
+
+// NormHeader is how a file's headers are matched to a preset's column
+// names: case-insensitively, with stray and repeated spaces ignored.
+func NormHeader(h string) string {
+	return strings.ToLower(strings.Join(strings.Fields(h), " "))
+}

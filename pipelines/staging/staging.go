@@ -1,4 +1,9 @@
-package ingest
+// Package staging generates the staging layer: for each source and object a
+// view over its raw table that renames and casts the columns into the
+// canonical fields and keeps the current state of each record, and the
+// views that unite the sources. The SQL comes from the template
+// sql/staging/source_view.sql.
+package staging
 
 import (
 	"context"
@@ -46,9 +51,9 @@ func keyColumns(obj coxswain.Object) (keys []struct{ name, field string }) {
 	return keys
 }
 
-// RefreshViews recreates every staging view from the raw tables and the
+// Refresh recreates every staging view from the raw tables and the
 // sources' current mappings, in one transaction.
-func RefreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, mappings []*presets.Mapping) error {
+func Refresh(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, mappings []*presets.Mapping) error {
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
 	}
@@ -81,7 +86,7 @@ func refreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, map
 		}
 	}
 
-	views, err := StagingViews(ctx, conn, cfg, mappings)
+	views, err := Views(ctx, conn, cfg, mappings)
 	if err != nil {
 		return err
 	}
@@ -96,17 +101,11 @@ func refreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, map
 // View is a staging view: its qualified name and its SELECT.
 type View struct{ Name, SQL string }
 
-// queryer is what reading a warehouse's catalog takes: a connection or a
-// read-only database.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// StagingViews generates the staging views for the raw tables the
+// Views generates the staging views for the raw tables the
 // warehouse has, in the order they must be created: each source's view of
 // each object, then the views that unite the sources. coxswain build
 // --print-sql prints them.
-func StagingViews(ctx context.Context, q queryer, cfg *coxswain.Config, mappings []*presets.Mapping) ([]View, error) {
+func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappings []*presets.Mapping) ([]View, error) {
 	var views []View
 	perObject := map[coxswain.Object][]string{}
 	for _, m := range mappings {
@@ -115,7 +114,7 @@ func StagingViews(ctx context.Context, q queryer, cfg *coxswain.Config, mappings
 			if !ok {
 				continue
 			}
-			cols, err := existingColumns(ctx, q, m.Source.Name, obj)
+			cols, err := warehouse.RawColumns(ctx, q, m.Source.Name, obj)
 			if err != nil {
 				return nil, err
 			}
@@ -154,7 +153,7 @@ func StagingViews(ctx context.Context, q queryer, cfg *coxswain.Config, mappings
 }
 
 // sourceView is the SELECT of one source's staging view of one object.
-func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMapping, cols map[string]rawColumn) string {
+func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMapping, cols map[string]warehouse.RawColumn) string {
 	// Columns that differ only in spacing ("First Name", "First  Name")
 	// match the same alias: the first by name wins, whatever map order says.
 	names := make([]string, 0, len(cols))
@@ -162,16 +161,16 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	byHeader := map[string]rawColumn{}
+	byHeader := map[string]warehouse.RawColumn{}
 	for _, n := range names {
-		if _, dup := byHeader[normHeader(cols[n].name)]; !dup {
-			byHeader[normHeader(cols[n].name)] = cols[n]
+		if _, dup := byHeader[presets.NormHeader(cols[n].Name)]; !dup {
+			byHeader[presets.NormHeader(cols[n].Name)] = cols[n]
 		}
 	}
 	exprs := map[string]string{}
 	for _, c := range om.Columns {
 		for _, n := range c.Names {
-			if rc, ok := byHeader[normHeader(n)]; ok {
+			if rc, ok := byHeader[presets.NormHeader(n)]; ok {
 				exprs[c.Field.Name] = fieldExpr(cfg, m, c, rc)
 				break
 			}
@@ -191,7 +190,7 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 		}
 	}
 
-	v := stagingView{Source: m.Source.Name, Object: string(om.Object), Raw: rawTable(m.Source.Name, om.Object), Snapshot: m.Preset.Snapshot}
+	v := stagingView{Source: m.Source.Name, Object: string(om.Object), Raw: warehouse.RawTable(m.Source.Name, om.Object), Snapshot: m.Preset.Snapshot}
 	for _, f := range presets.Schema[om.Object] {
 		e, ok := exprs[f.Name]
 		switch {
@@ -233,10 +232,10 @@ var stagingTemplate = template.Must(template.New("source_view.sql").Funcs(templa
 }).ParseFS(coxswain.SQL, "sql/staging/source_view.sql"))
 
 // fieldExpr normalises a raw column into a canonical field.
-func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc rawColumn) string {
-	q := "r." + warehouse.QuoteIdent(rc.name)
+func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc warehouse.RawColumn) string {
+	q := "r." + warehouse.QuoteIdent(rc.Name)
 	text := q
-	if rc.typ != "VARCHAR" {
+	if rc.Type != "VARCHAR" {
 		text = "CAST(" + q + " AS VARCHAR)"
 	}
 	want := c.Field.Type.DuckDBType()
@@ -252,7 +251,7 @@ func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc ra
 	case presets.Text, presets.IDList:
 		return text
 	case presets.Timestamp:
-		switch rc.typ {
+		switch rc.Type {
 		case "TIMESTAMP WITH TIME ZONE":
 			return q
 		case "DATE":
@@ -263,7 +262,7 @@ func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc ra
 			return fmt.Sprintf("timezone(%s, %s)", warehouse.QuoteString(m.Timezone), q)
 		}
 	case presets.Date:
-		switch rc.typ {
+		switch rc.Type {
 		case "DATE":
 			return q
 		case "TIMESTAMP WITH TIME ZONE":
@@ -271,7 +270,7 @@ func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc ra
 			return fmt.Sprintf("CAST(timezone(%s, %s) AS DATE)", warehouse.QuoteString(m.Timezone), q)
 		}
 	default:
-		if rc.typ == want {
+		if rc.Type == want {
 			return q
 		}
 	}

@@ -1,4 +1,6 @@
-package ingest
+// Package plans loads the spend and targets plans, the two files finance and
+// marketing keep by hand, into plans.spend and plans.targets at every build.
+package plans
 
 import (
 	"bufio"
@@ -115,8 +117,8 @@ func checkNumber(name, v string) string {
 	return ""
 }
 
-// LoadPlans replaces the warehouse's plans with the configured files.
-func LoadPlans(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config) error {
+// Load replaces the warehouse's plans with the configured files.
+func Load(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config) error {
 	var spend []SpendRow
 	var targets []TargetRow
 	var errs []error
