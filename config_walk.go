@@ -317,58 +317,13 @@ func (w *configWalk) credentials(n *yaml.Node, key string) {
 // unknownKeyMsg suggests the known key closest to name when it is close
 // enough to be a slip, and otherwise lists the keys allowed there.
 func unknownKeyMsg(name string, known []string) string {
-	if s := closestKey(name, known); s != "" {
+	if s := Closest(name, known); s != "" {
 		return "unknown key; did you mean " + s + "?"
 	}
 	if len(known) == 0 {
 		return "unknown key; no keys are allowed here"
 	}
 	return "unknown key; the keys here are " + strings.Join(known, ", ")
-}
-
-func closestKey(name string, known []string) string {
-	fold := func(s string) string {
-		return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
-	}
-	best, bestDist := "", math.MaxInt
-	for _, k := range known {
-		if fold(k) == fold(name) { // followUpHours, follow-up-hours
-			return k
-		}
-		d := editDistance(strings.ToLower(name), k)
-		if d <= max(1, utf8.RuneCountInString(k)/3) && d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance between a and b,
-// in runes: Levenshtein's, with a swap of two neighbours (tpye) counted as
-// one slip rather than two.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }
 
 // yamlName is a struct field's key, as yaml.v3 reads the tag.

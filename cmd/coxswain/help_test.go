@@ -111,15 +111,3 @@ func TestRun_Version(t *testing.T) {
 		}
 	}
 }
-
-func TestClosest(t *testing.T) {
-	names := []string{"build", "status", "report", "verify", "send", "runs", "schedule", "sample", "version", "help"}
-	for _, tc := range []struct{ word, want string }{
-		{"bulid", "build"}, {"staus", "status"}, {"sched", "schedule"}, {"rpeort", "report"},
-		{"x", ""}, {"deploy", ""}, {"sent", "send"},
-	} {
-		if got := closest(tc.word, names); got != tc.want {
-			t.Errorf("closest(%q) = %q, want %q", tc.word, got, tc.want)
-		}
-	}
-}

@@ -87,7 +87,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		c, ok := lookup(name)
 		if !ok {
 			msg := fmt.Sprintf("unknown command %q", name)
-			if s := closest(name, commandNames()); s != "" {
+			if s := coxswain.Closest(name, commandNames()); s != "" {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 			err = usageError{msg}
@@ -242,55 +242,12 @@ func flagError(fs *flag.FlagSet, err error) error {
 		var names []string
 		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
 		msg = fmt.Sprintf("unknown flag --%s", name)
-		if s := closest(name, names); s != "" {
+		if s := coxswain.Closest(name, names); s != "" {
 			msg += fmt.Sprintf("; did you mean --%s?", s)
 		}
 		return usageError{fmt.Sprintf("%s: %s", fs.Name(), msg)}
 	}
 	return usageError{fmt.Sprintf("%s: %s", fs.Name(), strings.Replace(msg, " -", " --", 1))}
-}
-
-// closest is the candidate nearest to word by edit distance, if it is near
-// enough to be a slip (a third of the word's length, at least one edit) or
-// word is a prefix of it.
-func closest(word string, candidates []string) string {
-	best, bestD := "", len(word)/3+1
-	for _, c := range candidates {
-		if strings.HasPrefix(c, word) && len(word) >= 3 {
-			return c
-		}
-		if d := editDistance(word, c); d <= bestD && (best == "" || d < editDistance(word, best)) {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Damerau-Levenshtein distance (optimal string
-// alignment): insertions, deletions, substitutions and swaps of neighbours.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }
 
 // flagSetOf asks a command for its flag set without running it: every
@@ -412,7 +369,7 @@ func runHelp(ctx context.Context, args []string, stdout io.Writer) error {
 	c, ok := lookup(args[0])
 	if !ok || c.run == nil {
 		msg := fmt.Sprintf("help: unknown command %q", args[0])
-		if s := closest(args[0], commandNames()); s != "" {
+		if s := coxswain.Closest(args[0], commandNames()); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		return usageError{msg}
