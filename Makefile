@@ -19,9 +19,9 @@ run: build
 	$(BIN) sample --dir $(DEMO)
 	$(BIN) build --config $(DEMO)/coxswain.yaml --as-of $(AS_OF)
 	$(BIN) status --config $(DEMO)/coxswain.yaml
-	$(BIN) report --config $(DEMO)/coxswain.yaml --month $(MONTH) --out $(DEMO)/packs
+	$(BIN) report --config $(DEMO)/coxswain.yaml --month $(MONTH)
 	$(BIN) verify $(DEMO)/packs/$(MONTH)
-	$(BIN) send --config $(DEMO)/coxswain.yaml --month $(MONTH) --out $(DEMO)/packs --dry-run
+	$(BIN) send --config $(DEMO)/coxswain.yaml --month $(MONTH) --dry-run
 	@echo
 	@echo "Results: the report $(DEMO)/packs/$(MONTH)/report.html and its e-mail $(DEMO)/packs/$(MONTH).eml;"
 	@echo "the pack $(DEMO)/packs/$(MONTH)/; the warehouse $(DEMO)/warehouse.duckdb; the Parquet feed $(DEMO)/export/"
