@@ -10,8 +10,11 @@ MONTH := 2026-10
 
 .PHONY: run test bench build clean
 
+# The commit goes into coxswain version (and so into bug reports).
+COMMIT := $(shell c=$$(git rev-parse --short HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null || c=$$c-dirty; echo $$c; })
+
 build:
-	$(GO) build -o $(BIN) ./cmd/coxswain
+	$(GO) build -ldflags "-X coxswain.Commit=$(COMMIT)" -o $(BIN) ./cmd/coxswain
 
 # Generate the sample org, load it into a warehouse, and show its status.
 run: build

@@ -19,6 +19,11 @@ var SQL embed.FS
 // Release builds set it with -ldflags "-X coxswain.Version=...".
 var Version = "0.1.0-dev"
 
+// Commit is the commit the binary was built from, set by make build with
+// -ldflags "-X coxswain.Commit=..." (go build's own VCS stamp, when there is
+// one, is used otherwise).
+var Commit = ""
+
 // Object is a canonical CRM object that exports of every tool are mapped to.
 type Object string
 

@@ -51,7 +51,7 @@ func runVersion(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	commit := "unknown"
-	if info, ok := debug.ReadBuildInfo(); ok {
+	if info, ok := debug.ReadBuildInfo(); ok && coxswain.Commit == "" {
 		var modified bool
 		for _, s := range info.Settings {
 			switch s.Key {
@@ -64,6 +64,9 @@ func runVersion(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		if modified && commit != "unknown" {
 			commit += " (with uncommitted changes)"
 		}
+	}
+	if coxswain.Commit != "" {
+		commit = coxswain.Commit
 	}
 	engine, err := warehouse.EngineVersion(ctx)
 	if err != nil {
@@ -113,7 +116,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if *asOf != "" {
-		t, err := parseTime(*asOf)
+		t, err := parseTime("as-of", *asOf)
 		if err != nil {
 			return err
 		}
@@ -280,7 +283,7 @@ func runStatus(ctx context.Context, args []string, stdout, _ io.Writer) error {
 }
 
 func readStatus(ctx context.Context, cfg *coxswain.Config, now time.Time) (*statusReport, error) {
-	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
+	w, err := warehouse.OpenReadOnly(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {
 		return nil, err
 	}
@@ -450,7 +453,7 @@ func runSample(_ context.Context, args []string, stdout, _ io.Writer) error {
 	}
 	o := def
 	o.Leads, o.LeadsOnly, o.Seed, o.ExtraActivities, o.SingleDrop = *leads, *leadsOnly, *seed, *extra, *single
-	t, err := parseTime(*end)
+	t, err := parseTime("end", *end)
 	if err != nil {
 		return err
 	}

@@ -17,18 +17,21 @@ func TestHelp_EveryCommand(t *testing.T) {
 	for _, c := range commands() {
 		for _, arg := range []string{"-h", "--help"} {
 			args := []string{c.name, arg}
-			if c.name == "help" {
-				args = []string{"help", "build"}
-			}
 			out, errOut, code := run(t, args...)
 			if code != 0 || errOut != "" {
 				t.Errorf("coxswain %s: exit %d, stderr %q", strings.Join(args, " "), code, errOut)
+			}
+			if c.name == "help" { // help -h: the overview
+				mustSay(t, "coxswain "+strings.Join(args, " "), out, "Commands:\n  coxswain build ")
+				continue
 			}
 			mustSay(t, "coxswain "+strings.Join(args, " "), out, "Usage:\n  coxswain ", "Example:\n  coxswain ")
 		}
 	}
 	out := mustRun(t, "verify", "packs/2026-10", "--help")
 	mustSay(t, "verify DIR --help", out, "coxswain verify DIR/YYYY-MM")
+	mustSay(t, "help build", mustRun(t, "help", "build"), "coxswain build [--as-of TIME]")
+	mustSay(t, "help help", mustRun(t, "help", "help"), "Usage:\n  coxswain help [COMMAND]")
 }
 
 // TestHelp_MatchesREADME keeps the README's command table, coxswain help
@@ -86,7 +89,7 @@ func TestRun_UsageErrors(t *testing.T) {
 		{[]string{"stauts"}, []string{`did you mean "status"?`}},
 		{[]string{"frobnicate"}, []string{`Error: unknown command "frobnicate"` + "\n"}},
 		{[]string{"build", "--confg", "x.yaml"}, []string{"Error: build: unknown flag --confg; did you mean --config?"}},
-		{[]string{"report", "--mnth", "2026-10"}, []string{"did you mean --month?"}},
+		{[]string{"report", "--mnth", "2026-10"}, []string{"did you mean --month?", "Try: coxswain report --help"}},
 		{[]string{"status", "--verbose"}, []string{"Error: status: unknown flag --verbose\n"}},
 		{[]string{"runs", "-n", "many"}, []string{`Error: runs: invalid value "many" for flag --n`}},
 		{[]string{"report", "--month", "October"}, []string{"Error: report: "}},

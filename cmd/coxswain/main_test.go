@@ -119,7 +119,7 @@ func TestRun_Errors(t *testing.T) {
 		want []string
 	}{
 		{"unknown command", []string{"bulid"}, 2, []string{`Error: unknown command "bulid"`, "Try: coxswain help"}},
-		{"missing config", []string{"build", "--config", filepath.Join(t.TempDir(), "none.yaml")}, 2, []string{"Error: config", "no such file or directory", "Try: coxswain sample --dir demo\n"}},
+		{"missing config", []string{"build", "--config", filepath.Join(t.TempDir(), "none.yaml")}, 2, []string{"Error: config", "no such file or directory", "Hint: name your configuration with --config"}},
 		{"bad as-of", []string{"build", "--as-of", "yesterday"}, 2, []string{`Error: --as-of "yesterday" is not a time`}},
 		{"unknown flag", []string{"status", "--verbose"}, 2, []string{"Error: status: unknown flag --verbose"}},
 	} {

@@ -29,7 +29,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	opt := monthly.PackOptions{Month: *month, OutDir: *out, Now: time.Now, Log: warnings(stderr)}
 	if *asOf != "" {
-		t, err := parseTime(*asOf)
+		t, err := parseTime("as-of", *asOf)
 		if err != nil {
 			return err
 		}

@@ -94,6 +94,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			break
 		}
 		err = c.run(ctx, rest, stdout, stderr)
+		var ue usageError
+		if errors.As(err, &ue) {
+			err = commandUsage{err, c.name}
+		}
 	}
 	var help helpRequested
 	if errors.As(err, &help) {
@@ -125,6 +129,14 @@ func commandNames() []string {
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
+
+// commandUsage is a usage error of a known command: its --help is the hint.
+type commandUsage struct {
+	error
+	name string
+}
+
+func (e commandUsage) Unwrap() error { return e.error }
 
 // configError is a configuration that cannot be used: a missing file, or
 // the problems coxswain.LoadConfig found.
@@ -161,7 +173,11 @@ func printError(w io.Writer, err error, config string) {
 		}
 	}
 	var ue usageError
-	if errors.As(err, &ue) {
+	var cu commandUsage
+	switch {
+	case errors.As(err, &cu):
+		commands = append(commands, "coxswain "+cu.name+" --help")
+	case errors.As(err, &ue):
 		commands = append(commands, "coxswain help")
 	}
 	seen := map[string]bool{}
@@ -362,12 +378,15 @@ The metrics are defined in docs/metrics.md.
 }
 
 func runHelp(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stdout, overview())
 		return nil
 	}
 	c, ok := lookup(args[0])
-	if !ok || c.run == nil {
+	if ok && c.run == nil { // help help
+		return helpRequested{newFlags(c.name)}
+	}
+	if !ok {
 		msg := fmt.Sprintf("help: unknown command %q", args[0])
 		if s := coxswain.Closest(args[0], commandNames()); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
@@ -389,14 +408,15 @@ func newLogger(cmd, format string, w io.Writer, level slog.Level) (*slog.Logger,
 	return nil, usageError{fmt.Sprintf("%s: --log-format %q must be text or json", cmd, format)}
 }
 
-// parseTime reads an --as-of value: RFC 3339, or a date meaning its start in UTC.
-func parseTime(s string) (time.Time, error) {
+// parseTime reads the value of a time flag (--as-of, --end): RFC 3339, or
+// a date meaning its start in UTC.
+func parseTime(flagName, s string) (time.Time, error) {
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
 		}
 	}
-	return time.Time{}, usageError{fmt.Sprintf("--as-of %q is not a time: write it as 2026-11-15T06:00:00Z or 2026-11-15", s)}
+	return time.Time{}, usageError{fmt.Sprintf("--%s %q is not a time: write it as 2026-11-15T06:00:00Z or 2026-11-15", flagName, s)}
 }
 
 // loadConfig reads and validates the configuration before any side effect:
@@ -408,7 +428,7 @@ func loadConfig(path string) (*coxswain.Config, error) {
 		return cfg, nil
 	}
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, configError{coxswain.WithCommand(err, "sample", "--dir", "demo")}
+		return nil, configError{coxswain.WithAdvice(err, "name your configuration with --config (the README's Configuration section shows one), or make the sample org's: coxswain sample --dir demo writes demo/coxswain.yaml")}
 	}
 	return nil, configError{err}
 }

@@ -83,6 +83,12 @@ func (r scheduleRun) run(ctx context.Context, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The monthly job e-mails the report, and failures e-mail alerts: a
+	// schedule without the e-mail settings would fail silently on the 1st.
+	if err := cfg.Email.EmailReady(); err != nil {
+		return configError{coxswain.WithAdvice(fmt.Errorf("config %s: %w: coxswain schedule e-mails the monthly report and its alerts", r.config, err),
+			"add an email: section (from, to, smtp.host); the README's Configuration section shows one")}
+	}
 	// The scheduler's records, and the job lines passed through, share one
 	// writer, so that concurrent lines never interleave.
 	stderr = &lockedWriter{w: stderr}

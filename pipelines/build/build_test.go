@@ -177,3 +177,32 @@ func TestRun_Refused(t *testing.T) {
 	}
 	equal(t, "meta.builds", query(t, cfg, `SELECT count(*) FROM meta.builds`), []string{"1"})
 }
+
+// TestRun_CancelledThenCompleted: a build cancelled part way (the
+// scheduler's second signal) leaves the warehouse as it was and is recorded
+// as failed; the next build loads everything.
+func TestRun_CancelledThenCompleted(t *testing.T) {
+	cfg := org(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	o := opts()
+	o.OnFile = func(drop, file string, done, total int) {
+		if done == 1 { // the second file of the first drop is about to load
+			cancel()
+		}
+	}
+	_, err := Run(ctx, cfg, o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled build: %v", err)
+	}
+	equal(t, "builds", query(t, cfg, `SELECT outcome FROM meta.builds`), []string{"failed"})
+	equal(t, "drops", query(t, cfg, `SELECT count(*) FROM meta.drops`), []string{"0"})
+	equal(t, "raw", query(t, cfg, `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND estimated_size > 0`), []string{"0"})
+
+	res, err := Run(context.Background(), cfg, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded, _, _, _ := res.Counts(); loaded != 2 || res.Models == nil {
+		t.Errorf("the next build loaded %d drops, models %v; want both drops and the models", loaded, res.Models != nil)
+	}
+}

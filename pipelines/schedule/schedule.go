@@ -206,7 +206,7 @@ func Run(ctx context.Context, jobs []Job, opt Options) error {
 		defer close(worked)
 		s.work(jobCtx, stop)
 	}()
-	if catchUp {
+	if catchUp && ctx.Err() == nil { // a stop that came during set-up starts nothing
 		s.fire()
 	}
 	g.Start()

@@ -57,12 +57,23 @@ func Refresh(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, mappings
 	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
 	}
+	committed := false
+	defer func() {
+		// Also when COMMIT itself failed or was cancelled: the connection
+		// goes on to record the build, which must not land in this
+		// transaction.
+		if !committed {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
 	if err := refreshViews(ctx, conn, cfg, mappings); err != nil {
-		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return err
 	}
-	_, err := conn.ExecContext(ctx, "COMMIT")
-	return err
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	committed = true
+	return nil
 }
 
 func refreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, mappings []*presets.Mapping) error {

@@ -72,3 +72,21 @@ func TestMigrations_Names(t *testing.T) {
 		}
 	}
 }
+
+// TestOpen_RefusesANewerWarehouse: a warehouse migrated by a newer release
+// is not opened by an older one, which would not know its shape.
+func TestOpen_RefusesANewerWarehouse(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.duckdb")
+	w, err := Open(context.Background(), path, coxswain.DuckDB{Threads: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.DB.Exec(`INSERT INTO meta.schema_migrations (version, name, sha256, applied_at) VALUES (9999, 'future', 'x', now())`); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	_, err = Open(context.Background(), path, coxswain.DuckDB{Threads: 1})
+	if err == nil || !strings.Contains(err.Error(), "was migrated by a newer coxswain (migration 9999") {
+		t.Errorf("got %v", err)
+	}
+}

@@ -130,6 +130,15 @@ func (w *Warehouse) migrate(ctx context.Context) error {
 		applied[v] = sum
 	}
 	rows.Close()
+	known := map[int]bool{}
+	for _, m := range migrations {
+		known[m.Version] = true
+	}
+	for v := range applied {
+		if !known[v] {
+			return fmt.Errorf("warehouse %s was migrated by a newer coxswain (migration %d, which this one, %s, does not know): use that release or a newer one", w.Path, v, coxswain.Version)
+		}
+	}
 	for _, m := range migrations {
 		if sum, ok := applied[m.Version]; ok {
 			if sum != m.SHA256 {

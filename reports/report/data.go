@@ -162,13 +162,13 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 		}
 	}
 
-	if err := d.loadTables(ctx, db); err != nil {
+	if err := d.loadTables(ctx, db, catalog); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-func (d *Data) loadTables(ctx context.Context, db *sql.DB) error {
+func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Catalog) error {
 	q := func(query string, args []any, scan func(*sql.Rows) error) error {
 		rows, err := db.QueryContext(ctx, query, args...)
 		if err != nil {
@@ -250,11 +250,15 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	err = q(`SELECT metric, label, definition FROM marts.metric_definitions ORDER BY position`, nil, func(r *sql.Rows) error {
+	// The definitions as the build wrote them; the labels from the catalog,
+	// so that marts written by an older release (without labels) still read.
+	err = q(`SELECT metric, definition FROM marts.metric_definitions ORDER BY position`, nil, func(r *sql.Rows) error {
 		var t Term
-		if err := r.Scan(&t.Metric, &t.Label, &t.Definition); err != nil {
+		if err := r.Scan(&t.Metric, &t.Definition); err != nil {
 			return err
 		}
+		m, _ := catalog.Metric(t.Metric)
+		t.Label = m.Label
 		d.Glossary = append(d.Glossary, t)
 		return nil
 	})

@@ -1,32 +1,47 @@
 -- Volume metrics by channel (the lead's or the opportunity's lead source;
--- '(none)' when empty), those the catalog marks by_channel: every month and every channel seen, 0 where nothing
--- happened, so that a spreadsheet can pivot it without gaps.
+-- '(none)' when empty): every month and every channel seen, 0 where nothing
+-- happened, so that a spreadsheet can pivot it without gaps. Every column of
+-- wide but the month and the channel is a metric; the data test
+-- kpis_match_catalog fails the build unless they are exactly the metrics
+-- the catalog (sql/metrics.yaml) marks by_channel.
 WITH channels AS (
     SELECT channel FROM intermediate.int_leads
     UNION SELECT channel FROM intermediate.int_opportunities
-), counts AS (
-    SELECT created_month AS month, channel, 'leads_created' AS metric, count(DISTINCT key)::DOUBLE AS value
+), leads AS (
+    SELECT created_month AS month, channel, count(DISTINCT key) AS leads_created
     FROM intermediate.int_leads GROUP BY ALL
-    UNION ALL
-    SELECT mql_month, channel, 'mqls', count(DISTINCT key) FROM intermediate.int_leads WHERE mql_at IS NOT NULL GROUP BY ALL
-    UNION ALL
-    SELECT sql_month, channel, 'sqls', count(DISTINCT key) FROM intermediate.int_leads WHERE sql_at IS NOT NULL GROUP BY ALL
-    UNION ALL
-    SELECT created_month, channel, 'opportunities_created', count(DISTINCT key) FROM intermediate.int_opportunities GROUP BY ALL
-    UNION ALL
-    SELECT created_month, channel, 'pipeline_created', round(sum(amount), 2) FROM intermediate.int_opportunities GROUP BY ALL
-    UNION ALL
-    SELECT close_month, channel, 'closed_won', count(*) FROM intermediate.int_opportunities WHERE is_won GROUP BY ALL
-    UNION ALL
-    SELECT close_month, channel, 'bookings', round(sum(amount), 2) FROM intermediate.int_opportunities WHERE is_won GROUP BY ALL
-), grid AS (
-    SELECT m.month, c.channel, d.metric, d.position, d.kind
+), mqls AS (
+    SELECT mql_month AS month, channel, count(DISTINCT key) AS mqls
+    FROM intermediate.int_leads WHERE mql_at IS NOT NULL GROUP BY ALL
+), sqls AS (
+    SELECT sql_month AS month, channel, count(DISTINCT key) AS sqls
+    FROM intermediate.int_leads WHERE sql_at IS NOT NULL GROUP BY ALL
+), opps AS (
+    SELECT created_month AS month, channel, count(DISTINCT key) AS opportunities_created, round(sum(amount), 2) AS pipeline_created
+    FROM intermediate.int_opportunities GROUP BY ALL
+), won AS (
+    SELECT close_month AS month, channel, count(*) AS closed_won, round(sum(amount), 2) AS bookings
+    FROM intermediate.int_opportunities WHERE is_won GROUP BY ALL
+), wide AS (
+    SELECT
+        m.month,
+        c.channel,
+        coalesce(leads.leads_created, 0)::DOUBLE        AS leads_created,
+        coalesce(mqls.mqls, 0)::DOUBLE                  AS mqls,
+        coalesce(sqls.sqls, 0)::DOUBLE                  AS sqls,
+        coalesce(opps.opportunities_created, 0)::DOUBLE AS opportunities_created,
+        coalesce(opps.pipeline_created, 0)::DOUBLE      AS pipeline_created,
+        coalesce(won.closed_won, 0)::DOUBLE             AS closed_won,
+        coalesce(won.bookings, 0)::DOUBLE               AS bookings
     FROM intermediate.months m
     CROSS JOIN channels c
-    CROSS JOIN marts.metric_definitions d
-    WHERE d.by_channel
+    LEFT JOIN leads USING (month, channel)
+    LEFT JOIN mqls USING (month, channel)
+    LEFT JOIN sqls USING (month, channel)
+    LEFT JOIN opps USING (month, channel)
+    LEFT JOIN won USING (month, channel)
 )
-SELECT g.month, g.channel, g.metric, coalesce(c.value, 0) AS value, g.position, g.kind
-FROM grid g
-LEFT JOIN counts c USING (month, channel, metric)
-ORDER BY g.month, g.channel, g.position
+SELECT u.month, u.channel, u.metric, u.value, d.position, d.kind
+FROM wide UNPIVOT INCLUDE NULLS (value FOR metric IN (COLUMNS(* EXCLUDE (month, channel)))) AS u
+LEFT JOIN marts.metric_definitions d ON d.metric = u.metric AND d.by_channel
+ORDER BY u.month, u.channel, d.position
