@@ -79,16 +79,6 @@ type scheduleRun struct {
 }
 
 func (r scheduleRun) run(ctx context.Context, stderr io.Writer) error {
-	cfg, err := loadConfig(r.config)
-	if err != nil {
-		return err
-	}
-	// The monthly job e-mails the report, and failures e-mail alerts: a
-	// schedule without the e-mail settings would fail silently on the 1st.
-	if err := cfg.Email.EmailReady(); err != nil {
-		return configError{coxswain.WithAdvice(fmt.Errorf("config %s: %w: coxswain schedule e-mails the monthly report and its alerts", r.config, err),
-			"add an email: section (from, to, smtp.host); the README's Configuration section shows one")}
-	}
 	// The scheduler's records, and the job lines passed through, share one
 	// writer, so that concurrent lines never interleave.
 	stderr = &lockedWriter{w: stderr}
@@ -97,6 +87,26 @@ func (r scheduleRun) run(ctx context.Context, stderr io.Writer) error {
 		return err
 	}
 	asJSON := r.logFormat == "json"
+	cfg, err := loadConfig(r.config)
+	if err == nil {
+		// The monthly job e-mails the report, and failures e-mail alerts: a
+		// schedule without the e-mail settings would fail silently on the 1st.
+		if e := cfg.Email.EmailReady(); e != nil {
+			err = configError{coxswain.WithAdvice(fmt.Errorf("config %s: %w: coxswain schedule e-mails the monthly report and its alerts", r.config, e),
+				"add an email: section (from, to, smtp.host); the README's Configuration section shows one")}
+		}
+	}
+	if err != nil {
+		if asJSON { // every line a record, this one too
+			var hints []string
+			for _, h := range coxswain.Hints(err) {
+				hints = append(hints, h.String())
+			}
+			log.Error("schedule not started", "error", err, "hints", hints)
+			return reported{err}
+		}
+		return err
+	}
 	// LoadConfig has checked the zone and the crontab lines.
 	loc, _ := time.LoadLocation(cfg.Schedule.Timezone)
 	cfgPath, _ := filepath.Abs(r.config)
