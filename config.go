@@ -73,6 +73,10 @@ type Load struct {
 	// MaxRejectShare is the share of a file's rows that may be quarantined
 	// before the build fails (default 0.01, i.e. 1%).
 	MaxRejectShare *float64 `yaml:"max_reject_share"`
+	// MaxDeleteShare is the share of an object's current records a full
+	// snapshot may delete before its drop is held (default 0.10): a
+	// truncated or header-only export must not empty the warehouse.
+	MaxDeleteShare *float64 `yaml:"max_delete_share"`
 }
 
 // Source is one exporting tool whose drops arrive in a folder.
@@ -97,6 +101,8 @@ type Source struct {
 	Formats Formats `yaml:"formats"`
 	// MaxRejectShare overrides load.max_reject_share for this source.
 	MaxRejectShare *float64 `yaml:"max_reject_share"`
+	// MaxDeleteShare overrides load.max_delete_share for this source.
+	MaxDeleteShare *float64 `yaml:"max_delete_share"`
 	// WarnAfter and ErrorAfter are how old the newest drop may be (Go
 	// durations: 36h, 90m) before the freshness test warns or fails the
 	// build. Defaults 48h and none.
@@ -177,6 +183,10 @@ type Plans struct {
 
 // DefaultMaxRejectShare is the share of rejected rows a file may have before the build fails.
 const DefaultMaxRejectShare = 0.01
+
+// DefaultMaxDeleteShare is the share of an object's records a full snapshot
+// may delete before its drop is held.
+const DefaultMaxDeleteShare = 0.10
 
 // ValidationError says which configuration key has which bad value and why.
 type ValidationError struct {
@@ -506,6 +516,7 @@ func (c *Config) problems() []*ValidationError {
 		}
 	}
 	checkShare("load.max_reject_share", c.Load.MaxRejectShare)
+	checkShare("load.max_delete_share", c.Load.MaxDeleteShare)
 	if c.SLA.FollowUpHours < 0 {
 		bad("sla.follow_up_hours", fmt.Sprint(c.SLA.FollowUpHours), "must be positive")
 	}
@@ -549,6 +560,7 @@ func (c *Config) problems() []*ValidationError {
 			}
 		}
 		checkShare(key+".max_reject_share", s.MaxRejectShare)
+		checkShare(key+".max_delete_share", s.MaxDeleteShare)
 		for k, v := range map[string]string{".warn_after": s.WarnAfter, ".error_after": s.ErrorAfter} {
 			if v == "" {
 				continue
@@ -657,6 +669,18 @@ func (c *Config) Location() *time.Location {
 		return time.UTC // unreachable after Validate
 	}
 	return loc
+}
+
+// MaxDeleteShare is the deletion tolerance of full snapshots in force for
+// source s.
+func (c *Config) MaxDeleteShare(s Source) float64 {
+	switch {
+	case s.MaxDeleteShare != nil:
+		return *s.MaxDeleteShare
+	case c.Load.MaxDeleteShare != nil:
+		return *c.Load.MaxDeleteShare
+	}
+	return DefaultMaxDeleteShare
 }
 
 // MaxRejectShare is the reject tolerance in force for source s.

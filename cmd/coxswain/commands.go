@@ -84,13 +84,18 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logFormat := fs.String("log-format", "text", "how progress is logged on stderr: text or json")
 	loadOnly := fs.Bool("load-only", false, "load new drops and refresh staging, but leave the models and the Parquet feed as they are")
 	printSQL := fs.Bool("print-sql", false, "print the SQL the build runs (the staging views for the warehouse's raw tables, then the models in order) and build nothing")
+	var accept []string
+	fs.Func("accept-drop", "load this held full snapshot although it deletes more records than max_delete_share allows (repeatable)", func(v string) error {
+		accept = append(accept, v)
+		return nil
+	})
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *printSQL {
 		return printBuildSQL(ctx, *config, stdout)
 	}
-	opt := build.Options{Now: time.Now, LoadOnly: *loadOnly}
+	opt := build.Options{Now: time.Now, LoadOnly: *loadOnly, AcceptDrops: accept}
 	// On a terminal, a bar over each drop's files stands for the per-file
 	// lines; warnings still print.
 	bar := *logFormat == "text" && !*quiet && isTerminal(stderr)
@@ -191,6 +196,9 @@ func printBuild(w io.Writer, res *build.Result, cfg *coxswain.Config) {
 			for _, warning := range f.Warnings {
 				fmt.Fprintf(w, "  warning: %s/%s/%s: %s\n", d.Source, d.Name, f.Name, warning)
 			}
+		}
+		if d.Accepted != "" {
+			fmt.Fprintf(w, "  %s/%s: snapshot accepted with --accept-drop: %s\n", d.Source, d.Name, d.Accepted)
 		}
 	}
 	fmt.Fprintf(w, "build %d as of %s: %s loaded (%s, %s quarantined), %s already loaded\n",

@@ -301,7 +301,7 @@ func synopsis(c command, fs *flag.FlagSet) string {
 // argNames name the values of flags in usage lines, by flag name.
 var argNames = map[string]string{
 	"config": "FILE", "as-of": "TIME", "end": "TIME", "month": "YYYY-MM", "out": "DIR", "dir": "DIR",
-	"log-format": "text|json", "n": "N", "leads": "N", "extra-activities": "N", "seed": "S",
+	"log-format": "text|json", "n": "N", "leads": "N", "extra-activities": "N", "seed": "S", "accept-drop": "DROP",
 }
 
 // flagArg is what a flag's value is called in usage lines; a switch has none.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"coxswain"
@@ -38,6 +39,8 @@ type Options struct {
 	// LoadOnly loads the drops and refreshes staging, but leaves the models
 	// and the Parquet feed as the last full build left them.
 	LoadOnly bool
+	// AcceptDrops are held snapshots to load all the same (by drop name).
+	AcceptDrops []string
 }
 
 // Result is what a build did.
@@ -111,13 +114,17 @@ func build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, ma
 	}
 
 	var failures []error
-	loaded, err := ingest.Load(ctx, conn, cfg, w.Path, mappings, ingest.Options{BuildID: res.BuildID, Now: opt.Now, Log: opt.Log, OnFile: opt.OnFile})
+	loaded, err := ingest.Load(ctx, conn, cfg, w.Path, mappings, ingest.Options{BuildID: res.BuildID, Now: opt.Now, Log: opt.Log, OnFile: opt.OnFile, AcceptDrops: opt.AcceptDrops})
 	if loaded != nil {
 		res.Drops = loaded.Drops
 	}
 	if err != nil {
-		// After the fix (to the file or the config), the same build loads the drop.
-		failures = append(failures, coxswain.WithCommand(err, "build"))
+		// After the fix (to the file or the config), the same build loads
+		// the drop; unless the error already names a better command.
+		if !slices.ContainsFunc(coxswain.Hints(err), func(h *coxswain.Hint) bool { return len(h.Command) > 0 }) {
+			err = coxswain.WithCommand(err, "build")
+		}
+		failures = append(failures, err)
 	}
 	if err := plans.Load(ctx, conn, cfg); err != nil {
 		failures = append(failures, err)

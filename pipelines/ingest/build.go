@@ -34,6 +34,9 @@ type Options struct {
 	// OnFile is told as each file of a drop starts loading (for a
 	// progress bar): how many of the drop's files are done, of how many.
 	OnFile func(drop, file string, done, total int)
+	// AcceptDrops names drops to load although they are full snapshots that
+	// delete more than the source's max_delete_share of an object's records.
+	AcceptDrops []string
 }
 
 // Result says what a load did, drop by drop.
@@ -48,6 +51,8 @@ type DropResult struct {
 	Files        []FileResult
 	Rows         int64
 	Rejected     int64
+	// Accepted says what a held snapshot that was accepted deleted.
+	Accepted string
 }
 
 // FileResult is one file of a loaded drop.
@@ -510,6 +515,11 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	if len(errs) > 0 {
 		return &DropError{Source: src.Name, Drop: d.Name, Files: errs}
 	}
+	if m.Preset.Snapshot {
+		if err := b.guardSnapshot(ctx, m, d, dropID, loads, dr); err != nil {
+			return err
+		}
+	}
 	for _, fl := range loads {
 		if err := fl.recordFile(ctx, b.conn); err != nil {
 			return err
@@ -520,9 +530,13 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		dr.Rows += fl.inserted
 		dr.Rejected += fl.rejected
 	}
+	var accepted any
+	if dr.Accepted != "" {
+		accepted = dr.Accepted
+	}
 	if _, err := b.conn.ExecContext(ctx, `INSERT INTO meta.drops (drop_id, source, name, kind, path, content_sha256, modified_at,
-		build_id, loaded_at, files, rows_loaded, rows_rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		dropID, src.Name, d.Name, d.Kind, d.Path, sum, d.Modified, b.opt.BuildID, b.opt.Now(), len(loads), dr.Rows, dr.Rejected); err != nil {
+		build_id, loaded_at, files, rows_loaded, rows_rejected, accepted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		dropID, src.Name, d.Name, d.Kind, d.Path, sum, d.Modified, b.opt.BuildID, b.opt.Now(), len(loads), dr.Rows, dr.Rejected, accepted); err != nil {
 		return err
 	}
 	started := time.Now()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -300,7 +301,8 @@ func TestBuild_CurrentState(t *testing.T) {
 	// Salesforce exports are full snapshots: a lead missing from the latest
 	// drop was deleted. HubSpot exports are not: a missing contact stays.
 	t.Run("salesforce snapshot", func(t *testing.T) {
-		e := newEnv(t, "")
+		// One lead of two goes: more than the default 10% guard allows.
+		e := newEnv(t, "load: { max_delete_share: 0.5 }\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
 		e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": "Id,CreatedDate,Status\n00Q5g0000000001EAA,2026-10-01 00:00:00,Open\n00Q5g0000000002EAA,2026-10-02 00:00:00,Open\n"})
 		e.mustBuild()
 		e.drop("crm", "2026-11-08", map[string]string{"Lead.csv": "Id,CreatedDate,Status\n00Q5g0000000001,2026-10-01 00:00:00,Working\n00Q5g0000000003EAA,2026-11-03 00:00:00,Open\n"})
@@ -398,7 +400,8 @@ func TestBuild_WarnsOfMissingKeyFields(t *testing.T) {
 }
 
 func TestWaiting_RenamedCopyIsNotWaiting(t *testing.T) {
-	e := newEnv(t, "")
+	// The last drop replaces every lead: not what this test is about.
+	e := newEnv(t, "load: { max_delete_share: 1 }\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
 	e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": dataExportLeads})
 	e.mustBuild()
 	e.drop("crm", "2026-11-02-copy", map[string]string{"Lead.csv": dataExportLeads})
@@ -418,4 +421,69 @@ func TestWaiting_RenamedCopyIsNotWaiting(t *testing.T) {
 	equalRows(t, "waiting before", names(), []string{"2026-11-02-copy", "2026-11-03"})
 	e.mustBuild()
 	equalRows(t, "waiting after", names(), nil)
+}
+
+// leadsCSV is a Lead export of the ids n to m (Salesforce 18-character ids).
+func leadsCSV(n, m int) string {
+	var b strings.Builder
+	b.WriteString("Id,CreatedDate,Status\n")
+	for i := n; i <= m; i++ {
+		fmt.Fprintf(&b, "00Q5g%010dAAA,2026-10-01 00:00:00,Open\n", i)
+	}
+	return b.String()
+}
+
+// TestBuild_SnapshotGuard: a full snapshot that would delete more than
+// max_delete_share (10%) of an object's records is held with the counts and
+// how to accept it; within the share, or accepted, it loads; what was
+// accepted is recorded with the drop.
+func TestBuild_SnapshotGuard(t *testing.T) {
+	e := newEnv(t, "")
+	e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": leadsCSV(1, 20)})
+	e.mustBuild()
+
+	// 2 of 20 gone (10%): not more than allowed.
+	e.drop("crm", "2026-11-02", map[string]string{"Lead.csv": leadsCSV(1, 18)})
+	e.mustBuild()
+	equalRows(t, "leads after 10%", e.query(`SELECT count(*) FROM staging.leads`), []string{"18"})
+
+	// Cut short: 7 of 18 left.
+	e.drop("crm", "2026-11-08", map[string]string{"Lead.csv": leadsCSV(1, 7)})
+	_, err := e.build()
+	var se *SnapshotShrinkError
+	if !errors.As(err, &se) || se.Before != 18 || se.After != 7 || se.Missing != 11 {
+		t.Fatalf("a truncated snapshot: %v", err)
+	}
+	for _, want := range []string{"crm/2026-11-08/Lead.csv: this full snapshot of leads lists 7 records where the previous one had 18: 11 of them (61.1%) would be deleted, more than the 10% allowed", "the drop is held"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not say %q:\n%v", want, err)
+		}
+	}
+	var says []string
+	for _, h := range coxswain.Hints(err) {
+		says = append(says, h.String())
+	}
+	if !slices.Contains(says, "coxswain build --accept-drop 2026-11-08") {
+		t.Errorf("hints %q do not say how to accept the drop", says)
+	}
+	equalRows(t, "leads kept", e.query(`SELECT count(*) FROM staging.leads`), []string{"18"})
+
+	// A header-only export is held too.
+	e2 := newEnv(t, "")
+	e2.drop("crm", "2026-11-01", map[string]string{"Lead.csv": leadsCSV(1, 3)})
+	e2.mustBuild()
+	e2.drop("crm", "2026-11-02", map[string]string{"Lead.csv": "Id,CreatedDate,Status\n"})
+	if _, err := e2.build(); !errors.As(err, &se) || se.After != 0 {
+		t.Errorf("a header-only snapshot: %v", err)
+	}
+
+	// Accepted: it loads, and the acceptance is kept.
+	e.accept = []string{"2026-11-08"}
+	res := e.mustBuild()
+	if loaded, _, _, _ := res.Counts(); loaded != 1 {
+		t.Fatalf("the accepted drop did not load: %+v", res.Drops)
+	}
+	equalRows(t, "leads after acceptance", e.query(`SELECT count(*) FROM staging.leads`), []string{"7"})
+	equalRows(t, "accepted", e.query(`SELECT name, accepted FROM meta.drops WHERE accepted IS NOT NULL`),
+		[]string{"2026-11-08|leads: 11 of 18 records deleted (61.1%), accepted"})
 }

@@ -25,6 +25,8 @@ type testEnv struct {
 	wh   *warehouse.Warehouse
 	// builds counts the builds run, to number them as the runner would.
 	builds int64
+	// accept are the drops the next build accepts (--accept-drop).
+	accept []string
 }
 
 // warehouse opens the env's warehouse once; it closes when the test ends.
@@ -123,7 +125,7 @@ func (e *testEnv) build() (*Result, error) {
 	}
 	defer conn.Close()
 	e.builds++
-	res, err := Load(ctx, conn, cfg, e.warehouse().Path, mappings, Options{BuildID: e.builds, Now: func() time.Time { return testAsOf }})
+	res, err := Load(ctx, conn, cfg, e.warehouse().Path, mappings, Options{BuildID: e.builds, Now: func() time.Time { return testAsOf }, AcceptDrops: e.accept})
 	errs := []error{err}
 	errs = append(errs, plans.Load(ctx, conn, cfg))
 	if err := staging.Refresh(ctx, conn, cfg, mappings); err != nil {

@@ -17,6 +17,7 @@ var reserved = map[string]bool{warehouse.ColDrop: true, warehouse.ColFile: true,
 type column struct {
 	header   string // as written in the file
 	name     string // the raw table's column: the header, made unique
+	field    string // the canonical field it feeds, if any
 	readType string // the type DuckDB's reader is told: declared, never sniffed
 	rawType  string // the type stored in the raw layer
 	// expr turns the read value into the stored one.
@@ -109,6 +110,7 @@ func planFile(om presets.ObjectMapping, m *presets.Mapping, header []string, exi
 
 		col := column{header: h, name: name, readType: "VARCHAR", rawType: "VARCHAR", expr: warehouse.QuoteIdent(name)}
 		if f, ok := fieldOf[i]; ok {
+			col.field = f.Field.Name
 			col.readType, col.rawType = f.Type.DuckDBType(), f.Type.DuckDBType()
 			if f.Type == presets.Timestamp {
 				col.datetime, col.readType = true, "VARCHAR"

@@ -1,0 +1,116 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"coxswain"
+	"coxswain/pipelines/presets"
+	"coxswain/pipelines/warehouse"
+)
+
+// SnapshotShrinkError is a full snapshot that would delete more of an
+// object's records than the source allows. Under snapshot semantics a
+// record missing from the latest export is gone, so an export cut short,
+// or written with its header only, would silently empty the warehouse: such
+// a drop is held until someone accepts it.
+type SnapshotShrinkError struct {
+	Object  coxswain.Object
+	Files   []string // the drop's files of the object
+	Before  int64    // records in the object's previous snapshot
+	After   int64    // records in this one
+	Missing int64    // records of the previous snapshot this one lacks
+	Allowed float64  // the source's max_delete_share
+}
+
+func (e *SnapshotShrinkError) Error() string {
+	return fmt.Sprintf("%s: this full snapshot of %s lists %d records where the previous one had %d: %d of them (%s) would be deleted, more than the %s allowed (max_delete_share); the drop is held",
+		strings.Join(e.Files, ", "), e.Object.Plural(), e.After, e.Before, e.Missing, percent(e.Missing, e.Before), formatShare(e.Allowed))
+}
+
+// guardSnapshot holds a full-snapshot drop that would delete more than the
+// source's max_delete_share of an object's current records, unless the
+// drop was accepted; an accepted one is noted in dr. It runs inside the
+// drop's transaction, once its files are in the raw tables.
+func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop, dropID int64, loads []*fileLoad, dr *DropResult) error {
+	allowed := b.cfg.MaxDeleteShare(m.Source)
+	idExpr := "plain_id"
+	if m.Preset.IDs == presets.SalesforceIDs {
+		idExpr = "sf_id"
+	}
+	var errs []error
+	var notes []string
+	for _, obj := range coxswain.Objects {
+		var idCols, files []string
+		for _, fl := range loads {
+			if fl.object != obj {
+				continue
+			}
+			files = append(files, fl.String())
+			for _, c := range fl.plan.columns {
+				if c.field == "id" && !slices.Contains(idCols, c.name) {
+					idCols = append(idCols, c.name)
+				}
+			}
+		}
+		if len(idCols) == 0 {
+			continue
+		}
+		// The object's previous snapshot: the latest drop of this source
+		// that had files of it (this drop's rows are not recorded yet).
+		var prev int64
+		err := b.conn.QueryRowContext(ctx, `SELECT coalesce((SELECT d.drop_id FROM meta.drops d JOIN meta.files f ON f.drop_id = d.drop_id
+			WHERE f.source = ? AND f.object = ? ORDER BY d.name DESC, d.modified_at DESC LIMIT 1), -1)`,
+			m.Source.Name, string(obj)).Scan(&prev)
+		if err != nil {
+			return err
+		}
+		if prev < 0 {
+			continue // the first snapshot deletes nothing
+		}
+		var ids []string
+		for _, c := range idCols {
+			ids = append(ids, fmt.Sprintf("SELECT %s(CAST(%s AS VARCHAR)) AS id FROM %s WHERE %s = ? AND %s IS NULL",
+				idExpr, warehouse.QuoteIdent(c), warehouse.RawTable(m.Source.Name, obj), warehouse.ColDrop, warehouse.ColInvalid))
+		}
+		union := strings.Join(ids, " UNION ")
+		args := make([]any, 0, 2*len(ids))
+		for range ids {
+			args = append(args, prev)
+		}
+		for range ids {
+			args = append(args, dropID)
+		}
+		e := &SnapshotShrinkError{Object: obj, Files: files, Allowed: allowed}
+		err = b.conn.QueryRowContext(ctx, `WITH prev AS (SELECT DISTINCT id FROM (`+union+`) WHERE id IS NOT NULL),
+			cur AS (SELECT DISTINCT id FROM (`+union+`) WHERE id IS NOT NULL)
+			SELECT (SELECT count(*) FROM prev), (SELECT count(*) FROM cur), (SELECT count(*) FROM prev ANTI JOIN cur USING (id))`,
+			args...).Scan(&e.Before, &e.After, &e.Missing)
+		if err != nil {
+			return err
+		}
+		if e.Before == 0 || float64(e.Missing)/float64(e.Before) <= allowed {
+			continue
+		}
+		if slices.Contains(b.opt.AcceptDrops, d.Name) {
+			notes = append(notes, fmt.Sprintf("%s: %d of %d records deleted (%s), accepted", obj.Plural(), e.Missing, e.Before, percent(e.Missing, e.Before)))
+			continue
+		}
+		errs = append(errs, e)
+	}
+	if len(errs) > 0 {
+		de := &DropError{Source: m.Source.Name, Drop: d.Name, Files: errs}
+		return coxswain.WithCommand(coxswain.WithAdvice(de,
+			"if the export is complete (the records were deleted or merged in the tool), accept it; if it was cut short, export it again"),
+			"build", "--accept-drop", d.Name)
+	}
+	dr.Accepted = strings.Join(notes, "; ")
+	return nil
+}
+
+// percent is n of total as a percentage with one decimal: 61.1%.
+func percent(n, total int64) string {
+	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(total))
+}
