@@ -310,3 +310,30 @@ func TestRun_BuildLogsJSON(t *testing.T) {
 		t.Errorf("%d file_read events, want 18", files)
 	}
 }
+
+// TestRun_BuildRefusedByAReader: a build turned away because a reader has
+// the DuckDB file open says so, and does not name itself as the holder.
+func TestRun_BuildRefusedByAReader(t *testing.T) {
+	dir, config := sample(t, "300")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	// This test process reads the warehouse; the build runs in a child.
+	connector, err := duckdb.NewConnector(filepath.Join(dir, "warehouse.duckdb")+"?access_mode=read_only", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	if err := db.Ping(); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "build", "--config", config)
+	cmd.Env = append(os.Environ(), "COXSWAIN_TEST_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the build ran while a reader held the warehouse:\n%s", out)
+	}
+	mustSay(t, "build output", string(out), "is open for reading in another process", "Hint: run the build again once that process has finished")
+	if strings.Contains(string(out), "in use by coxswain build") {
+		t.Errorf("the build names itself as the holder:\n%s", out)
+	}
+}

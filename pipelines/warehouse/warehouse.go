@@ -76,29 +76,39 @@ func connect(ctx context.Context, path string, cfg coxswain.DuckDB, q url.Values
 	if cfg.MemoryLimit != "" {
 		q.Set("memory_limit", cfg.MemoryLimit)
 	}
+	readOnly := q.Get("access_mode") == "read_only"
 	connector, err := duckdb.NewConnector(path+"?"+q.Encode(), nil)
 	if err != nil {
-		return nil, openError(path, err)
+		return nil, openError(path, readOnly, err)
 	}
 	db := sql.OpenDB(connector)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, openError(path, err)
+		return nil, openError(path, readOnly, err)
 	}
 	return db, nil
 }
 
-func openError(path string, err error) error {
-	if strings.Contains(err.Error(), "Could not set lock") {
-		// Name the coxswain command that holds it, if one does.
-		if l, lerr := AcquireLock(path, "probe", time.Now()); lerr == nil {
-			l.Release()
-		} else if le, ok := lerr.(*LockedError); ok {
-			return le
-		}
-		return fmt.Errorf("warehouse %s is in use by another process: %w", path, err)
+func openError(path string, readOnly bool, err error) error {
+	if !strings.Contains(err.Error(), "Could not set lock") {
+		return fmt.Errorf("open warehouse %s: %w", path, err)
 	}
-	return fmt.Errorf("open warehouse %s: %w", path, err)
+	if !readOnly {
+		// A writer (build, or a run being recorded) holds coxswain's own
+		// lock already: what holds DuckDB's is a reader, which takes none.
+		return coxswain.WithAdvice(fmt.Errorf("warehouse %s is open for reading in another process (coxswain report, send or status, or a DuckDB client), and a build needs it alone: %w", path, err),
+			"run the build again once that process has finished (readers hold the warehouse only while they run)")
+	}
+	// A reader: name the coxswain command that holds the lock, if one does.
+	if l, lerr := AcquireLock(path, "probe", time.Now()); lerr == nil {
+		l.Release()
+	} else {
+		var le *LockedError
+		if errors.As(lerr, &le) {
+			return lerr
+		}
+	}
+	return fmt.Errorf("warehouse %s is in use by another process: %w", path, err)
 }
 
 // migrate runs each migration of sql/migrations that the warehouse has not
