@@ -178,9 +178,21 @@ func TestRun_KilledBuild(t *testing.T) {
 		t.Fatalf("after the kill %d drops are loaded; the kill came too late to test anything", got)
 	}
 
+	// The killed build left its transcoded drop behind (the first drop is
+	// ISO-8859-1); the next build removes it.
+	litter := func() []string {
+		m, _ := filepath.Glob(filepath.Join(dir, "warehouse.duckdb.tmp", "drop-*"))
+		return m
+	}
+	if len(litter()) == 0 {
+		t.Fatal("the kill left no temporary folder: the test no longer sees litter")
+	}
 	out := mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
 	if !strings.Contains(out, "2 drops loaded") {
 		t.Fatalf("the next build did not complete the load:\n%s", out)
+	}
+	if l := litter(); len(l) > 0 {
+		t.Errorf("the killed build's temporary folders are still there: %v", l)
 	}
 	// Every row of each drop is there exactly once: the raw rows of a drop
 	// equal the rows its files recorded, and no (drop, id) repeats.

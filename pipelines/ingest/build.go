@@ -143,6 +143,13 @@ func Load(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, warehousePa
 		opt.OnFile = func(string, string, int, int) {}
 	}
 	b := &builder{cfg: cfg, warehouse: warehousePath, conn: conn, opt: opt, res: &Result{}}
+	// The caller holds the warehouse's lock: no other load is running, and
+	// what a killed one left behind goes.
+	if removed, err := coxswain.SweepScratch(b.tempRoot(), "drop-"); err != nil {
+		opt.Log.Warn("a killed build's temporary files could not be removed", "error", err)
+	} else if len(removed) > 0 {
+		opt.Log.Info(fmt.Sprintf("removed %d temporary folders of a killed build", len(removed)), "event", "sweep", "removed", removed)
+	}
 	var failures []error
 	for i, m := range mappings {
 		if err := b.source(ctx, m, fmt.Sprintf("sources[%d]", i)); err != nil {
@@ -243,7 +250,7 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 		b.opt.Log.Debug(fmt.Sprintf("%s/%s: %s in %.1fs", dr.Source, dr.Name, dr.Status, time.Since(started).Seconds()),
 			"event", "drop_time", "source", dr.Source, "drop", dr.Name, "seconds", time.Since(started).Seconds())
 	}()
-	tmp, err := os.MkdirTemp(b.tempRoot(), "drop-")
+	tmp, err := coxswain.MkdirScratch(b.tempRoot(), "drop-")
 	if err != nil {
 		return fail(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"coxswain"
 )
 
 // Exported are the marts written as Parquet for a downstream warehouse, with
@@ -24,7 +26,11 @@ func ExportParquet(ctx context.Context, conn *sql.Conn, dir string) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+"-")
+	prefix := "." + filepath.Base(dir) + "-"
+	if _, err := coxswain.SweepScratch(parent, prefix); err != nil {
+		return err
+	}
+	tmp, err := coxswain.MkdirScratch(parent, prefix)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/jszwec/csvutil"
 
+	"coxswain"
 	"coxswain/reports/report"
 )
 
@@ -161,7 +162,12 @@ func writeAtomically(dir string, contents map[string][]byte) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	// A killed report's half-written pack goes (only a dead process's).
+	prefix := "." + filepath.Base(dir) + ".tmp-"
+	if _, err := coxswain.SweepScratch(parent, prefix); err != nil {
+		return err
+	}
+	tmp, err := coxswain.MkdirScratch(parent, prefix)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,52 @@
+package coxswain
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// MkdirScratch makes a temporary folder in parent for the running process:
+// its name is prefix, the process id, and a random part, so that
+// SweepScratch can tell the leftovers of a process that was killed.
+func MkdirScratch(parent, prefix string) (string, error) {
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(parent, fmt.Sprintf("%s%d-", prefix, os.Getpid()))
+}
+
+// SweepScratch removes what MkdirScratch made in parent with prefix for a
+// process that is gone: a kill leaves its temporary folders (a transcoded
+// drop, half a Parquet feed, half a pack) behind, and on a large drop each
+// is gigabytes. Folders of running processes are left alone. It returns
+// what it removed.
+func SweepScratch(parent, prefix string) ([]string, error) {
+	entries, err := os.ReadDir(parent)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok {
+			continue
+		}
+		digits, _, _ := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(digits)
+		if err != nil || pid <= 0 || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		p := filepath.Join(parent, e.Name())
+		if err := os.RemoveAll(p); err != nil {
+			return removed, err
+		}
+		removed = append(removed, p)
+	}
+	return removed, nil
+}
