@@ -77,6 +77,10 @@ type Load struct {
 	// snapshot may delete before its drop is held (default 0.10): a
 	// truncated or header-only export must not empty the warehouse.
 	MaxDeleteShare *float64 `yaml:"max_delete_share"`
+	// MaxZipRatio is how many times its compressed size an archive's entry
+	// may expand to before the archive is refused as a ZIP bomb (default
+	// 500; real CSV exports compress far less).
+	MaxZipRatio *int `yaml:"max_zip_ratio"`
 }
 
 // Source is one exporting tool whose drops arrive in a folder.
@@ -517,6 +521,9 @@ func (c *Config) problems() []*ValidationError {
 	}
 	checkShare("load.max_reject_share", c.Load.MaxRejectShare)
 	checkShare("load.max_delete_share", c.Load.MaxDeleteShare)
+	if r := c.Load.MaxZipRatio; r != nil && *r < 1 {
+		bad("load.max_zip_ratio", fmt.Sprint(*r), "must be 1 or more: how many times its compressed size an archive entry may expand to")
+	}
 	if c.SLA.FollowUpHours < 0 {
 		bad("sla.follow_up_hours", fmt.Sprint(c.SLA.FollowUpHours), "must be positive")
 	}
@@ -669,6 +676,14 @@ func (c *Config) Location() *time.Location {
 		return time.UTC // unreachable after Validate
 	}
 	return loc
+}
+
+// MaxZipRatio is the expansion an archive entry may have (load.max_zip_ratio).
+func (c *Config) MaxZipRatio() int64 {
+	if c.Load.MaxZipRatio != nil {
+		return int64(*c.Load.MaxZipRatio)
+	}
+	return 500
 }
 
 // MaxDeleteShare is the deletion tolerance of full snapshots in force for

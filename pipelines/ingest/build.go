@@ -260,7 +260,7 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 	// with the drop's content hash; the load calls it before it commits.
 	var settle func() (string, error)
 	if d.Kind == "zip" {
-		if err := extract(zr, files, tmp); err != nil {
+		if err := extract(zr, files, tmp, b.cfg.MaxZipRatio()); err != nil {
 			return fail(fmt.Errorf("extract %s: %w", d.Name, err))
 		}
 		for _, f := range files {

@@ -82,6 +82,12 @@ type dropFile struct {
 	cacheTime time.Time
 	head      *scan // the first megabyte: enough to choose the encoding
 	scan      *scan // the whole file, once read
+	// symlink says the file is a symbolic link: a drop's files must be
+	// the files themselves, never a way to read something outside it.
+	symlink bool
+	// compressed is an archive entry's compressed size, which bounds what
+	// extracting it may write (a ZIP bomb expands a thousand times).
+	compressed int64
 }
 
 func folderFiles(dir string) ([]*dropFile, error) {
@@ -95,11 +101,12 @@ func folderFiles(dir string) ([]*dropFile, error) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		fi, err := os.Stat(p)
+		fi, err := os.Lstat(p)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, &dropFile{name: e.Name(), path: p, size: fi.Size(), modified: fi.ModTime(), cacheKey: p, cacheSize: fi.Size(), cacheTime: fi.ModTime()})
+		files = append(files, &dropFile{name: e.Name(), path: p, size: fi.Size(), modified: fi.ModTime(), cacheKey: p, cacheSize: fi.Size(), cacheTime: fi.ModTime(),
+			symlink: fi.Mode()&os.ModeSymlink != 0})
 	}
 	return files, nil
 }
@@ -126,6 +133,10 @@ func zipEntries(d Drop) ([]*dropFile, *zip.ReadCloser, error) {
 			zr.Close()
 			return nil, nil, fmt.Errorf("archive %s: entry %q points outside the archive's folder; the archive is refused (is it the export you expect?)", d.Name, name)
 		}
+		if f.Mode()&os.ModeSymlink != 0 {
+			zr.Close()
+			return nil, nil, fmt.Errorf("archive %s: entry %q is a symbolic link; the archive is refused (an export holds files, not links)", d.Name, excerpt(name, 200))
+		}
 		if f.FileInfo().IsDir() || !isCSV(name) || strings.HasPrefix(filepath.Base(name), ".") {
 			continue
 		}
@@ -136,14 +147,14 @@ func zipEntries(d Drop) ([]*dropFile, *zip.ReadCloser, error) {
 		}
 		seen[strings.ToLower(base)] = true
 		files = append(files, &dropFile{name: base, path: f.Name, size: int64(f.UncompressedSize64), modified: f.Modified,
-			cacheKey: d.Path + "!" + name, cacheSize: d.Size, cacheTime: d.Modified})
+			cacheKey: d.Path + "!" + name, cacheSize: d.Size, cacheTime: d.Modified, compressed: int64(f.CompressedSize64)})
 	}
 	return files, zr, nil
 }
 
 // extract writes an archive's CSV entries into dir, scanning (hashing and
 // sniffing) each while it is written, so that the bytes are read once.
-func extract(zr *zip.ReadCloser, files []*dropFile, dir string) error {
+func extract(zr *zip.ReadCloser, files []*dropFile, dir string, maxRatio int64) error {
 	byName := map[string]*zip.File{}
 	for _, f := range zr.File {
 		byName[f.Name] = f
@@ -160,8 +171,15 @@ func extract(zr *zip.ReadCloser, files []*dropFile, dir string) error {
 			rc.Close()
 			return err
 		}
-		sc, err := scanReader(io.TeeReader(rc, w))
+		// What an entry may expand to is bounded by its compressed size,
+		// counted as it is written: the header's sizes can lie.
+		limit := max(df.compressed, 1<<20) * maxRatio
+		lr := &io.LimitedReader{R: rc, N: limit + 1}
+		sc, err := scanReader(io.TeeReader(lr, w))
 		rc.Close()
+		if err == nil && lr.N == 0 {
+			err = fmt.Errorf("expands to more than %d times its compressed size (%d bytes); refused as a possible ZIP bomb (load.max_zip_ratio raises the limit)", maxRatio, df.compressed)
+		}
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
@@ -202,6 +220,11 @@ func dropFiles(d Drop) ([]*dropFile, *zip.ReadCloser, error) {
 	}
 	if err != nil {
 		return nil, nil, err
+	}
+	for _, f := range files {
+		if f.symlink {
+			return nil, nil, fmt.Errorf("%s is a symbolic link; a drop's files must be the files themselves (copy the file into the drop)", f.name)
+		}
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	return files, zr, nil

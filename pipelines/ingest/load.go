@@ -254,10 +254,10 @@ func (s rejectSample) describe() string {
 		b.WriteString("a row")
 	}
 	if s.column != "" {
-		fmt.Fprintf(&b, ", column %s", s.column)
+		fmt.Fprintf(&b, ", column %s", excerpt(s.column, 60))
 	}
 	b.WriteString(": ")
-	b.WriteString(s.reason)
+	b.WriteString(excerpt(s.reason, 200))
 	return b.String()
 }
 

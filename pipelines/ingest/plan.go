@@ -49,7 +49,7 @@ type MissingColumnError struct {
 
 func (e *MissingColumnError) Error() string {
 	return fmt.Sprintf("required column for %s.%s not found (looked for %s; preset %s); the file's columns are: %s",
-		e.Object, e.Field, quoteList(e.Tried), e.Preset, strings.Join(e.Found, ", "))
+		e.Object, e.Field, quoteList(e.Tried), e.Preset, headerList(e.Found))
 }
 
 // Advice says what to do about it.

@@ -1,0 +1,78 @@
+package ingest
+
+import (
+	"archive/zip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeZip writes an archive whose entries are given by header, with data.
+func writeZip(t *testing.T, path string, entries map[*zip.FileHeader]string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for h, data := range entries {
+		w, err := zw.CreateHeader(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(data))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+}
+
+// TestBuild_HostileDrops: what a drop must never do, whatever its files
+// say: read outside itself, or expand without bound; and an error never
+// pours a file's bytes into the message.
+func TestBuild_HostileDrops(t *testing.T) {
+	secret := filepath.Join(t.TempDir(), "secret.csv")
+	os.WriteFile(secret, []byte("Id,CreatedDate\nTOP-SECRET-VALUE,2026-01-01\n"), 0o600)
+
+	t.Run("symlink in a drop folder", func(t *testing.T) {
+		e := newEnv(t, "")
+		d := e.drop("crm", "2026-11-01", map[string]string{"Account.csv": "Id,Name\n001000000000001AAA,x\n"})
+		if err := os.Symlink(secret, filepath.Join(d, "Lead.csv")); err != nil {
+			t.Skip("no symlinks here:", err)
+		}
+		_, err := e.build()
+		if err == nil || !strings.Contains(err.Error(), "Lead.csv is a symbolic link") || strings.Contains(err.Error(), "TOP-SECRET") {
+			t.Errorf("got %v", err)
+		}
+		equalRows(t, "nothing loaded", e.query(`SELECT count(*) FROM meta.drops`), []string{"0"})
+	})
+	t.Run("symlink entry in an archive", func(t *testing.T) {
+		e := newEnv(t, "")
+		h := &zip.FileHeader{Name: "Lead.csv", Method: zip.Store}
+		h.SetMode(os.ModeSymlink | 0o777)
+		writeZip(t, filepath.Join(e.dir, "exports", "crm", "WE_1.ZIP"), map[*zip.FileHeader]string{h: secret})
+		_, err := e.build()
+		if err == nil || !strings.Contains(err.Error(), `entry "Lead.csv" is a symbolic link; the archive is refused`) {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("zip bomb", func(t *testing.T) {
+		e := newEnv(t, "load: { max_zip_ratio: 3 }\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
+		body := "Id,CreatedDate\n" + strings.Repeat("00Q5g0000000001AAA,2026-10-01 00:00:00\n", 120000) // 4.7 MB of one line
+		writeZip(t, filepath.Join(e.dir, "exports", "crm", "WE_1.ZIP"), map[*zip.FileHeader]string{{Name: "Lead.csv", Method: zip.Deflate}: body})
+		_, err := e.build()
+		if err == nil || !strings.Contains(err.Error(), "expands to more than 3 times its compressed size") || len(err.Error()) > 1000 {
+			t.Errorf("got %.1000v", err)
+		}
+	})
+	t.Run("NUL bytes in a bad value", func(t *testing.T) {
+		e := newEnv(t, "")
+		e.drop("crm", "2026-11-01", map[string]string{"Opportunity.csv": "Id,CreatedDate,Amount\n006000000000001AAA,2026-10-01 00:00:00," + strings.Repeat("\x00", 70000) + "\n"})
+		_, err := e.build()
+		if err == nil || len(err.Error()) > 2000 {
+			t.Errorf("error of %d characters: %.300v", len(err.Error()), err)
+		}
+	})
+}
