@@ -293,3 +293,23 @@ func TestSend_DryRunAndRefusals(t *testing.T) {
 		t.Error("the error repeats the password")
 	}
 }
+
+// TestBuild_DuplicateIDsNameTheirFile: a snapshot that lists a record twice
+// stops the build at the unique tests, which name the id and the file.
+func TestBuild_DuplicateIDsNameTheirFile(t *testing.T) {
+	dir := copyCase(t, "pack_edges")
+	config := filepath.Join(dir, "coxswain.yaml")
+	lead := filepath.Join(dir, "exports", "crm", "2026-11-02", "Lead.csv")
+	lines := readLines(t, lead)
+	at, _ := os.Stat(lead)
+	if err := os.WriteFile(lead, []byte(strings.Join(append(lines, lines[1]), "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(lead, at.ModTime(), at.ModTime())
+	out, errOut, code := run(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	if code != 1 {
+		t.Fatalf("build over a doubled record: exit %d\n%s%s", code, out, errOut)
+	}
+	id := strings.Split(lines[1], ",")[0]
+	mustSay(t, "build output", out+errOut, "error unique_leads: 1 row", "id="+strings.Trim(id, `"`), "rows=2", "files=2026-11-02/Lead.csv")
+}
