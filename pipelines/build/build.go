@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -83,19 +84,26 @@ func Run(ctx context.Context, cfg *coxswain.Config, opt Options) (*Result, error
 		return nil, err
 	}
 	defer lock.Release()
+	temp := cfg.DuckDB.TempDirectory
+	if temp == "" {
+		temp = cfg.WarehousePath() + ".tmp"
+	}
+	spaces := []string{cfg.WarehousePath(), filepath.Join(temp, "x"), filepath.Join(cfg.ExportPath(), "x")}
 	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {
+		err = explainSpace(err, spaces...)
 		runlog.Record(ctx, cfg, nil, run, err, opt.Now(), opt.Log)
 		return nil, err
 	}
 	res, buildErr := build(ctx, cfg, w, mappings, opt)
+	buildErr = explainSpace(buildErr, spaces...)
 	if res != nil {
 		loaded, skipped, rows, rejected := res.Counts()
 		run.Counts = map[string]int64{"build_id": res.BuildID, "drops_loaded": int64(loaded), "drops_skipped": int64(skipped), "rows_loaded": rows, "rows_rejected": rejected}
 	}
 	runlog.Record(ctx, cfg, w, run, buildErr, opt.Now(), opt.Log)
 	if err := w.Close(); err != nil && buildErr == nil {
-		buildErr = err
+		buildErr = explainSpace(err, spaces...)
 	}
 	return res, buildErr
 }
