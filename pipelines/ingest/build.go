@@ -331,9 +331,9 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 	return dr, nil
 }
 
-// errNotUTF8AfterAll says a file read as UTF-8 from its first megabyte is
-// not UTF-8 further on.
-var errNotUTF8AfterAll = errors.New("not UTF-8 after its first megabyte")
+// errNotUTF8AfterAll says the first megabyte of a file misled the reader:
+// it is not UTF-8, or its rows end in more than one way, further on.
+var errNotUTF8AfterAll = errors.New("not as its first megabyte said")
 
 // duplicateError is a drop whose content was loaded before under another name.
 type duplicateError struct{ name string }
@@ -346,7 +346,7 @@ func (e *duplicateError) Error() string { return "same content as " + e.name }
 func (b *builder) settle(ctx context.Context, source string, files []*dropFile) (string, error) {
 	hashes := map[*dropFile]string{}
 	for _, f := range files {
-		if f.head.validUTF8 && !f.scan.validUTF8 {
+		if f.head.validUTF8 && !f.scan.validUTF8 || f.scan.mixedNewlines() && !f.head.mixedNewlines() {
 			return "", errNotUTF8AfterAll
 		}
 		hashes[f] = f.scan.sha256
@@ -501,6 +501,11 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		}
 		started := time.Now()
 		if err := fl.load(ctx, b.conn); err != nil {
+			// A file whose first megabyte misled the reader (its rows end
+			// otherwise further on) is loaded again, now that all of it is known.
+			if _, serr := settle(); errors.Is(serr, errNotUTF8AfterAll) {
+				return serr
+			}
 			// DuckDB aborts the transaction on an error: report what was found so far.
 			return &DropError{Source: src.Name, Drop: d.Name, Files: append(errs, &FileError{File: fl.String(), Err: err})}
 		}

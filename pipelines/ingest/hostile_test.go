@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"archive/zip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,4 +76,31 @@ func TestBuild_HostileDrops(t *testing.T) {
 			t.Errorf("error of %d characters: %.300v", len(err.Error()), err)
 		}
 	})
+}
+
+// TestBuild_LineEnds: rows ending with CR alone, and files that mix CRLF
+// and LF (also only past the first megabyte), load every row with its
+// values intact; a quoted field keeps its own line breaks.
+func TestBuild_LineEnds(t *testing.T) {
+	row := func(i int, status string) string {
+		return fmt.Sprintf("00Q5g%010dAAA,2026-10-01 00:00:00,%s", i, status)
+	}
+	pad := strings.Repeat(row(100, "Open")+"\r\n", 30000) // more than a megabyte of CRLF rows
+	for _, tc := range []struct {
+		name, body string
+		rows       int
+	}{
+		{"CR only", "Id,CreatedDate,Status\r" + row(1, "Open") + "\r" + row(2, "Open") + "\r", 2},
+		{"mixed", "Id,CreatedDate,Status\r\n" + row(1, "Open") + "\n" + row(2, `"Op`+"\r\n"+`en"`) + "\r\n" + row(3, "Open") + "\n", 3},
+		{"mixed after the first megabyte", "Id,CreatedDate,Status\r\n" + pad + row(1, "Open") + "\n" + row(2, "Open") + "\n", 2 + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, "")
+			e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": tc.body})
+			e.mustBuild()
+			equalRows(t, "leads", e.query(`SELECT count(DISTINCT id) FROM staging.leads`), []string{fmt.Sprint(tc.rows)})
+			equalRows(t, "statuses", e.query(`SELECT DISTINCT replace(replace(status, chr(13), '<CR>'), chr(10), '<LF>') FROM staging.leads ORDER BY 1`),
+				map[bool][]string{true: {"Op<CR><LF>en", "Open"}, false: {"Open"}}[tc.name == "mixed"])
+		})
+	}
 }

@@ -88,6 +88,12 @@ func (f *fileLoad) readCSV(types map[string]string) string {
 	if f.dateFormat != "" {
 		opts = append(opts, "dateformat = "+warehouse.QuoteString(f.dateFormat))
 	}
+	if f.dialect.newline != "" {
+		opts = append(opts, "new_line = "+warehouse.QuoteString(f.dialect.newline))
+	}
+	if f.dialect.lenient {
+		opts = append(opts, "strict_mode = false")
+	}
 	return "read_csv(" + strings.Join(opts, ", ") + ")"
 }
 

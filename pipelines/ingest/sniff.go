@@ -28,7 +28,25 @@ type scan struct {
 	// character at the very end.
 	partialTail bool
 	size        int64
+	// Line ends outside quotes: CRLF, a lone LF, a lone CR. A quoted
+	// field may hold any of them; a row may not, unless the file mixes.
+	crlf, lf, cr int64
 }
+
+// mixedNewlines says whether rows end in more than one way (some CRLF,
+// some LF), which DuckDB's strict reader refuses.
+func (s *scan) mixedNewlines() bool {
+	kinds := 0
+	for _, n := range []int64{s.crlf, s.lf, s.cr} {
+		if n > 0 {
+			kinds++
+		}
+	}
+	return kinds > 1
+}
+
+// crOnly says whether rows end with a carriage return alone.
+func (s *scan) crOnly() bool { return s.cr > 0 && s.crlf == 0 && s.lf == 0 }
 
 // scanFile hashes and sniffs a file in one read.
 func scanFile(path string) (*scan, error) {
@@ -68,6 +86,24 @@ func scanReader(r io.Reader) (*scan, error) {
 	buf := make([]byte, 1<<20)
 	var carry []byte // an incomplete UTF-8 sequence at the end of the last chunk
 	first := true
+	// Line ends outside quotes (a "" inside a field toggles twice).
+	inQuote, prevCR := false, false
+	countEnds := func(chunk []byte) {
+		for _, b := range chunk {
+			switch {
+			case b == '"':
+				inQuote = !inQuote
+			case inQuote:
+			case b == '\n' && prevCR:
+				sc.crlf++
+			case b == '\n':
+				sc.lf++
+			case prevCR:
+				sc.cr++
+			}
+			prevCR = b == '\r' && !inQuote
+		}
+	}
 	for {
 		n, err := io.ReadFull(r, buf)
 		if n > 0 {
@@ -77,6 +113,9 @@ func scanReader(r io.Reader) (*scan, error) {
 			if first {
 				sc.bom = bomOf(chunk)
 				first = false
+			}
+			if !strings.HasPrefix(sc.bom, "utf-16") { // a UTF-16 CR is two bytes
+				countEnds(chunk)
 			}
 			if sc.validUTF8 {
 				data := chunk
@@ -110,6 +149,9 @@ func scanReader(r io.Reader) (*scan, error) {
 	if len(carry) > 0 && sc.validUTF8 {
 		sc.validUTF8, sc.partialTail = false, true
 	}
+	if prevCR {
+		sc.cr++ // the file ends with a lone CR
+	}
 	sc.sha256 = hex.EncodeToString(h.Sum(nil))
 	return sc, nil
 }
@@ -132,7 +174,14 @@ type dialect struct {
 	duckdb    string // DuckDB's encoding option, or "" when the file must be transcoded to UTF-8 first
 	transcode encoding.Encoding
 	delimiter byte
-	header    []string
+	// newline is "\r" for a file whose lines end with a carriage return
+	// alone (classic Mac, some report tools), which DuckDB's reader must be
+	// told; "" otherwise (LF and CRLF, mixed or not, read as they are).
+	newline string
+	// lenient: the rows end in more than one way, which DuckDB reads only
+	// with strict_mode off.
+	lenient bool
+	header  []string
 }
 
 // sniff decides a file's encoding (the configured one, or detected from its
@@ -184,6 +233,13 @@ func sniff(path string, sc *scan, configured string, delim byte) (*dialect, erro
 	if d.delimiter == 0 {
 		d.delimiter = detectDelimiter(head)
 	}
+	switch {
+	case sc.mixedNewlines():
+		d.lenient = true
+	case sc.crOnly() || detectNewline(head) == "\r":
+		d.newline = `\r` // as DuckDB's new_line option spells it
+		head = bytes.ReplaceAll(head, []byte{'\r'}, []byte{'\n'})
+	}
 	cr := csv.NewReader(bytes.NewReader(head))
 	cr.Comma = rune(d.delimiter)
 	cr.LazyQuotes = true
@@ -197,6 +253,26 @@ func sniff(path string, sc *scan, configured string, delim byte) (*dialect, erro
 	}
 	d.header = header
 	return d, nil
+}
+
+// detectNewline says how the first line ends, outside quotes: "\n",
+// "\r\n", "\r", or "" when the head holds a single line.
+func detectNewline(head []byte) string {
+	inQuote := false
+	for i, b := range head {
+		switch {
+		case b == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case b == '\n':
+			return "\n"
+		case b == '\r' && i+1 < len(head) && head[i+1] == '\n':
+			return "\r\n"
+		case b == '\r' && i+1 < len(head):
+			return "\r"
+		}
+	}
+	return ""
 }
 
 // detectDelimiter picks, from the first line, the candidate that occurs most
