@@ -81,6 +81,9 @@ type Load struct {
 	// may expand to before the archive is refused as a ZIP bomb (default
 	// 500; real CSV exports compress far less).
 	MaxZipRatio *int `yaml:"max_zip_ratio"`
+	// MaxColumns is how many columns a file's header may have (default
+	// 4096; Salesforce objects have at most about 800 fields).
+	MaxColumns *int `yaml:"max_columns"`
 }
 
 // Source is one exporting tool whose drops arrive in a folder.
@@ -521,6 +524,9 @@ func (c *Config) problems() []*ValidationError {
 	}
 	checkShare("load.max_reject_share", c.Load.MaxRejectShare)
 	checkShare("load.max_delete_share", c.Load.MaxDeleteShare)
+	if n := c.Load.MaxColumns; n != nil && *n < 1 {
+		bad("load.max_columns", fmt.Sprint(*n), "must be 1 or more: how many columns a file's header may have")
+	}
 	if r := c.Load.MaxZipRatio; r != nil && *r < 1 {
 		bad("load.max_zip_ratio", fmt.Sprint(*r), "must be 1 or more: how many times its compressed size an archive entry may expand to")
 	}
@@ -676,6 +682,14 @@ func (c *Config) Location() *time.Location {
 		return time.UTC // unreachable after Validate
 	}
 	return loc
+}
+
+// MaxColumns is how many columns a file may have (load.max_columns).
+func (c *Config) MaxColumns() int {
+	if c.Load.MaxColumns != nil {
+		return *c.Load.MaxColumns
+	}
+	return 4096
 }
 
 // MaxZipRatio is the expansion an archive entry may have (load.max_zip_ratio).

@@ -436,6 +436,14 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			errs = append(errs, &FileError{File: path(f), Err: err})
 			continue
 		}
+		// A header of hundreds of thousands of columns is a broken or
+		// hostile file, not an export: refused before any table grows.
+		if limit := b.cfg.MaxColumns(); len(dia.header) > limit {
+			errs = append(errs, &FileError{File: path(f), Err: coxswain.WithAdvice(
+				fmt.Errorf("the header has at least %d columns, more than the %d allowed", len(dia.header), limit),
+				"check that the file is the export you expect (and its delimiter); load.max_columns raises the limit")})
+			continue
+		}
 		existing, err := warehouse.RawColumns(ctx, b.conn, src.Name, obj)
 		if err != nil {
 			return err

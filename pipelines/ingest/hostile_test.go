@@ -104,3 +104,19 @@ func TestBuild_LineEnds(t *testing.T) {
 		})
 	}
 }
+
+// TestBuild_TooManyColumns: a header of 200,000 columns is refused at once,
+// with a short message, and no raw table grows.
+func TestBuild_TooManyColumns(t *testing.T) {
+	e := newEnv(t, "")
+	cols := []string{"Id", "CreatedDate"}
+	for i := range 200000 {
+		cols = append(cols, fmt.Sprintf("C%d", i))
+	}
+	e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": strings.Join(cols, ",") + "\n00Q5g0000000001AAA,2026-10-01 00:00:00\n"})
+	_, err := e.build()
+	if err == nil || !strings.Contains(err.Error(), "columns, more than the 4096 allowed") || len(err.Error()) > 1000 {
+		t.Fatalf("got %.500v", err)
+	}
+	equalRows(t, "raw tables", e.query(`SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw'`), []string{"0"})
+}
