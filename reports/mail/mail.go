@@ -7,9 +7,11 @@ package mail
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
+	netmail "net/mail"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,8 +32,8 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 		return nil, err
 	}
 	m := gomail.NewMsg()
-	if err := m.From(cfg.From); err != nil {
-		return nil, fmt.Errorf("email.from: %w", err)
+	if err := from(m, cfg.From); err != nil {
+		return nil, err
 	}
 	if err := m.To(cfg.To...); err != nil {
 		return nil, fmt.Errorf("email.to: %w", err)
@@ -43,12 +45,15 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 	}
 	m.Subject(strings.ReplaceAll(cfg.Subject, "{month}", d.Month))
 	m.SetDate()
-	m.SetMessageID()
+	setMessageID(m, cfg.From)
 	m.SetBodyString(gomail.TypeTextPlain, PlainText(d))
 	m.AddAlternativeString(gomail.TypeTextHTML, string(html))
 	for _, img := range images {
+		// RFC 2392: the header's id is in angle brackets; the HTML's cid:
+		// URL is the same id without them. Some clients show no image
+		// when the brackets are missing.
 		if err := m.EmbedReader(strings.TrimSuffix(img.ContentID, "@coxswain"), bytes.NewReader(img.PNG),
-			gomail.WithFileContentID(img.ContentID), gomail.WithFileContentType(gomail.ContentType("image/png"))); err != nil {
+			gomail.WithFileContentID("<"+img.ContentID+">"), gomail.WithFileContentType(gomail.ContentType("image/png"))); err != nil {
 			return nil, err
 		}
 	}
@@ -57,12 +62,20 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 		return nil, err
 	}
 	sort.Strings(csvs)
+	// The manifest too: finance checks the attached files against it.
+	if _, err := os.Stat(filepath.Join(packDir, "manifest.json")); err == nil {
+		csvs = append(csvs, filepath.Join(packDir, "manifest.json"))
+	}
 	for _, f := range csvs {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
-		if err := m.AttachReader(filepath.Base(f), bytes.NewReader(data), gomail.WithFileContentType("text/csv; charset=utf-8")); err != nil {
+		ct := gomail.ContentType("text/csv; charset=utf-8")
+		if strings.HasSuffix(f, ".json") {
+			ct = "application/json"
+		}
+		if err := m.AttachReader(filepath.Base(f), bytes.NewReader(data), gomail.WithFileContentType(ct)); err != nil {
 			return nil, err
 		}
 	}
@@ -101,17 +114,50 @@ func PlainText(d *report.Data) string {
 // Alert is the message that tells of a failed scheduled run.
 func Alert(cfg coxswain.Email, to []string, subject, body string) (*gomail.Msg, error) {
 	m := gomail.NewMsg()
-	if err := m.From(cfg.From); err != nil {
-		return nil, fmt.Errorf("email.from: %w", err)
+	if err := from(m, cfg.From); err != nil {
+		return nil, err
 	}
 	if err := m.To(to...); err != nil {
 		return nil, fmt.Errorf("alerts.to: %w", err)
 	}
 	m.Subject(subject)
 	m.SetDate()
-	m.SetMessageID()
+	setMessageID(m, cfg.From)
 	m.SetBodyString(gomail.TypeTextPlain, body)
 	return m, nil
+}
+
+// from sets the sender: the configured address, with "coxswain" as its
+// display name when the configuration gives none, so that inboxes show a
+// name rather than a bare address.
+func from(m *gomail.Msg, addr string) error {
+	a, err := netmail.ParseAddress(addr)
+	if err != nil {
+		return fmt.Errorf("email.from: %w", err)
+	}
+	name := a.Name
+	if name == "" {
+		name = "coxswain"
+	}
+	if err := m.FromFormat(name, a.Address); err != nil {
+		return fmt.Errorf("email.from: %w", err)
+	}
+	return nil
+}
+
+// setMessageID gives the message an id in the sender's domain: go-mail's
+// default uses the host name (a container's "vm", say), which spam filters
+// and threading dislike.
+func setMessageID(m *gomail.Msg, fromAddr string) {
+	domain := "localhost.localdomain"
+	if a, err := netmail.ParseAddress(fromAddr); err == nil {
+		if _, d, ok := strings.Cut(a.Address, "@"); ok && d != "" {
+			domain = d
+		}
+	}
+	var b [16]byte
+	rand.Read(b[:])
+	m.SetMessageIDWithValue(fmt.Sprintf("%s.%x@%s", time.Now().UTC().Format("20060102T150405"), b, domain))
 }
 
 // WriteEML writes the message as an .eml file, for --dry-run.

@@ -169,6 +169,12 @@ func TestSend_ToLoopbackServer(t *testing.T) {
 	if !strings.Contains(msg.Header.Get("Cc"), "finance@example.com") {
 		t.Errorf("cc %q", msg.Header.Get("Cc"))
 	}
+	if got := msg.Header.Get("From"); got != `"coxswain" <coxswain@example.com>` {
+		t.Errorf("From %q: want a display name", got)
+	}
+	if id := msg.Header.Get("Message-Id"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@example.com>") {
+		t.Errorf("Message-Id %q: want one in the sender's domain", id)
+	}
 	parts := walk(t, msg.Header.Get("Content-Type"), msg.Body, msg.Header)
 	var html, text string
 	cids := map[string]bool{}
@@ -180,11 +186,18 @@ func TestSend_ToLoopbackServer(t *testing.T) {
 		case p.contentType == "text/plain":
 			text = string(p.body)
 		case p.contentType == "image/png":
-			cid := strings.Trim(strings.Join(p.header["Content-Id"], ""), "<>")
+			raw := strings.Join(p.header["Content-Id"], "")
+			if !strings.HasPrefix(raw, "<") || !strings.HasSuffix(raw, ">") {
+				t.Errorf("Content-Id %q lacks the angle brackets RFC 2392 requires", raw)
+			}
+			cid := strings.Trim(raw, "<>")
 			cids[cid] = true
 			if !bytes.HasPrefix(p.body, []byte("\x89PNG")) {
 				t.Errorf("part %s is not a PNG", cid)
 			}
+		case p.contentType == "application/json":
+			_, params, _ := mime.ParseMediaType(strings.Join(p.header["Content-Disposition"], ""))
+			csvs = append(csvs, "manifest:"+params["filename"])
 		case p.contentType == "text/csv":
 			_, params, _ := mime.ParseMediaType(strings.Join(p.header["Content-Disposition"], ""))
 			csvs = append(csvs, params["filename"])
@@ -201,8 +214,8 @@ func TestSend_ToLoopbackServer(t *testing.T) {
 	if !strings.Contains(text, "Leads") || !strings.Contains(text, "626") || !strings.Contains(text, "+9% vs 2026-09") {
 		t.Errorf("the text alternative lacks the headline numbers:\n%s", text)
 	}
-	if strings.Join(csvs, ",") != "funnel.csv,kpis.csv" {
-		t.Errorf("attachments %v, want the pack's CSV files", csvs)
+	if strings.Join(csvs, ",") != "funnel.csv,kpis.csv,manifest:manifest.json" {
+		t.Errorf("attachments %v, want the pack's CSV files and its manifest", csvs)
 	}
 }
 
