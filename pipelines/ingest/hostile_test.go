@@ -120,3 +120,40 @@ func TestBuild_TooManyColumns(t *testing.T) {
 	}
 	equalRows(t, "raw tables", e.query(`SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw'`), []string{"0"})
 }
+
+// TestBuild_EncodingByEvidence: a UTF-8 file with one damaged row (a stray
+// cp1252 byte) is read as UTF-8, wherever the damage is: its names stay
+// intact and only the damaged row is quarantined, with its line. A file
+// of single-byte text stays cp1252.
+func TestBuild_EncodingByEvidence(t *testing.T) {
+	row := func(i int, name string) string {
+		return fmt.Sprintf("00Q5g%010dAAA,2026-10-01 00:00:00,%s\n", i, name)
+	}
+	var good strings.Builder
+	for i := 1; i <= 300; i++ {
+		good.WriteString(row(i, "José Müller"))
+	}
+	pad := strings.Repeat(row(999, "Zoë"), 25000) // past the first megabyte
+	for _, tc := range []struct {
+		name, body string
+	}{
+		{"damage in the first megabyte", "Id,CreatedDate,Name\n" + good.String() + row(301, "Ren\xe9e")},
+		{"damage past the first megabyte", "Id,CreatedDate,Name\n" + good.String() + pad + row(301, "Ren\xe9e")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, "load: { max_reject_share: 0.5 }\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
+			e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": tc.body})
+			e.mustBuild()
+			equalRows(t, "encoding", e.query(`SELECT encoding FROM meta.files`), []string{"utf-8"})
+			equalRows(t, "names", e.query(`SELECT count(DISTINCT id) FROM staging.leads WHERE name = 'José Müller'`), []string{"300"})
+			equalRows(t, "garbled", e.query(`SELECT count(*) FROM staging.leads WHERE name LIKE '%Ã%'`), []string{"0"})
+			equalRows(t, "quarantined", e.query(`SELECT count(*) > 0, bool_and(line IS NOT NULL) FROM meta.rejects`), []string{"true|true"})
+		})
+	}
+	t.Run("single-byte text", func(t *testing.T) {
+		e := newEnv(t, "")
+		e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": "Id,CreatedDate,Name\n" + row(1, "Ren\xe9e") + row(2, "Fran\xe7ois")})
+		e.mustBuild()
+		equalRows(t, "names", e.query(`SELECT name FROM staging.leads ORDER BY id`), []string{"Renée", "François"})
+	})
+}

@@ -31,6 +31,20 @@ type scan struct {
 	// Line ends outside quotes: CRLF, a lone LF, a lone CR. A quoted
 	// field may hold any of them; a row may not, unless the file mixes.
 	crlf, lf, cr int64
+	// The evidence for UTF-8: bytes that start a multibyte sequence, and
+	// bytes that are not valid UTF-8 (counted in the chunks that hold some).
+	leads, invalid int64
+}
+
+// mostlyUTF8 says whether a file that is not valid UTF-8 throughout is
+// still UTF-8 with a few bad bytes (a row damaged by another tool) rather
+// than a single-byte encoding: its valid multibyte characters outnumber its
+// bad bytes four to one. Re-reading such a file as cp1252 would garble
+// every name (José as JosÃ©); read as UTF-8, only the damaged rows are
+// quarantined.
+func (s *scan) mostlyUTF8() bool {
+	valid := s.leads - s.invalid
+	return !s.validUTF8 && valid > 0 && valid >= 4*s.invalid
 }
 
 // mixedNewlines says whether rows end in more than one way (some CRLF,
@@ -90,6 +104,9 @@ func scanReader(r io.Reader) (*scan, error) {
 	inQuote, prevCR := false, false
 	countEnds := func(chunk []byte) {
 		for _, b := range chunk {
+			if b >= 0xC0 {
+				sc.leads++
+			}
 			switch {
 			case b == '"':
 				inQuote = !inQuote
@@ -117,7 +134,7 @@ func scanReader(r io.Reader) (*scan, error) {
 			if !strings.HasPrefix(sc.bom, "utf-16") { // a UTF-16 CR is two bytes
 				countEnds(chunk)
 			}
-			if sc.validUTF8 {
+			if !strings.HasPrefix(sc.bom, "utf-16") {
 				data := chunk
 				if len(carry) > 0 {
 					data = append(carry, chunk...)
@@ -135,6 +152,7 @@ func scanReader(r io.Reader) (*scan, error) {
 				}
 				if !utf8.Valid(data[:cut]) {
 					sc.validUTF8 = false
+					sc.invalid += invalidBytes(data[:cut])
 				}
 				carry = append(carry[:0], data[cut:]...)
 			}
@@ -146,14 +164,32 @@ func scanReader(r io.Reader) (*scan, error) {
 			return nil, err
 		}
 	}
-	if len(carry) > 0 && sc.validUTF8 {
-		sc.validUTF8, sc.partialTail = false, true
+	if len(carry) > 0 {
+		if sc.validUTF8 {
+			sc.partialTail = true
+		}
+		sc.validUTF8 = false
+		sc.invalid += int64(len(carry))
 	}
 	if prevCR {
 		sc.cr++ // the file ends with a lone CR
 	}
 	sc.sha256 = hex.EncodeToString(h.Sum(nil))
 	return sc, nil
+}
+
+// invalidBytes counts the bytes of b that are not part of a valid UTF-8
+// sequence.
+func invalidBytes(b []byte) int64 {
+	var n int64
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size <= 1 {
+			n++
+		}
+		b = b[size:]
+	}
+	return n
 }
 
 func bomOf(b []byte) string {
@@ -196,9 +232,9 @@ func sniff(path string, sc *scan, configured string, delim byte) (*dialect, erro
 		}
 	case enc == "auto" && sc.bom == "utf-16be":
 		d.encoding, d.transcode = "utf-16be", unicode.UTF16(unicode.BigEndian, unicode.UseBOM)
-	case enc == "utf-8" || (enc == "auto" && sc.validUTF8):
+	case enc == "utf-8" || (enc == "auto" && (sc.validUTF8 || sc.mostlyUTF8())):
 		d.encoding, d.duckdb = "utf-8", "utf-8"
-		if enc == "utf-8" && !sc.validUTF8 {
+		if enc == "utf-8" && !sc.validUTF8 && !sc.mostlyUTF8() {
 			return nil, errors.New("the file is configured as utf-8 but is not valid UTF-8; set the source's encoding to cp1252 or latin-1 (or auto)")
 		}
 	case enc == "latin-1":
