@@ -306,10 +306,11 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 	}
 
 	err = b.load(ctx, m, key, d, files, tmp, &dr, settle)
-	if errors.Is(err, errNotUTF8AfterAll) {
-		// A file stopped being UTF-8 after its first megabyte: load the
-		// drop again, now that the whole of every file is known.
-		b.opt.Log.Info(fmt.Sprintf("%s/%s: not all UTF-8 after all; loading again", dr.Source, dr.Name),
+	// At most twice: once for the encoding, once for the line ends.
+	for retry := 0; retry < 2 && errors.Is(err, errNotUTF8AfterAll); retry++ {
+		// A file was not what its first megabyte said: load the drop
+		// again, now that the whole of every file is known.
+		b.opt.Log.Info(fmt.Sprintf("%s/%s: a file is not what its first megabyte said; loading again", dr.Source, dr.Name),
 			"event", "reload", "source", dr.Source, "drop", dr.Name)
 		for _, f := range files {
 			f.head = f.scan
@@ -346,7 +347,7 @@ func (e *duplicateError) Error() string { return "same content as " + e.name }
 func (b *builder) settle(ctx context.Context, source string, files []*dropFile) (string, error) {
 	hashes := map[*dropFile]string{}
 	for _, f := range files {
-		if f.head.validUTF8 && !f.scan.validUTF8 || f.scan.mixedNewlines() && !f.head.mixedNewlines() {
+		if f.head.validUTF8 && !f.scan.validUTF8 {
 			return "", errNotUTF8AfterAll
 		}
 		hashes[f] = f.scan.sha256
@@ -436,6 +437,9 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			errs = append(errs, &FileError{File: path(f), Err: err})
 			continue
 		}
+		if f.lenient {
+			dia.lenient, dia.newline = true, ""
+		}
 		// A header of hundreds of thousands of columns is a broken or
 		// hostile file, not an export: refused before any table grows.
 		if limit := b.cfg.MaxColumns(); len(dia.header) > limit {
@@ -509,10 +513,15 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		}
 		started := time.Now()
 		if err := fl.load(ctx, b.conn); err != nil {
-			// A file whose first megabyte misled the reader (its rows end
-			// otherwise further on) is loaded again, now that all of it is known.
+			// A file whose first megabyte misled the reader is loaded again:
+			// one that is not UTF-8 further on, or whose rows end in more
+			// than one way further on (DuckDB's strict reader refuses it).
 			if _, serr := settle(); errors.Is(serr, errNotUTF8AfterAll) {
 				return serr
+			}
+			if !fl.dialect.lenient && strings.Contains(err.Error(), "state machine reached an invalid state") {
+				fl.file.lenient = true
+				return errNotUTF8AfterAll
 			}
 			// DuckDB aborts the transaction on an error: report what was found so far.
 			return &DropError{Source: src.Name, Drop: d.Name, Files: append(errs, &FileError{File: fl.String(), Err: err})}

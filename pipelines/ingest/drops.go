@@ -88,6 +88,9 @@ type dropFile struct {
 	// compressed is an archive entry's compressed size, which bounds what
 	// extracting it may write (a ZIP bomb expands a thousand times).
 	compressed int64
+	// lenient: DuckDB's strict reader refused the file (its rows end in
+	// more than one way past its first megabyte); it is read leniently.
+	lenient bool
 }
 
 func folderFiles(dir string) ([]*dropFile, error) {

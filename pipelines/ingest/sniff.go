@@ -3,6 +3,7 @@ package ingest
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -102,11 +103,12 @@ func scanReader(r io.Reader) (*scan, error) {
 	first := true
 	// Line ends outside quotes (a "" inside a field toggles twice).
 	inQuote, prevCR := false, false
+	// Line ends are counted in the first megabyte only (a file whose rows
+	// end otherwise further on is caught when DuckDB refuses it, and loaded
+	// again leniently): a byte loop over every byte of a large drop would
+	// slow the scan that runs beside DuckDB's load.
 	countEnds := func(chunk []byte) {
 		for _, b := range chunk {
-			if b >= 0xC0 {
-				sc.leads++
-			}
 			switch {
 			case b == '"':
 				inQuote = !inQuote
@@ -132,7 +134,19 @@ func scanReader(r io.Reader) (*scan, error) {
 				first = false
 			}
 			if !strings.HasPrefix(sc.bom, "utf-16") { // a UTF-16 CR is two bytes
-				countEnds(chunk)
+				if sc.size == int64(n) { // the first chunk: the first megabyte
+					countEnds(chunk)
+				}
+				// Evidence for UTF-8, until there is plenty: a few hundred
+				// multibyte characters settle it, and pure ASCII chunks are
+				// passed over eight bytes at a time.
+				if sc.leads < 1000 && !asciiOnly(chunk) {
+					for _, b := range chunk {
+						if b >= 0xC0 {
+							sc.leads++
+						}
+					}
+				}
 			}
 			if !strings.HasPrefix(sc.bom, "utf-16") {
 				data := chunk
@@ -171,11 +185,27 @@ func scanReader(r io.Reader) (*scan, error) {
 		sc.validUTF8 = false
 		sc.invalid += int64(len(carry))
 	}
-	if prevCR {
+	if prevCR && sc.size <= headSize {
 		sc.cr++ // the file ends with a lone CR
 	}
 	sc.sha256 = hex.EncodeToString(h.Sum(nil))
 	return sc, nil
+}
+
+// asciiOnly says whether b holds only ASCII bytes, eight at a time.
+func asciiOnly(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // invalidBytes counts the bytes of b that are not part of a valid UTF-8
