@@ -12,7 +12,7 @@ import (
 // its name is prefix, the process id, and a random part, so that
 // SweepScratch can tell the leftovers of a process that was killed.
 func MkdirScratch(parent, prefix string) (string, error) {
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, DirMode); err != nil {
 		return "", err
 	}
 	return os.MkdirTemp(parent, fmt.Sprintf("%s%d-", prefix, os.Getpid()))
@@ -50,3 +50,12 @@ func SweepScratch(parent, prefix string) ([]string, error) {
 	}
 	return removed, nil
 }
+
+// FileMode and DirMode are what coxswain creates its own files and folders
+// with (the warehouse, the run log, packs, the feed, e-mails): the owner
+// writes, the group reads, others get nothing, since they hold a company's
+// pipeline and bookings.
+const (
+	FileMode os.FileMode = 0o640
+	DirMode  os.FileMode = 0o750
+)

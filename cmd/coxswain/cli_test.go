@@ -152,3 +152,30 @@ func TestBuild_PrintSQL(t *testing.T) {
 		t.Fatalf("the printed SQL does not run on the warehouse: %v", err)
 	}
 }
+
+// TestRun_FilesAreNotWorldReadable: the warehouse, the run log, the feed
+// and the pack hold a company's pipeline: owner and group only.
+func TestRun_FilesAreNotWorldReadable(t *testing.T) {
+	dir, config := sample(t, "300")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	mustRun(t, "report", "--config", config, "--month", "2026-10")
+	mustRun(t, "send", "--config", config, "--month", "2026-10", "--dry-run")
+	var checked int
+	for _, root := range []string{"warehouse.duckdb", "coxswain-runs.jsonl", "export", "packs"} {
+		filepath.WalkDir(filepath.Join(dir, root), func(p string, d os.DirEntry, err error) error {
+			if err != nil {
+				t.Error(err)
+				return nil
+			}
+			fi, _ := d.Info()
+			if fi.Mode().Perm()&0o007 != 0 {
+				t.Errorf("%s is %v: others may read it", p, fi.Mode().Perm())
+			}
+			checked++
+			return nil
+		})
+	}
+	if checked < 10 {
+		t.Errorf("only %d files checked", checked)
+	}
+}

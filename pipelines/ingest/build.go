@@ -370,7 +370,7 @@ func (b *builder) tempRoot() string {
 	if root == "" {
 		root = b.warehouse + ".tmp"
 	}
-	os.MkdirAll(root, 0o755)
+	os.MkdirAll(root, coxswain.DirMode)
 	return root
 }
 

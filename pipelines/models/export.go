@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,7 @@ var Exported = []struct{ Mart, MonthColumn string }{
 // half an export.
 func ExportParquet(ctx context.Context, conn *sql.Conn, dir string) error {
 	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, coxswain.DirMode); err != nil {
 		return err
 	}
 	prefix := "." + filepath.Base(dir) + "-"
@@ -45,6 +46,17 @@ func ExportParquet(ctx context.Context, conn *sql.Conn, dir string) error {
 			return fmt.Errorf("export %s: %w", e.Mart, err)
 		}
 	}
+	// DuckDB writes the Parquet files as the umask says.
+	filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
+		if err == nil {
+			mode := coxswain.FileMode
+			if d.IsDir() {
+				mode = coxswain.DirMode
+			}
+			os.Chmod(p, mode)
+		}
+		return nil
+	})
 	old := dir + ".old"
 	os.RemoveAll(old)
 	if err := os.Rename(dir, old); err != nil && !os.IsNotExist(err) {

@@ -34,7 +34,7 @@ func Append(path string, r Run) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, coxswain.FileMode)
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func AcquireLock(path, command string, now time.Time) (*Lock, error) {
 	}
 	host, _ := os.Hostname()
 	data, _ := json.Marshal(Holder{PID: os.Getpid(), Host: host, Command: command, Since: now})
-	if err := os.WriteFile(path+".holder", data, 0o644); err != nil {
+	if err := os.WriteFile(path+".holder", data, coxswain.FileMode); err != nil {
 		fl.Unlock()
 		return nil, err
 	}

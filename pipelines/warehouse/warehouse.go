@@ -48,7 +48,7 @@ func OpenReadOnly(ctx context.Context, path string, cfg coxswain.DuckDB) (*Wareh
 // Open opens (creating if needed) the warehouse at path with the engine
 // settings of cfg, and brings its schema up to date.
 func Open(ctx context.Context, path string, cfg coxswain.DuckDB) (*Warehouse, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), coxswain.DirMode); err != nil {
 		return nil, fmt.Errorf("warehouse: %w", err)
 	}
 	tmp := cfg.TempDirectory
@@ -60,6 +60,13 @@ func Open(ctx context.Context, path string, cfg coxswain.DuckDB) (*Warehouse, er
 		return nil, err
 	}
 	w := &Warehouse{DB: db, Path: path}
+	// DuckDB creates the file as the umask says; it holds the company's
+	// numbers, so others may not read it.
+	for _, p := range []string{path, path + ".wal"} {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&^coxswain.FileMode != 0 {
+			os.Chmod(p, coxswain.FileMode)
+		}
+	}
 	if err := w.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

@@ -167,7 +167,7 @@ func WriteEML(m *gomail.Msg, path string) error {
 		return err
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(tmp, buf.Bytes(), coxswain.FileMode); err != nil {
 		return err
 	}
 	return os.Rename(tmp, path)

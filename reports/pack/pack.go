@@ -159,7 +159,7 @@ func entry(name string, data []byte, rows *int) FileEntry {
 // them, and renames the folder into place.
 func writeAtomically(dir string, contents map[string][]byte) error {
 	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, coxswain.DirMode); err != nil {
 		return err
 	}
 	// A killed report's half-written pack goes (only a dead process's).
@@ -182,7 +182,7 @@ func writeAtomically(dir string, contents map[string][]byte) error {
 			return err
 		}
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
+	if err := os.Chmod(tmp, coxswain.DirMode); err != nil {
 		return err
 	}
 	var old string
@@ -206,7 +206,7 @@ func writeAtomically(dir string, contents map[string][]byte) error {
 }
 
 func writeSynced(path string, data []byte) error {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, coxswain.FileMode)
 	if err != nil {
 		return err
 	}
