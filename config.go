@@ -152,7 +152,7 @@ type Email struct {
 	From    string   `yaml:"from"`
 	To      []string `yaml:"to"`
 	Cc      []string `yaml:"cc"`
-	Subject string   `yaml:"subject"` // {month} is replaced by the report month
+	Subject string   `yaml:"subject"` // {month}: the report month; {headline}: its lead numbers
 	SMTP    SMTP     `yaml:"smtp"`
 }
 
@@ -466,7 +466,7 @@ func (c *Config) setDefaults() {
 		c.Schedule.Report = "0 7 1 * *"
 	}
 	if c.Email.Subject == "" {
-		c.Email.Subject = "Sales and marketing scorecard, {month}"
+		c.Email.Subject = "Sales and marketing scorecard, {month}: {headline}"
 	}
 	if c.Email.SMTP.Port == 0 {
 		c.Email.SMTP.Port = 587

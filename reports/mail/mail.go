@@ -43,7 +43,7 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 			return nil, fmt.Errorf("email.cc: %w", err)
 		}
 	}
-	m.Subject(strings.ReplaceAll(cfg.Subject, "{month}", d.Month))
+	m.Subject(strings.NewReplacer("{month}", d.Month, "{headline}", d.Summary()).Replace(cfg.Subject))
 	m.SetDate()
 	setMessageID(m, cfg.From)
 	m.SetBodyString(gomail.TypeTextPlain, PlainText(d))
@@ -86,7 +86,7 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 // that show no HTML.
 func PlainText(d *report.Data) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Sales and marketing scorecard, %s (as of %s)\n\n", d.Month, d.AsOf.UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Sales and marketing scorecard, %s: %s\n(as of %s)\n\n", d.Month, d.Summary(), d.AsOf.UTC().Format("2006-01-02 15:04 UTC"))
 	if len(d.Warnings) > 0 {
 		b.WriteString("Check before you rely on these numbers:\n")
 		for _, w := range d.Warnings {

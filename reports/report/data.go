@@ -371,3 +371,31 @@ func group(s string) string {
 	}
 	return string(out)
 }
+
+// Summary is the month in one line, for an inbox: the subject and the
+// preview text that clients show before the message is opened, such as
+// "427 leads (+9%), pipeline created 1,247,200, bookings 312,000, follow-up SLA 75.0%".
+func (d *Data) Summary() string {
+	pick := map[string]Headline{}
+	for _, group := range [][]Headline{d.Headlines, d.Sales} {
+		for _, h := range group {
+			pick[h.Metric] = h
+		}
+	}
+	var parts []string
+	if h, ok := pick["leads_created"]; ok && h.Value.Valid {
+		p := Format(h.Value, h.Kind) + " leads"
+		if h.VsPrev != "" {
+			p += " (" + h.VsPrev + ")"
+		}
+		parts = append(parts, p)
+	}
+	for _, m := range []struct{ metric, words string }{
+		{"pipeline_created", "pipeline created"}, {"bookings", "bookings"}, {"sla_compliance", "follow-up SLA"},
+	} {
+		if h, ok := pick[m.metric]; ok && h.Value.Valid {
+			parts = append(parts, m.words+" "+Format(h.Value, h.Kind))
+		}
+	}
+	return strings.Join(parts, ", ")
+}

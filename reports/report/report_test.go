@@ -112,3 +112,20 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestData_Summary: the month in one line for the inbox (the subject and
+// the preview text), and the preview comes first in the body.
+func TestData_Summary(t *testing.T) {
+	d := sampleData()
+	if got := d.Summary(); got != "626 leads (+9%)" {
+		t.Errorf("Summary() = %q", got)
+	}
+	html, _, err := Render(d, FileCopy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(html)[strings.Index(string(html), "<body"):]
+	if i, j := strings.Index(body, "626 leads ("), strings.Index(body, "<h1"); i < 0 || i > j {
+		t.Errorf("the preview text is not before the title (at %d, title at %d)", i, j)
+	}
+}
