@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MkdirScratch makes a temporary folder in parent for the running process:
@@ -17,6 +18,11 @@ func MkdirScratch(parent, prefix string) (string, error) {
 	}
 	return os.MkdirTemp(parent, fmt.Sprintf("%s%d-", prefix, os.Getpid()))
 }
+
+// processStarted is when this process started, as near as the package can
+// tell: scratch folders with this process's pid made before it are another
+// process's.
+var processStarted = time.Now()
 
 // SweepScratch removes what MkdirScratch made in parent with prefix for a
 // process that is gone: a kill leaves its temporary folders (a transcoded
@@ -39,7 +45,17 @@ func SweepScratch(parent, prefix string) ([]string, error) {
 		}
 		digits, _, _ := strings.Cut(rest, "-")
 		pid, err := strconv.Atoi(digits)
-		if err != nil || pid <= 0 || pid == os.Getpid() || processAlive(pid) {
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if pid == os.Getpid() {
+			// This process's, unless it is older than this process: in a
+			// container every run may have the same pid.
+			// (File times are coarse: a second of margin.)
+			if fi, err := e.Info(); err != nil || !fi.ModTime().Before(processStarted.Add(-time.Second)) {
+				continue
+			}
+		} else if processAlive(pid) {
 			continue
 		}
 		p := filepath.Join(parent, e.Name())

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // TestSweepScratch: a dead process's scratch folders go; a living one's
@@ -43,3 +44,23 @@ func TestSweepScratch(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestSweepScratch_SamePid: in a container every run may have the same pid;
+// a folder with this process's pid made before it started is a dead run's.
+func TestSweepScratch_SamePid(t *testing.T) {
+	parent := t.TempDir()
+	old := filepath.Join(parent, "drop-"+strconv.Itoa(os.Getpid())+"-99")
+	if err := os.Mkdir(old, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	earlier := processStarted.Add(-time.Hour)
+	os.Chtimes(old, earlier, earlier)
+	mine, _ := MkdirScratch(parent, "drop-")
+	removed, err := SweepScratch(parent, "drop-")
+	if err != nil || len(removed) != 1 || removed[0] != old {
+		t.Errorf("removed %v (%v), want only %s", removed, err, old)
+	}
+	if _, err := os.Stat(mine); err != nil {
+		t.Errorf("this run's folder was removed: %v", err)
+	}
+}

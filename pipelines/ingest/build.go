@@ -519,7 +519,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			if _, serr := settle(); errors.Is(serr, errNotUTF8AfterAll) {
 				return serr
 			}
-			if !fl.dialect.lenient && strings.Contains(err.Error(), "state machine reached an invalid state") {
+			if !fl.dialect.lenient && strings.Contains(err.Error(), "state machine reached an invalid state") && mixedLineEnds(fl.readPath) {
 				fl.file.lenient = true
 				return errNotUTF8AfterAll
 			}

@@ -486,4 +486,11 @@ func TestBuild_SnapshotGuard(t *testing.T) {
 	equalRows(t, "leads after acceptance", e.query(`SELECT count(*) FROM staging.leads`), []string{"7"})
 	equalRows(t, "accepted", e.query(`SELECT name, accepted FROM meta.drops WHERE accepted IS NOT NULL`),
 		[]string{"2026-11-08|leads: 11 of 18 records deleted (61.1%), accepted"})
+
+	// A late export older than the current state deletes nothing: it loads
+	// without being held, and the current state stays the newest snapshot's.
+	e.accept = nil
+	e.drop("crm", "2026-11-05", map[string]string{"Lead.csv": leadsCSV(1, 2)})
+	e.mustBuild()
+	equalRows(t, "leads after a late older drop", e.query(`SELECT count(*) FROM staging.leads`), []string{"7"})
 }

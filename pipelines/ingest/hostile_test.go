@@ -156,4 +156,38 @@ func TestBuild_EncodingByEvidence(t *testing.T) {
 		e.mustBuild()
 		equalRows(t, "names", e.query(`SELECT name FROM staging.leads ORDER BY id`), []string{"Renée", "François"})
 	})
+	t.Run("single-byte text, thousands of accents", func(t *testing.T) {
+		var body strings.Builder
+		body.WriteString("Id,CreatedDate,Name\n")
+		for i := 1; i <= 3000; i++ {
+			body.WriteString(row(i, "Ren\xe9e Fran\xe7ois"))
+		}
+		e := newEnv(t, "")
+		e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": body.String()})
+		e.mustBuild()
+		equalRows(t, "encoding", e.query(`SELECT encoding FROM meta.files`), []string{"cp1252"})
+		equalRows(t, "names", e.query(`SELECT DISTINCT name FROM staging.leads`), []string{"Renée François"})
+	})
+}
+
+// TestMixedLineEnds: only a file whose rows end in more than one way is
+// read leniently after DuckDB's strict reader refuses it; line breaks inside
+// quoted fields do not count, and a malformed file is refused as before.
+func TestMixedLineEnds(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, body string
+		want       bool
+	}{
+		{"LF rows, CRLF inside quotes", "a,b\n1,\"x\r\ny\"\n2,z\n", false},
+		{"CRLF rows", "a,b\r\n1,x\r\n", false},
+		{"CRLF and LF rows", "a,b\r\n1,x\n2,y\r\n", true},
+		{"a quote left open", "a,b\n1,\"x\n2,y\n", false},
+	} {
+		p := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_"))
+		os.WriteFile(p, []byte(tc.body), 0o600)
+		if got := mixedLineEnds(p); got != tc.want {
+			t.Errorf("%s: mixedLineEnds = %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }

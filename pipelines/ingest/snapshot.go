@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -60,15 +62,20 @@ func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop,
 		}
 		// The object's previous snapshot: the latest drop of this source
 		// that had files of it (this drop's rows are not recorded yet).
-		var prev int64
-		err := b.conn.QueryRowContext(ctx, `SELECT coalesce((SELECT d.drop_id FROM meta.drops d JOIN meta.files f ON f.drop_id = d.drop_id
-			WHERE f.source = ? AND f.object = ? ORDER BY d.name DESC, d.modified_at DESC LIMIT 1), -1)`,
-			m.Source.Name, string(obj)).Scan(&prev)
+		prev, prevName := int64(-1), ""
+		err := b.conn.QueryRowContext(ctx, `SELECT d.drop_id, d.name FROM meta.drops d JOIN meta.files f ON f.drop_id = d.drop_id
+			WHERE f.source = ? AND f.object = ? ORDER BY d.name DESC, d.modified_at DESC LIMIT 1`,
+			m.Source.Name, string(obj)).Scan(&prev, &prevName)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // the first snapshot deletes nothing
+		}
 		if err != nil {
 			return err
 		}
-		if prev < 0 {
-			continue // the first snapshot deletes nothing
+		if d.Name < prevName {
+			// A late export older than the current state: staging keeps the
+			// newest snapshot, so this one deletes nothing.
+			continue
 		}
 		var ids []string
 		for _, c := range idCols {

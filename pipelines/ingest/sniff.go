@@ -133,6 +133,9 @@ func scanReader(r io.Reader) (*scan, error) {
 				sc.bom = bomOf(chunk)
 				first = false
 			}
+			// The evidence for UTF-8 is gathered chunk by chunk, good bytes
+			// and bad alike, until there is plenty (see mostlyUTF8).
+			gathering := sc.leads < 1000
 			if !strings.HasPrefix(sc.bom, "utf-16") { // a UTF-16 CR is two bytes
 				if sc.size == int64(n) { // the first chunk: the first megabyte
 					countEnds(chunk)
@@ -140,7 +143,7 @@ func scanReader(r io.Reader) (*scan, error) {
 				// Evidence for UTF-8, until there is plenty: a few hundred
 				// multibyte characters settle it, and pure ASCII chunks are
 				// passed over eight bytes at a time.
-				if sc.leads < 1000 && !asciiOnly(chunk) {
+				if gathering && !asciiOnly(chunk) {
 					for _, b := range chunk {
 						if b >= 0xC0 {
 							sc.leads++
@@ -166,7 +169,12 @@ func scanReader(r io.Reader) (*scan, error) {
 				}
 				if !utf8.Valid(data[:cut]) {
 					sc.validUTF8 = false
-					sc.invalid += invalidBytes(data[:cut])
+					// Counted while the evidence is, so that the two stay
+					// comparable: past a thousand characters, damage is damage
+					// (its rows are quarantined), not a sign of another encoding.
+					if gathering {
+						sc.invalid += invalidBytes(data[:cut])
+					}
 				}
 				carry = append(carry[:0], data[cut:]...)
 			}
@@ -206,6 +214,43 @@ func asciiOnly(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// mixedLineEnds reads a whole file and says whether its rows end in more
+// than one way outside quotes. It runs only when DuckDB's strict reader has
+// refused a file, to tell a mix of line ends (read leniently) from a
+// malformed file (refused, as before): the scan beside the load looks at the
+// first megabyte only.
+func mixedLineEnds(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sc := &scan{}
+	inQuote, prevCR := false, false
+	buf := make([]byte, 1<<20)
+	for {
+		n, err := f.Read(buf)
+		for _, b := range buf[:n] {
+			switch {
+			case b == '"':
+				inQuote = !inQuote
+			case inQuote:
+			case b == '\n' && prevCR:
+				sc.crlf++
+			case b == '\n':
+				sc.lf++
+			case prevCR:
+				sc.cr++
+			}
+			prevCR = b == '\r' && !inQuote
+		}
+		if err != nil {
+			break
+		}
+	}
+	return sc.mixedNewlines()
 }
 
 // invalidBytes counts the bytes of b that are not part of a valid UTF-8

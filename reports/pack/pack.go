@@ -187,7 +187,11 @@ func writeAtomically(dir string, contents map[string][]byte) error {
 	}
 	var old string
 	if _, err := os.Stat(dir); err == nil {
-		old = tmp + ".old"
+		// Named apart from the scratch folders, so that a sweep never takes
+		// the previous pack while it is the only copy (a kill between the
+		// two renames).
+		old = filepath.Join(parent, "."+filepath.Base(dir)+".old-"+strconv.Itoa(os.Getpid()))
+		os.RemoveAll(old)
 		if err := os.Rename(dir, old); err != nil {
 			return err
 		}
@@ -199,8 +203,13 @@ func writeAtomically(dir string, contents map[string][]byte) error {
 		return err
 	}
 	done = true
-	if old != "" {
-		return os.RemoveAll(old)
+	// The previous pack, and any a killed report left set aside: the new
+	// one is in place.
+	olds, _ := filepath.Glob(filepath.Join(parent, "."+filepath.Base(dir)+".old-*"))
+	for _, o := range olds {
+		if err := os.RemoveAll(o); err != nil {
+			return err
+		}
 	}
 	return nil
 }
