@@ -29,9 +29,8 @@ type scan struct {
 	// character at the very end.
 	partialTail bool
 	size        int64
-	// Line ends outside quotes: CRLF, a lone LF, a lone CR. A quoted
-	// field may hold any of them; a row may not, unless the file mixes.
-	crlf, lf, cr int64
+	// How rows end, in the first megabyte.
+	ends lineEnds
 	// The evidence for UTF-8: bytes that start a multibyte sequence, and
 	// bytes that are not valid UTF-8 (counted in the chunks that hold some).
 	leads, invalid int64
@@ -48,11 +47,37 @@ func (s *scan) mostlyUTF8() bool {
 	return !s.validUTF8 && valid > 0 && valid >= 4*s.invalid
 }
 
-// mixedNewlines says whether rows end in more than one way (some CRLF,
-// some LF), which DuckDB's strict reader refuses.
-func (s *scan) mixedNewlines() bool {
+// lineEnds counts how rows end, outside quotes: CRLF, a lone LF, a lone
+// CR. A quoted field may hold any of them; a row may not, unless the file
+// mixes. Fed chunk by chunk, it carries its state across chunks (a ""
+// inside a field toggles the quote twice).
+type lineEnds struct {
+	crlf, lf, cr    int64
+	inQuote, prevCR bool
+}
+
+func (l *lineEnds) count(chunk []byte) {
+	for _, b := range chunk {
+		switch {
+		case b == '"':
+			l.inQuote = !l.inQuote
+		case l.inQuote:
+		case b == '\n' && l.prevCR:
+			l.crlf++
+		case b == '\n':
+			l.lf++
+		case l.prevCR:
+			l.cr++
+		}
+		l.prevCR = b == '\r' && !l.inQuote
+	}
+}
+
+// mixed says whether rows end in more than one way (some CRLF, some LF),
+// which DuckDB's strict reader refuses.
+func (l *lineEnds) mixed() bool {
 	kinds := 0
-	for _, n := range []int64{s.crlf, s.lf, s.cr} {
+	for _, n := range []int64{l.crlf, l.lf, l.cr} {
 		if n > 0 {
 			kinds++
 		}
@@ -61,7 +86,7 @@ func (s *scan) mixedNewlines() bool {
 }
 
 // crOnly says whether rows end with a carriage return alone.
-func (s *scan) crOnly() bool { return s.cr > 0 && s.crlf == 0 && s.lf == 0 }
+func (l *lineEnds) crOnly() bool { return l.cr > 0 && l.crlf == 0 && l.lf == 0 }
 
 // scanFile hashes and sniffs a file in one read.
 func scanFile(path string) (*scan, error) {
@@ -101,28 +126,6 @@ func scanReader(r io.Reader) (*scan, error) {
 	buf := make([]byte, 1<<20)
 	var carry []byte // an incomplete UTF-8 sequence at the end of the last chunk
 	first := true
-	// Line ends outside quotes (a "" inside a field toggles twice).
-	inQuote, prevCR := false, false
-	// Line ends are counted in the first megabyte only (a file whose rows
-	// end otherwise further on is caught when DuckDB refuses it, and loaded
-	// again leniently): a byte loop over every byte of a large drop would
-	// slow the scan that runs beside DuckDB's load.
-	countEnds := func(chunk []byte) {
-		for _, b := range chunk {
-			switch {
-			case b == '"':
-				inQuote = !inQuote
-			case inQuote:
-			case b == '\n' && prevCR:
-				sc.crlf++
-			case b == '\n':
-				sc.lf++
-			case prevCR:
-				sc.cr++
-			}
-			prevCR = b == '\r' && !inQuote
-		}
-	}
 	for {
 		n, err := io.ReadFull(r, buf)
 		if n > 0 {
@@ -137,8 +140,13 @@ func scanReader(r io.Reader) (*scan, error) {
 			// and bad alike, until there is plenty (see mostlyUTF8).
 			gathering := sc.leads < 1000
 			if !strings.HasPrefix(sc.bom, "utf-16") { // a UTF-16 CR is two bytes
-				if sc.size == int64(n) { // the first chunk: the first megabyte
-					countEnds(chunk)
+				// Line ends are counted in the first megabyte only (a file
+				// whose rows end otherwise further on is caught when DuckDB
+				// refuses it, and loaded again leniently): a byte loop over
+				// every byte of a large drop would slow the scan that runs
+				// beside DuckDB's load.
+				if sc.size == int64(n) {
+					sc.ends.count(chunk)
 				}
 				// Evidence for UTF-8, until there is plenty: a few hundred
 				// multibyte characters settle it, and pure ASCII chunks are
@@ -193,8 +201,8 @@ func scanReader(r io.Reader) (*scan, error) {
 		sc.validUTF8 = false
 		sc.invalid += int64(len(carry))
 	}
-	if prevCR && sc.size <= headSize {
-		sc.cr++ // the file ends with a lone CR
+	if sc.ends.prevCR && sc.size <= headSize {
+		sc.ends.cr++ // the file ends with a lone CR
 	}
 	sc.sha256 = hex.EncodeToString(h.Sum(nil))
 	return sc, nil
@@ -227,30 +235,16 @@ func mixedLineEnds(path string) bool {
 		return false
 	}
 	defer f.Close()
-	sc := &scan{}
-	inQuote, prevCR := false, false
+	var ends lineEnds
 	buf := make([]byte, 1<<20)
 	for {
 		n, err := f.Read(buf)
-		for _, b := range buf[:n] {
-			switch {
-			case b == '"':
-				inQuote = !inQuote
-			case inQuote:
-			case b == '\n' && prevCR:
-				sc.crlf++
-			case b == '\n':
-				sc.lf++
-			case prevCR:
-				sc.cr++
-			}
-			prevCR = b == '\r' && !inQuote
-		}
+		ends.count(buf[:n])
 		if err != nil {
 			break
 		}
 	}
-	return sc.mixedNewlines()
+	return ends.mixed()
 }
 
 // invalidBytes counts the bytes of b that are not part of a valid UTF-8
@@ -345,9 +339,9 @@ func sniff(path string, sc *scan, configured string, delim byte) (*dialect, erro
 		d.delimiter = detectDelimiter(head)
 	}
 	switch {
-	case sc.mixedNewlines():
+	case sc.ends.mixed():
 		d.lenient = true
-	case sc.crOnly() || detectNewline(head) == "\r":
+	case sc.ends.crOnly() || detectNewline(head) == "\r":
 		d.newline = `\r` // as DuckDB's new_line option spells it
 		head = bytes.ReplaceAll(head, []byte{'\r'}, []byte{'\n'})
 	}
