@@ -68,6 +68,15 @@ type DuckDB struct {
 	TempDirectory string `yaml:"temp_directory"` // where large sorts spill; default beside the warehouse
 }
 
+// TempDir is where the engine spills and drops are extracted for the
+// warehouse at path: temp_directory, or <warehouse>.tmp beside it.
+func (d DuckDB) TempDir(warehouse string) string {
+	if d.TempDirectory != "" {
+		return d.TempDirectory
+	}
+	return warehouse + ".tmp"
+}
+
 // Load holds the loader's settings.
 type Load struct {
 	// MaxRejectShare is the share of a file's rows that may be quarantined

@@ -84,11 +84,7 @@ func Run(ctx context.Context, cfg *coxswain.Config, opt Options) (*Result, error
 		return nil, err
 	}
 	defer lock.Release()
-	temp := cfg.DuckDB.TempDirectory
-	if temp == "" {
-		temp = cfg.WarehousePath() + ".tmp"
-	}
-	spaces := []string{cfg.WarehousePath(), filepath.Join(temp, "x"), filepath.Join(cfg.ExportPath(), "x")}
+	spaces := []string{cfg.WarehousePath(), filepath.Join(cfg.DuckDB.TempDir(cfg.WarehousePath()), "x"), filepath.Join(cfg.ExportPath(), "x")}
 	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {
 		err = explainSpace(err, spaces...)

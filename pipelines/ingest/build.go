@@ -366,10 +366,7 @@ func (b *builder) settle(ctx context.Context, source string, files []*dropFile) 
 }
 
 func (b *builder) tempRoot() string {
-	root := b.cfg.DuckDB.TempDirectory
-	if root == "" {
-		root = b.warehouse + ".tmp"
-	}
+	root := b.cfg.DuckDB.TempDir(b.warehouse)
 	os.MkdirAll(root, coxswain.DirMode)
 	return root
 }

@@ -51,11 +51,7 @@ func Open(ctx context.Context, path string, cfg coxswain.DuckDB) (*Warehouse, er
 	if err := os.MkdirAll(filepath.Dir(path), coxswain.DirMode); err != nil {
 		return nil, fmt.Errorf("warehouse: %w", err)
 	}
-	tmp := cfg.TempDirectory
-	if tmp == "" {
-		tmp = path + ".tmp"
-	}
-	db, err := connect(ctx, path, cfg, url.Values{"temp_directory": {tmp}})
+	db, err := connect(ctx, path, cfg, url.Values{"temp_directory": {cfg.TempDir(path)}})
 	if err != nil {
 		return nil, err
 	}
