@@ -164,6 +164,14 @@ func (helpRequested) Error() string { return "help requested" }
 // are advice (a key to set, a file to fix).
 func printError(w io.Writer, err error, config string) {
 	fmt.Fprintf(w, "Error: %s\n", err)
+	for _, l := range hintLines(err, config) {
+		fmt.Fprintln(w, l)
+	}
+}
+
+// hintLines are the "Hint:" and "Try:" lines of an error, advice first,
+// each once; the CLI prints them, and an alert e-mail carries them.
+func hintLines(err error, config string) []string {
 	var advice, commands []string
 	for _, h := range coxswain.Hints(err) {
 		if len(h.Command) > 0 {
@@ -180,19 +188,20 @@ func printError(w io.Writer, err error, config string) {
 	case errors.As(err, &ue):
 		commands = append(commands, "coxswain help")
 	}
+	var lines []string
 	seen := map[string]bool{}
-	for _, l := range advice {
-		if !seen[l] {
-			fmt.Fprintf(w, "Hint: %s\n", l)
-			seen[l] = true
+	for _, g := range []struct {
+		prefix string
+		items  []string
+	}{{"Hint: ", advice}, {"Try: ", commands}} {
+		for _, l := range g.items {
+			if !seen[l] {
+				lines = append(lines, g.prefix+l)
+				seen[l] = true
+			}
 		}
 	}
-	for _, l := range commands {
-		if !seen[l] {
-			fmt.Fprintf(w, "Try: %s\n", l)
-			seen[l] = true
-		}
-	}
+	return lines
 }
 
 // configArg is the --config of a command line ("" when not given).

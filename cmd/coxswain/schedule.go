@@ -98,11 +98,7 @@ func (r scheduleRun) run(ctx context.Context, stderr io.Writer) error {
 	}
 	if err != nil {
 		if asJSON { // every line a record, this one too
-			var hints []string
-			for _, h := range coxswain.Hints(err) {
-				hints = append(hints, h.String())
-			}
-			log.Error("schedule not started", "error", err, "hints", hints)
+			log.Error("schedule not started", "error", err, "hints", hintLines(err, r.config))
 			return reported{err}
 		}
 		return err
@@ -195,16 +191,8 @@ func (r scheduleRun) run(ctx context.Context, stderr io.Writer) error {
 			if errors.As(f.Err, &je) {
 				tail = lastLines(je.output, 40)
 			}
-			var hints strings.Builder
-			for _, h := range coxswain.Hints(f.Err) {
-				if len(h.Command) > 0 {
-					hints.WriteString("\nTry: " + cli(cfgPath, h.Command...))
-				} else {
-					hints.WriteString("\nHint: " + h.Advice)
-				}
-			}
 			body := fmt.Sprintf("The scheduled %s job of coxswain failed on %s at %s.\n\nError:\n%s\n%s\n\nIts log:\n%s\n\nThe run log is %s; coxswain runs --config %s lists the last runs.\n",
-				f.Job, host, f.Finished.UTC().Format(time.RFC3339), f.Err, hints.String(), tail, runLog, cfgPath)
+				f.Job, host, f.Finished.UTC().Format(time.RFC3339), f.Err, strings.Join(hintLines(f.Err, cfgPath), "\n"), tail, runLog, cfgPath)
 			msg, err := mail.Alert(cfg.Email, cfg.Alerts.To, "coxswain: the scheduled "+f.Job+" failed", body)
 			if err != nil {
 				return err
