@@ -189,7 +189,7 @@ func printBuild(w io.Writer, res *build.Result, cfg *coxswain.Config) {
 		for _, f := range d.Files {
 			switch {
 			case f.Ignored:
-				fmt.Fprintf(w, "  %s/%s/%s: not an object of the preset, ignored\n", d.Source, d.Name, f.Name)
+				fmt.Fprintf(w, "  %s/%s/%s: ignored: %s\n", d.Source, d.Name, f.Name, f.Reason)
 			case f.Rejected > 0:
 				fmt.Fprintf(w, "  %s/%s/%s: %s quarantined (first: %s)\n", d.Source, d.Name, f.Name, plural(f.Rejected, "row"), f.FirstError)
 			}

@@ -61,7 +61,8 @@ type FileResult struct {
 	Rows, Rejected         int64
 	FirstError             string
 	Warnings               []string // key fields with no column, and what follows
-	Ignored                bool     // no object of the preset matches its name
+	Ignored                bool     // the file feeds no object of the preset
+	Reason                 string   // why it was ignored
 }
 
 // Counts sums the drops by status.
@@ -424,16 +425,22 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	var errs []error
 	path := func(f *dropFile) string { return src.Name + "/" + d.Name + "/" + f.name }
 	for _, f := range files {
-		obj, ok := m.ObjectFor(f.name)
-		if !ok {
-			dr.Files = append(dr.Files, FileResult{Name: f.name, Ignored: true})
-			continue
-		}
 		dia, err := sniff(f.path, f.head, src.Encoding, delim)
 		if err != nil {
+			if rec := m.Recognize(f.name, nil); rec.Object == "" {
+				// Not named after an object and unreadable: not an export of this source.
+				dr.Files = append(dr.Files, FileResult{Name: f.name, Ignored: true, Reason: "no header could be read: " + err.Error()})
+				continue
+			}
 			errs = append(errs, &FileError{File: path(f), Err: err})
 			continue
 		}
+		rec := m.Recognize(f.name, dia.header)
+		if rec.Object == "" {
+			dr.Files = append(dr.Files, FileResult{Name: f.name, Ignored: true, Reason: rec.Reason()})
+			continue
+		}
+		obj := rec.Object
 		if f.lenient {
 			dia.lenient, dia.newline = true, ""
 		}

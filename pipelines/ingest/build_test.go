@@ -151,6 +151,36 @@ func TestBuild_HubSpot(t *testing.T) {
 	}
 }
 
+func TestBuild_FilesRecognisedByHeader(t *testing.T) {
+	// Exports named after saved views: the header says what they hold. A
+	// file that fits no object is named with the closest one and what it lacked.
+	e := newEnv(t, "sources:\n  - {name: hs, preset: hubspot, path: exports/hs}\n")
+	e.drop("hs", "2026-11-21", map[string]string{
+		"hubspot-crm-exports-q4-pipeline-review-2026-11-21.csv": "Record ID,Deal Name,Deal Stage,Amount,Create Date\n9001,Big deal,closedwon,100,2026-11-02 10:00\n",
+		"hubspot-crm-exports-mqls-this-week-2026-11-21.csv":     "Record ID,Email,Create Date\n501,a@example.com,2026-11-01 09:00\n",
+		"hubspot-crm-exports-forecast-2026-11-21.csv":           "Record ID,Deal Name,Create Date\n9002,No stage,2026-11-03 10:00\n",
+	})
+	res := e.mustBuild()
+	got := map[string]string{}
+	for _, f := range res.Drops[0].Files {
+		got[f.Name] = f.Object
+		if f.Ignored {
+			got[f.Name] = "ignored: " + f.Reason
+		}
+	}
+	for name, want := range map[string]string{
+		"hubspot-crm-exports-q4-pipeline-review-2026-11-21.csv": "opportunity",
+		"hubspot-crm-exports-mqls-this-week-2026-11-21.csv":     "lead",
+		"hubspot-crm-exports-forecast-2026-11-21.csv":           `ignored: closest object opportunity, but it lacks "Deal Stage" or "dealstage"`,
+	} {
+		if got[name] != want {
+			t.Errorf("%s: got %q, want %q", name, got[name], want)
+		}
+	}
+	equalRows(t, "opportunities", e.query(`SELECT id FROM staging.opportunities`), []string{"9001"})
+	equalRows(t, "leads", e.query(`SELECT id FROM staging.leads`), []string{"501"})
+}
+
 func TestBuild_GenericColumnMap(t *testing.T) {
 	// Pipedrive-style labels mapped onto canonical fields in the config.
 	cfg := `sources:

@@ -44,8 +44,11 @@ type Preset struct {
 
 // ObjectMap says which files of a drop hold an object and which column feeds each field.
 type ObjectMap struct {
-	Files  []string                       `yaml:"files"`
-	Fields map[string]coxswain.ColumnSpec `yaml:"fields"`
+	Files []string `yaml:"files"`
+	// Identify names the fields whose columns, with the required fields',
+	// tell this object's files from the others' (see Recognize).
+	Identify []string                       `yaml:"identify"`
+	Fields   map[string]coxswain.ColumnSpec `yaml:"fields"`
 }
 
 // Names lists the presets that exist, sorted.
@@ -74,6 +77,11 @@ func Get(name string) (*Preset, error) {
 	for obj, m := range p.Objects {
 		if _, ok := Schema[obj]; !ok {
 			return nil, fmt.Errorf("preset %s: unknown object %q", name, obj)
+		}
+		for _, f := range m.Identify {
+			if _, ok := field(obj, f); !ok {
+				return nil, fmt.Errorf("preset %s: %s.identify: object %s has no field %q", name, obj, obj, f)
+			}
 		}
 		for f, spec := range m.Fields {
 			cf, ok := field(obj, f)
@@ -107,9 +115,10 @@ type Mapping struct {
 
 // ObjectMapping is the resolved mapping of one object.
 type ObjectMapping struct {
-	Object  coxswain.Object
-	Files   []string // case-insensitive globs on a drop's file names
-	Columns []Column // in the canonical schema's order
+	Object   coxswain.Object
+	Files    []string // case-insensitive globs on a drop's file names
+	Identify []string // fields that, with the required ones, identify its files
+	Columns  []Column // in the canonical schema's order
 }
 
 // Resolve applies a source's configuration to its preset. Errors name the
@@ -168,7 +177,7 @@ func Resolve(src coxswain.Source, key string) (*Mapping, error) {
 		if !inPreset && !fileOverride && overrides[obj] == nil {
 			continue
 		}
-		res := ObjectMapping{Object: obj, Files: om.Files}
+		res := ObjectMapping{Object: obj, Files: om.Files, Identify: om.Identify}
 		if fileOverride {
 			res.Files = []string{src.Files[string(obj)]}
 		}
@@ -241,23 +250,6 @@ func fieldNames(o coxswain.Object) string {
 		s = append(s, f.Name)
 	}
 	return strings.Join(s, ", ")
-}
-
-// ObjectFor says which object a drop's file feeds, by its base name.
-func (m *Mapping) ObjectFor(name string) (coxswain.Object, bool) {
-	lower := strings.ToLower(name)
-	for _, obj := range coxswain.Objects {
-		om, ok := m.Objects[obj]
-		if !ok {
-			continue
-		}
-		for _, g := range om.Files {
-			if ok, _ := path.Match(strings.ToLower(g), lower); ok {
-				return obj, true
-			}
-		}
-	}
-	return "", false
 }
 
 func joinErrs(errs []error) error {

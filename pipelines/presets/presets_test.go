@@ -74,14 +74,44 @@ func TestResolve_Errors(t *testing.T) {
 	}
 }
 
-func TestMapping_ObjectFor(t *testing.T) {
-	m, err := Resolve(coxswain.Source{Preset: "salesforce"}, "s")
+func TestMapping_Recognize(t *testing.T) {
+	sf, err := Resolve(coxswain.Source{Preset: "salesforce"}, "s")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]coxswain.Object{"Lead.csv": coxswain.Lead, "lead.CSV": coxswain.Lead, "Task.csv": coxswain.Activity, "Event.csv": coxswain.Activity, "Case.csv": ""} {
-		if got, _ := m.ObjectFor(name); got != want {
-			t.Errorf("ObjectFor(%s) = %q, want %q", name, got, want)
+	hs, err := Resolve(coxswain.Source{Preset: "hubspot", Files: map[string]string{"opportunity": "pipeline-*.csv"}}, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	contactHeader := []string{"Record ID", "First Name", "Email", "Create Date", "Company Name"}
+	dealHeader := []string{"Record ID", "Deal Name", "Deal Stage", "Create Date", "Amount"}
+	for _, tc := range []struct {
+		m      *Mapping
+		name   string
+		header []string
+		want   coxswain.Object
+		by     string
+		reason string
+	}{
+		// Named after the object, with or without a header that fits.
+		{sf, "Lead.csv", []string{"Id", "CreatedDate", "IsConverted"}, coxswain.Lead, "name", ""},
+		{sf, "lead.CSV", []string{"Id", "CreatedDate"}, coxswain.Lead, "name", ""},
+		{sf, "Event.csv", nil, coxswain.Activity, "name", ""},
+		// Named after nothing: the header decides.
+		{sf, "extract-0001.csv", []string{"ID", "CreatedDate", "WhoId", "WhatId", "Subject"}, coxswain.Activity, "header", ""},
+		{sf, "Case.csv", []string{"Id", "CaseNumber", "Status"}, "", "", "its columns match no object"},
+		{hs, "hubspot-crm-exports-q4-pipeline-review-2026-11-21.csv", dealHeader, coxswain.Opportunity, "header", ""},
+		{hs, "hubspot-crm-exports-all-people-2026-11-21.csv", contactHeader, coxswain.Lead, "header", ""},
+		// A name that says one object does not override a header that says another.
+		{hs, "contacts-with-deals.csv", dealHeader, coxswain.Opportunity, "header", ""},
+		// The source's files: setting decides outright.
+		{hs, "pipeline-2026.csv", contactHeader, coxswain.Opportunity, "config", ""},
+		// The closest object and what it lacked.
+		{hs, "view.csv", []string{"Record ID", "Deal Name", "Create Date"}, "", "", `closest object opportunity, but it lacks "Deal Stage" or "dealstage"`},
+	} {
+		rec := tc.m.Recognize(tc.name, tc.header)
+		if rec.Object != tc.want || rec.By != tc.by || !strings.Contains(rec.Reason(), tc.reason) {
+			t.Errorf("Recognize(%s, %v) = %q by %q (%s), want %q by %q (%s)", tc.name, tc.header, rec.Object, rec.By, rec.Reason(), tc.want, tc.by, tc.reason)
 		}
 	}
 }
