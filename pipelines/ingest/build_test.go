@@ -202,6 +202,24 @@ func TestBuild_GenericColumnMap(t *testing.T) {
 	equalRows(t, "raw keeps unmapped columns", e.query(`SELECT "Deal - Title" FROM raw.gen__opportunity`), []string{"Acme renewal"})
 }
 
+func TestBuild_AlternativeColumnsPerFile(t *testing.T) {
+	// Export headers drift between versions: each drop's rows read the
+	// alternative their own file had, not the one a newer drop has.
+	cfg := `sources:
+  - name: gen
+    preset: generic
+    path: exports/gen
+    fields:
+      lead.lead_source: [Person - Source channel, Person - Lead source]
+`
+	e := newEnv(t, cfg)
+	e.drop("gen", "2026-11-01", map[string]string{"leads.csv": "id,created_at,Person - Lead source\n1,2026-10-03 12:00:00,Webinar\n"})
+	e.drop("gen", "2026-11-08", map[string]string{"leads.csv": "id,created_at,Person - Source channel\n2,2026-11-03 12:00:00,Paid search\n"})
+	e.mustBuild()
+	equalRows(t, "leads", e.query(`SELECT id, lead_source FROM staging.leads ORDER BY id`),
+		[]string{"1|Webinar", "2|Paid search"})
+}
+
 func TestBuild_QuarantineUnderThreshold(t *testing.T) {
 	e := newEnv(t, "load: {max_reject_share: 0.05}\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
 	var b strings.Builder

@@ -178,13 +178,25 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 			byHeader[presets.NormHeader(cols[n].Name)] = cols[n]
 		}
 	}
+	// A field with alternative columns reads, in each row, the first of
+	// them that its file had and filled: the raw table unites the columns
+	// of every file of the object, and a file lacking one has NULL in it.
 	exprs := map[string]string{}
 	for _, c := range om.Columns {
+		var alts []string
+		seen := map[string]bool{}
 		for _, n := range c.Names {
-			if rc, ok := byHeader[presets.NormHeader(n)]; ok {
-				exprs[c.Field.Name] = fieldExpr(cfg, m, c, rc)
-				break
+			if rc, ok := byHeader[presets.NormHeader(n)]; ok && !seen[rc.Name] {
+				seen[rc.Name] = true
+				alts = append(alts, fieldExpr(cfg, m, c, rc))
 			}
+		}
+		switch len(alts) {
+		case 0:
+		case 1:
+			exprs[c.Field.Name] = alts[0]
+		default:
+			exprs[c.Field.Name] = "coalesce(" + strings.Join(alts, ", ") + ")"
 		}
 	}
 	if om.Object == coxswain.Opportunity {
