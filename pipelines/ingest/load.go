@@ -290,9 +290,9 @@ func (f *fileLoad) recordFile(ctx context.Context, conn *sql.Conn) error {
 		unmapped = "[" + strings.Join(q, ", ") + "]"
 	}
 	_, err := conn.ExecContext(ctx, `INSERT INTO meta.files (file_id, drop_id, source, object, name, bytes, sha256, encoding, delimiter,
-		rows_read, rows_loaded, rows_rejected, first_error, unmapped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+unmapped+`::VARCHAR[])`,
+		rows_read, rows_loaded, rows_rejected, first_error, unmapped, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+unmapped+`::VARCHAR[], ?)`,
 		f.fileID, f.dropID, f.source, string(f.object), f.file.name, f.file.size, f.file.scan.sha256,
-		f.dialect.encoding, delimiterName(f.dialect.delimiter), f.inserted+f.rejected, f.inserted, f.rejected, firstErr)
+		f.dialect.encoding, delimiterName(f.dialect.delimiter), f.inserted+f.rejected, f.inserted, f.rejected, firstErr, nullable(f.plan.kind))
 	return err
 }
 
@@ -306,4 +306,12 @@ func delimiterName(d byte) string {
 // tempName is where a transcoded copy of a file is written.
 func tempName(dir string, f *dropFile) string {
 	return filepath.Join(dir, "utf8-"+f.name)
+}
+
+// nullable is NULL for an empty string.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

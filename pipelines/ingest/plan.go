@@ -35,6 +35,7 @@ type filePlan struct {
 	object   coxswain.Object
 	columns  []column
 	unmapped []string // canonical fields with no column in this file
+	kind     string   // the kind of record it holds, where its object has kinds
 }
 
 // MissingColumnError is a file that lacks a column its preset requires.
@@ -69,7 +70,7 @@ func quoteList(names []string) string {
 // holds the raw table's columns (lower-cased name to type) when it exists,
 // so that a later drop is stored in the types the table already has.
 func planFile(om presets.ObjectMapping, m *presets.Mapping, header []string, existing map[string]warehouse.RawColumn, sourceKey string) (*filePlan, error) {
-	p := &filePlan{object: om.Object}
+	p := &filePlan{object: om.Object, kind: om.KindOf(header)}
 	index := map[string]int{}
 	for i, h := range header {
 		if _, dup := index[presets.NormHeader(h)]; !dup {

@@ -9,7 +9,7 @@ type Type string
 // The field types.
 const (
 	ID        Type = "id"        // a record id: trimmed; Salesforce ids extended to 18 characters
-	IDList    Type = "id_list"   // ;-joined ids (HubSpot associations): staging keeps the first
+	IDList    Type = "id_list"   // ;-joined ids (HubSpot associations): the field keeps the first, its list all (see Associations)
 	Text      Type = "text"      // any text, kept as written
 	Boolean   Type = "boolean"   // true/false, 1/0, yes/no
 	Timestamp Type = "timestamp" // an instant; zone-less values are in the source's zone
@@ -109,6 +109,8 @@ var Schema = map[coxswain.Object][]Field{
 		{"owner_id", ID, false, ""},
 		{"type", Text, false, "call, e-mail, meeting..."},
 		{"subject", Text, false, ""},
+		{"kind", Text, false, "call, email, meeting, task, note: by default the kind of the file, where the export writes one kind per file"},
+		{"direction", Text, false, "inbound or outbound (calls, e-mails); an incoming e-mail is not a sales touch"},
 	},
 	coxswain.User: {
 		{"id", ID, true, ""},
@@ -166,3 +168,18 @@ var KeyFields = map[coxswain.Object][]string{
 	coxswain.Opportunity: {"amount", "close_date", "is_won", "is_closed", "account_id", "lead_source"},
 	coxswain.Activity:    {"who_id"},
 }
+
+// Associations are the id fields an export may fill with several ids
+// (HubSpot's ;-joined "Associated Contact IDs"): an activity that touched
+// two people, a deal of two companies. Staging keeps the first id in the
+// field itself and every id in a list named after it (who_id: who_ids,
+// with keys who_keys), which is NULL when the source's column holds one
+// id. The models count such a record once for each id in the list, and
+// the record itself once.
+var Associations = map[coxswain.Object][]string{
+	coxswain.Activity:    {"who_id", "account_id"},
+	coxswain.Opportunity: {"account_id"},
+}
+
+// ListName is the name of an association's list: who_id's is who_ids.
+func ListName(field string) string { return field + "s" }

@@ -48,7 +48,15 @@ type ObjectMap struct {
 	// Identify names the fields whose columns, with the required fields',
 	// tell this object's files from the others' (see Recognize).
 	Identify []string                       `yaml:"identify"`
+	Kinds    []Kind                         `yaml:"kinds"`
 	Fields   map[string]coxswain.ColumnSpec `yaml:"fields"`
+}
+
+// Kind is a kind of record an export writes one per file (HubSpot's calls,
+// meetings...), told by a column only that kind's files have.
+type Kind struct {
+	Kind    string   `yaml:"kind"`
+	Columns []string `yaml:"columns"`
 }
 
 // Names lists the presets that exist, sorted.
@@ -118,6 +126,7 @@ type ObjectMapping struct {
 	Object   coxswain.Object
 	Files    []string // case-insensitive globs on a drop's file names
 	Identify []string // fields that, with the required ones, identify its files
+	Kinds    []Kind
 	Columns  []Column // in the canonical schema's order
 }
 
@@ -177,7 +186,7 @@ func Resolve(src coxswain.Source, key string) (*Mapping, error) {
 		if !inPreset && !fileOverride && overrides[obj] == nil {
 			continue
 		}
-		res := ObjectMapping{Object: obj, Files: om.Files, Identify: om.Identify}
+		res := ObjectMapping{Object: obj, Files: om.Files, Identify: om.Identify, Kinds: om.Kinds}
 		if fileOverride {
 			res.Files = []string{src.Files[string(obj)]}
 		}

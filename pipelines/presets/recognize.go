@@ -120,9 +120,9 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 		tie := []coxswain.Object{best.obj}
 		for _, f := range candidates[1:] {
 			switch {
-			case f.found > best.found:
+			case f.found > best.found, f.found == best.found && f.mapped > best.mapped:
 				best, tie = f, []coxswain.Object{f.obj}
-			case f.found == best.found:
+			case f.found == best.found && f.mapped == best.mapped:
 				tie = append(tie, f.obj)
 			}
 		}
@@ -194,4 +194,21 @@ func (c Column) presentIn(have map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// KindOf says which of the object's kinds a file holds, by its header; ""
+// when the object has no kinds or no kind's column is there.
+func (om ObjectMapping) KindOf(header []string) string {
+	have := map[string]bool{}
+	for _, h := range header {
+		have[NormHeader(h)] = true
+	}
+	for _, k := range om.Kinds {
+		for _, c := range k.Columns {
+			if have[NormHeader(c)] {
+				return k.Kind
+			}
+		}
+	}
+	return ""
 }

@@ -51,6 +51,15 @@ func keyColumns(obj coxswain.Object) (keys []struct{ name, field string }) {
 	return keys
 }
 
+// listKeyColumns are the key lists of an object's associations: who_ids
+// becomes who_keys.
+func listKeyColumns(obj coxswain.Object) (keys []struct{ name, field string }) {
+	for _, f := range presets.Associations[obj] {
+		keys = append(keys, struct{ name, field string }{strings.TrimSuffix(f, "_id") + "_keys", presets.ListName(f)})
+	}
+	return keys
+}
+
 // Refresh recreates every staging view from the raw tables and the
 // sources' current mappings, in one transaction.
 func Refresh(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, mappings []*presets.Mapping) error {
@@ -153,8 +162,14 @@ func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappi
 			for _, f := range presets.Schema[obj] {
 				cols = append(cols, "NULL::"+f.Type.DuckDBType()+" AS "+warehouse.QuoteIdent(f.Name))
 			}
+			for _, f := range presets.Associations[obj] {
+				cols = append(cols, "NULL::VARCHAR[] AS "+warehouse.QuoteIdent(presets.ListName(f)))
+			}
 			for _, k := range keyColumns(obj) {
 				cols = append(cols, "NULL::VARCHAR AS "+k.name)
+			}
+			for _, k := range listKeyColumns(obj) {
+				cols = append(cols, "NULL::VARCHAR[] AS "+k.name)
 			}
 			body = "SELECT " + strings.Join(cols, ", ") + " WHERE false"
 		}
@@ -183,20 +198,22 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 	// of every file of the object, and a file lacking one has NULL in it.
 	exprs := map[string]string{}
 	for _, c := range om.Columns {
-		var alts []string
+		var alts, lists []string
 		seen := map[string]bool{}
 		for _, n := range c.Names {
 			if rc, ok := byHeader[presets.NormHeader(n)]; ok && !seen[rc.Name] {
 				seen[rc.Name] = true
 				alts = append(alts, fieldExpr(cfg, m, c, rc))
+				if c.Type == presets.IDList {
+					lists = append(lists, "id_list("+textOf(rc)+")")
+				}
 			}
 		}
-		switch len(alts) {
-		case 0:
-		case 1:
-			exprs[c.Field.Name] = alts[0]
-		default:
-			exprs[c.Field.Name] = "coalesce(" + strings.Join(alts, ", ") + ")"
+		if len(alts) > 0 {
+			exprs[c.Field.Name] = coalesce(alts)
+		}
+		if len(lists) > 0 {
+			exprs[presets.ListName(c.Field.Name)] = coalesce(lists)
 		}
 	}
 	if om.Object == coxswain.Opportunity {
@@ -219,6 +236,8 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 		switch {
 		case !ok && f.Name == "is_deleted":
 			e = "false"
+		case !ok && f.Name == "kind":
+			e = "f.kind" // told by the file's header at load
 		case !ok:
 			e = "NULL::" + f.Type.DuckDBType()
 		case f.Name == "is_deleted":
@@ -226,8 +245,18 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 		}
 		v.Fields = append(v.Fields, stagingField{Name: f.Name, Expr: e})
 	}
+	for _, f := range presets.Associations[om.Object] {
+		e, ok := exprs[presets.ListName(f)]
+		if !ok {
+			e = "NULL::VARCHAR[]"
+		}
+		v.Fields = append(v.Fields, stagingField{Name: presets.ListName(f), Expr: e})
+	}
 	for _, k := range keyColumns(om.Object) {
 		v.Keys = append(v.Keys, stagingKey{Name: k.name, Field: k.field})
+	}
+	for _, k := range listKeyColumns(om.Object) {
+		v.ListKeys = append(v.ListKeys, stagingKey{Name: k.name, Field: k.field})
 	}
 	var b strings.Builder
 	if err := stagingTemplate.Execute(&b, v); err != nil {
@@ -242,6 +271,7 @@ type stagingView struct {
 	Snapshot            bool
 	Fields              []stagingField
 	Keys                []stagingKey
+	ListKeys            []stagingKey // an association's list of keys, from its list of ids
 }
 
 type stagingField struct{ Name, Expr string }
@@ -257,10 +287,7 @@ var stagingTemplate = template.Must(template.New("source_view.sql").Funcs(templa
 // fieldExpr normalises a raw column into a canonical field.
 func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc warehouse.RawColumn) string {
 	q := "r." + warehouse.QuoteIdent(rc.Name)
-	text := q
-	if rc.Type != "VARCHAR" {
-		text = "CAST(" + q + " AS VARCHAR)"
-	}
+	text := textOf(rc)
 	want := c.Field.Type.DuckDBType()
 	switch c.Field.Type {
 	case presets.ID:
@@ -298,4 +325,20 @@ func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc wa
 		}
 	}
 	return "TRY_CAST(" + q + " AS " + want + ")"
+}
+
+// textOf is a raw column as text.
+func textOf(rc warehouse.RawColumn) string {
+	q := "r." + warehouse.QuoteIdent(rc.Name)
+	if rc.Type != "VARCHAR" {
+		return "CAST(" + q + " AS VARCHAR)"
+	}
+	return q
+}
+
+func coalesce(exprs []string) string {
+	if len(exprs) == 1 {
+		return exprs[0]
+	}
+	return "coalesce(" + strings.Join(exprs, ", ") + ")"
 }

@@ -32,9 +32,15 @@ CREATE OR REPLACE MACRO sf_id(x) AS
 CREATE OR REPLACE MACRO plain_id(x) AS
     nullif(regexp_replace(trim(x), '^(\d+)\.0+$', '\1'), '');
 
--- The first id of a ;-joined list (HubSpot's Associated Deal IDs).
+-- The ids of a ;-joined list (HubSpot's Associated Contact IDs), in order,
+-- empty entries left out, NULL when there is none; commas are read as
+-- separators too (some tools re-save the lists with them).
+CREATE OR REPLACE MACRO id_list(x) AS
+    nullif(list_filter(list_transform(regexp_split_to_array(x, '[;,]'), e -> plain_id(e)), e -> e IS NOT NULL), []::VARCHAR[]);
+
+-- The first id of such a list.
 CREATE OR REPLACE MACRO first_id(x) AS
-    plain_id(split_part(x, ';', 1));
+    id_list(x)[1];
 
 -- A calendar date as the instant it starts in the reporting zone, so that a
 -- date-only value (Salesforce ConvertedDate) falls in its own month whatever

@@ -9,10 +9,14 @@ prints what it makes, and testdata/staging holds it for every preset.
   .Object    the canonical object    .Snapshot full snapshots: only the latest drop counts
   .Fields    the canonical fields: {Name, Expr}, the Expr renames and casts a raw column
   .Keys      the record keys: {Name, Field}, a field's value prefixed with the source
+  .ListKeys  the key lists of associations with several ids: {Name, Field}, each id prefixed
 */ -}}
 SELECT * EXCLUDE (_drop_order, _drop_time, _file_order)
 {{- range .Keys}},
        {{quote (print $.Source ":")}} || {{ident .Field}} AS {{.Name}}
+{{- end}}
+{{- range .ListKeys}},
+       list_transform({{ident .Field}}, x -> {{quote (print $.Source ":")}} || x) AS {{.Name}}
 {{- end}} FROM (
     SELECT {{quote .Source}} AS source, r._drop_id AS drop_id, d.name AS drop_name, f.name AS source_file
 {{- range .Fields}},

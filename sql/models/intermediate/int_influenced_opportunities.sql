@@ -32,8 +32,11 @@ WITH touches AS (                      -- marketing touches of each person
     SELECT l.converted_opportunity_key, t.touched_at
     FROM intermediate.int_leads l JOIN touches t ON t.person_key = l.converted_contact_key
     WHERE l.converted_opportunity_key IS NOT NULL
+), opportunity_accounts AS (          -- an opportunity of several accounts has each
+    SELECT o.key, a.account_key
+    FROM intermediate.int_opportunities o, unnest(o.account_keys) AS a(account_key)
 ), windows AS (                       -- in epoch microseconds: days of 24 hours
-    SELECT o.id, o.key, o.account_key, o.created_month, o.amount,
+    SELECT o.id, o.key, o.created_month, o.amount,
            epoch_us(o.created_at) AS ends_us,
            epoch_us(o.created_at) - p.influence_days * 86400000000 AS starts_us
     FROM intermediate.int_opportunities o CROSS JOIN intermediate.params p
@@ -42,5 +45,5 @@ SELECT w.id, w.key, w.created_month, w.amount
 FROM windows w
 WHERE EXISTS (SELECT 1 FROM opportunity_touches t
               WHERE t.opportunity_key = w.key AND epoch_us(t.touched_at) BETWEEN w.starts_us AND w.ends_us)
-   OR EXISTS (SELECT 1 FROM account_touches t
-              WHERE t.account_key = w.account_key AND epoch_us(t.touched_at) BETWEEN w.starts_us AND w.ends_us)
+   OR EXISTS (SELECT 1 FROM opportunity_accounts oa JOIN account_touches t ON t.account_key = oa.account_key
+              WHERE oa.key = w.key AND epoch_us(t.touched_at) BETWEEN w.starts_us AND w.ends_us)

@@ -1,5 +1,6 @@
--- Sales' follow-up of each marketing qualified lead. A touch is an activity
--- (Salesforce tasks and events, by their CreatedDate) whose who-id is the
+-- Sales' follow-up of each marketing qualified lead. A touch is a sales
+-- activity (Salesforce tasks and events, by their CreatedDate; HubSpot
+-- calls, meetings, tasks and e-mails sent, not notes) whose who-id is the
 -- lead or the contact it was converted into; the first touch is the
 -- earliest at or after mql_at (a touch before it is not follow-up). The
 -- window is follow_up_hours of wall-clock time, or of working time when
@@ -19,6 +20,7 @@ WITH mqls AS (
     SELECT w.lead_key AS key, min(a.occurred_at) AS first_touch_at
     FROM intermediate.int_activities a
     JOIN who w ON w.who_key = a.who_key AND a.occurred_at >= w.mql_at
+    WHERE a.sales_touch
     GROUP BY w.lead_key
 ), measured AS (
     SELECT

@@ -7,6 +7,9 @@ SELECT
     o.key,
     o.drop_id,
     o.account_key,
+    -- Every account of the opportunity (HubSpot deals can have several).
+    CASE WHEN o.account_keys IS NOT NULL THEN o.account_keys
+         WHEN o.account_key IS NOT NULL THEN [o.account_key] END AS account_keys,
     o.created_at,
     o.close_date,
     coalesce(o.amount, 0)                                     AS amount,

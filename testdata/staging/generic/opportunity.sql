@@ -3,7 +3,8 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
        'crm:' || "id" AS key,
        'crm:' || "account_id" AS account_key,
        'crm:' || "owner_id" AS owner_key,
-       'crm:' || "campaign_id" AS campaign_key FROM (
+       'crm:' || "campaign_id" AS campaign_key,
+       list_transform("account_ids", x -> 'crm:' || x) AS account_keys FROM (
     SELECT 'crm' AS source, r._drop_id AS drop_id, d.name AS drop_name, f.name AS source_file,
            plain_id(r."id") AS "id",
            coalesce(r."is_deleted", false) AS "is_deleted",
@@ -20,6 +21,7 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
            r."lead_source" AS "lead_source",
            plain_id(r."campaign_id") AS "campaign_id",
            r."name" AS "name",
+           NULL::VARCHAR[] AS "account_ids",
            d.name AS _drop_order, d.modified_at AS _drop_time, r._file_id AS _file_order
     FROM raw."crm__opportunity" r
     JOIN meta.drops d ON d.drop_id = r._drop_id

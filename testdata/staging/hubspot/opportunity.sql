@@ -3,7 +3,8 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
        'crm:' || "id" AS key,
        'crm:' || "account_id" AS account_key,
        'crm:' || "owner_id" AS owner_key,
-       'crm:' || "campaign_id" AS campaign_key FROM (
+       'crm:' || "campaign_id" AS campaign_key,
+       list_transform("account_ids", x -> 'crm:' || x) AS account_keys FROM (
     SELECT 'crm' AS source, r._drop_id AS drop_id, d.name AS drop_name, f.name AS source_file,
            plain_id(r."Record ID") AS "id",
            false AS "is_deleted",
@@ -14,12 +15,13 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
            r."Deal Stage" AS "stage",
            r."Is Deal Closed?" AS "is_closed",
            r."Is Closed Won" AS "is_won",
-           NULL::VARCHAR AS "account_id",
+           first_id(r."Associated Company IDs") AS "account_id",
            plain_id(r."hubspot_owner_id") AS "owner_id",
            r."Deal owner" AS "owner_name",
            r."Original Source Type" AS "lead_source",
            NULL::VARCHAR AS "campaign_id",
            r."Deal Name" AS "name",
+           id_list(r."Associated Company IDs") AS "account_ids",
            d.name AS _drop_order, d.modified_at AS _drop_time, r._file_id AS _file_order
     FROM raw."crm__opportunity" r
     JOIN meta.drops d ON d.drop_id = r._drop_id

@@ -4,7 +4,9 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
        'crm:' || "who_id" AS who_key,
        'crm:' || "what_id" AS what_key,
        'crm:' || "account_id" AS account_key,
-       'crm:' || "owner_id" AS owner_key FROM (
+       'crm:' || "owner_id" AS owner_key,
+       list_transform("who_ids", x -> 'crm:' || x) AS who_keys,
+       list_transform("account_ids", x -> 'crm:' || x) AS account_keys FROM (
     SELECT 'crm' AS source, r._drop_id AS drop_id, d.name AS drop_name, f.name AS source_file,
            sf_id(r."Id") AS "id",
            coalesce(r."IsDeleted", false) AS "is_deleted",
@@ -15,6 +17,10 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
            sf_id(r."OwnerId") AS "owner_id",
            r."Type" AS "type",
            r."Subject" AS "subject",
+           f.kind AS "kind",
+           NULL::VARCHAR AS "direction",
+           NULL::VARCHAR[] AS "who_ids",
+           NULL::VARCHAR[] AS "account_ids",
            d.name AS _drop_order, d.modified_at AS _drop_time, r._file_id AS _file_order
     FROM raw."crm__activity" r
     JOIN meta.drops d ON d.drop_id = r._drop_id

@@ -3,7 +3,8 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
        'crm:' || "id" AS key,
        'crm:' || "account_id" AS account_key,
        'crm:' || "owner_id" AS owner_key,
-       'crm:' || "campaign_id" AS campaign_key FROM (
+       'crm:' || "campaign_id" AS campaign_key,
+       list_transform("account_ids", x -> 'crm:' || x) AS account_keys FROM (
     SELECT 'crm' AS source, r._drop_id AS drop_id, d.name AS drop_name, f.name AS source_file,
            sf_id(r."Id") AS "id",
            coalesce(r."IsDeleted", false) AS "is_deleted",
@@ -20,6 +21,7 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
            r."LeadSource" AS "lead_source",
            sf_id(r."CampaignId") AS "campaign_id",
            r."Name" AS "name",
+           NULL::VARCHAR[] AS "account_ids",
            d.name AS _drop_order, d.modified_at AS _drop_time, r._file_id AS _file_order
     FROM raw."crm__opportunity" r
     JOIN meta.drops d ON d.drop_id = r._drop_id
