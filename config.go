@@ -112,6 +112,9 @@ type Source struct {
 	Fields map[string]ColumnSpec `yaml:"fields"`
 	// Files overrides which file names in a drop feed an object (a glob).
 	Files map[string]string `yaml:"files"`
+	// Stages says which opportunity stages are won, lost or open, by label
+	// or id, added to the preset's defaults.
+	Stages Stages `yaml:"stages"`
 	// Formats gives strptime formats for datetimes the ISO parser cannot read
 	// (Excel's 02/23/26 08:55 PM, say).
 	Formats Formats `yaml:"formats"`
@@ -124,6 +127,26 @@ type Source struct {
 	// build. Defaults 48h and none.
 	WarnAfter  string `yaml:"warn_after"`
 	ErrorAfter string `yaml:"error_after"`
+}
+
+// Stages classifies opportunity stages, by label or id (compared trimmed and
+// case-insensitively): the lists apply to every pipeline, and Pipelines
+// adds lists for the stages of one pipeline (by its label or id). A stage
+// in no list is open unless the record's own closed/won flags say more; a
+// stage in no list whose opportunities look closed is reported in data
+// checks as unmapped_stage.
+type Stages struct {
+	Won       []string              `yaml:"won"`
+	Lost      []string              `yaml:"lost"`
+	Open      []string              `yaml:"open"`
+	Pipelines map[string]StageLists `yaml:"pipelines"`
+}
+
+// StageLists are the won, lost and open stages of one pipeline.
+type StageLists struct {
+	Won  []string `yaml:"won"`
+	Lost []string `yaml:"lost"`
+	Open []string `yaml:"open"`
 }
 
 // Formats are strptime formats for a source's datetime and date columns.

@@ -201,6 +201,35 @@ func TestBuild_HubSpotActivities(t *testing.T) {
 	equalRows(t, "opportunities", e.query(`SELECT id, account_id, account_keys FROM staging.opportunities`), []string{"9001|31|[hs:31 hs:32]"})
 }
 
+func TestBuild_StagesByPipeline(t *testing.T) {
+	// A portal with a renamed won stage, a renewals pipeline whose stages
+	// mean something only there, numeric custom stage ids, and the defaults.
+	cfg := `sources:
+  - name: hs
+    preset: hubspot
+    path: exports/hs
+    stages:
+      won: [Deal signed]
+      pipelines:
+        Renewals: {won: [Renewed, "1002830265"], lost: [Churned], open: [Up for renewal]}
+`
+	e := newEnv(t, cfg)
+	e.drop("hs", "2026-11-02", map[string]string{"deals.csv": "Record ID,Deal Stage,Pipeline,Create Date,Is Closed Won\n" +
+		"1,Deal signed,Sales Pipeline,2026-10-01 10:00,\n" +
+		"2,closedlost,Sales Pipeline,2026-10-01 10:00,\n" +
+		"3,Renewed,renewals,2026-10-01 10:00,\n" +
+		"4,Renewed,Sales Pipeline,2026-10-01 10:00,\n" + // a stage of another pipeline: in no list here
+		"5,1002830265,Renewals,2026-10-01 10:00,\n" +
+		"6,Churned,Renewals,2026-10-01 10:00,\n" +
+		"7,Up for renewal,Renewals,2026-10-01 10:00,\n" +
+		"9,Contract Sent,Sales Pipeline,2026-10-01 10:00,true\n"}) // the export's own flag wins
+	e.mustBuild()
+	equalRows(t, "opportunities", e.query(`SELECT id, stage_status, is_won, is_closed FROM staging.opportunities ORDER BY id::INT`), []string{
+		"1|won|true|true", "2|lost|false|true", "3|won|true|true", "4|NULL|false|false", "5|won|true|true",
+		"6|lost|false|true", "7|open|false|false", "9|won|true|true",
+	})
+}
+
 func TestBuild_GenericColumnMap(t *testing.T) {
 	// Pipedrive-style labels mapped onto canonical fields in the config.
 	cfg := `sources:

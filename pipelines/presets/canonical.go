@@ -98,6 +98,8 @@ var Schema = map[coxswain.Object][]Field{
 		{"lead_source", Text, false, "the channel"},
 		{"campaign_id", ID, false, "the primary campaign"},
 		{"name", Text, false, ""},
+		{"pipeline", Text, false, "the pipeline the stage belongs to (label or id)"},
+		{"probability", Number, false, "the stage's probability, 0 to 1 or 0 to 100"},
 	},
 	coxswain.Activity: {
 		{"id", ID, true, ""},

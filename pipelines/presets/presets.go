@@ -39,6 +39,7 @@ type Preset struct {
 	Timezone    string                        `yaml:"timezone"`
 	Snapshot    bool                          `yaml:"snapshot"`
 	IDs         IDStyle                       `yaml:"ids"`
+	Stages      coxswain.Stages               `yaml:"stages"` // the tool's default stages
 	Objects     map[coxswain.Object]ObjectMap `yaml:"objects"`
 }
 
@@ -118,6 +119,7 @@ type Mapping struct {
 	Source   coxswain.Source
 	Preset   *Preset
 	Timezone string // the zone of zone-less datetimes
+	Stages   coxswain.Stages // the preset's stages with the source's added
 	Objects  map[coxswain.Object]ObjectMapping
 }
 
@@ -147,6 +149,7 @@ func Resolve(src coxswain.Source, key string) (*Mapping, error) {
 	if m.Timezone == "" {
 		m.Timezone = "UTC"
 	}
+	m.Stages = mergeStages(p.Stages, src.Stages)
 
 	// Overrides, keyed "field" or "object.field".
 	overrides := map[coxswain.Object]map[string]coxswain.ColumnSpec{}
@@ -270,4 +273,23 @@ func joinErrs(errs []error) error {
 // names: case-insensitively, with stray and repeated spaces ignored.
 func NormHeader(h string) string {
 	return strings.ToLower(strings.Join(strings.Fields(h), " "))
+}
+
+// mergeStages adds a source's stage lists to its preset's.
+func mergeStages(preset, src coxswain.Stages) coxswain.Stages {
+	out := coxswain.Stages{
+		Won:  slices.Concat(preset.Won, src.Won),
+		Lost: slices.Concat(preset.Lost, src.Lost),
+		Open: slices.Concat(preset.Open, src.Open),
+	}
+	for _, ps := range []map[string]coxswain.StageLists{preset.Pipelines, src.Pipelines} {
+		for name, l := range ps {
+			if out.Pipelines == nil {
+				out.Pipelines = map[string]coxswain.StageLists{}
+			}
+			cur := out.Pipelines[name]
+			out.Pipelines[name] = coxswain.StageLists{Won: slices.Concat(cur.Won, l.Won), Lost: slices.Concat(cur.Lost, l.Lost), Open: slices.Concat(cur.Open, l.Open)}
+		}
+	}
+	return out
 }

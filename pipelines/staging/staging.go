@@ -162,6 +162,9 @@ func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappi
 			for _, f := range presets.Schema[obj] {
 				cols = append(cols, "NULL::"+f.Type.DuckDBType()+" AS "+warehouse.QuoteIdent(f.Name))
 			}
+			if obj == coxswain.Opportunity {
+				cols = append(cols, "NULL::VARCHAR AS stage_status")
+			}
 			for _, f := range presets.Associations[obj] {
 				cols = append(cols, "NULL::VARCHAR[] AS "+warehouse.QuoteIdent(presets.ListName(f)))
 			}
@@ -217,17 +220,7 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 		}
 	}
 	if om.Object == coxswain.Opportunity {
-		// Exports without the closed/won flags (HubSpot's default deal
-		// columns) still say it in the stage.
-		if stage, ok := exprs["stage"]; ok {
-			won := fmt.Sprintf("lower(%s) IN ('closed won', 'closedwon')", stage)
-			if _, ok := exprs["is_won"]; !ok {
-				exprs["is_won"] = won
-			}
-			if _, ok := exprs["is_closed"]; !ok {
-				exprs["is_closed"] = fmt.Sprintf("(%s OR lower(%s) IN ('closed lost', 'closedlost'))", won, stage)
-			}
-		}
+		stageFlags(m.Stages, exprs)
 	}
 
 	v := stagingView{Source: m.Source.Name, Object: string(om.Object), Raw: warehouse.RawTable(m.Source.Name, om.Object), Snapshot: m.Preset.Snapshot}
@@ -244,6 +237,9 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 			e = "coalesce(" + e + ", false)"
 		}
 		v.Fields = append(v.Fields, stagingField{Name: f.Name, Expr: e})
+	}
+	if om.Object == coxswain.Opportunity {
+		v.Fields = append(v.Fields, stagingField{Name: "stage_status", Expr: exprs["stage_status"]})
 	}
 	for _, f := range presets.Associations[om.Object] {
 		e, ok := exprs[presets.ListName(f)]
@@ -341,4 +337,93 @@ func coalesce(exprs []string) string {
 		return exprs[0]
 	}
 	return "coalesce(" + strings.Join(exprs, ", ") + ")"
+}
+
+// stageFlags classifies an opportunity's stage by the source's stage lists
+// into stage_status (won, lost, open; NULL for a stage in no list), and
+// fills is_won and is_closed from it where the record's own flags are
+// missing or empty: a flag the export writes wins.
+func stageFlags(st coxswain.Stages, exprs map[string]string) {
+	stage, ok := exprs["stage"]
+	if !ok {
+		exprs["stage_status"] = "NULL::VARCHAR"
+		return
+	}
+	s := "lower(trim(" + stage + "))"
+	pipeline, hasPipeline := exprs["pipeline"]
+	test := func(all []string, pick func(coxswain.StageLists) []string) string {
+		var ors []string
+		if len(all) > 0 {
+			ors = append(ors, s+" IN ("+sqlList(all)+")")
+		}
+		if hasPipeline {
+			names := make([]string, 0, len(st.Pipelines))
+			for n := range st.Pipelines {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				if l := pick(st.Pipelines[n]); len(l) > 0 {
+					ors = append(ors, fmt.Sprintf("(lower(trim(%s)) = %s AND %s IN (%s))", pipeline, warehouse.QuoteString(strings.ToLower(strings.TrimSpace(n))), s, sqlList(l)))
+				}
+			}
+		}
+		if len(ors) == 0 {
+			return ""
+		}
+		return strings.Join(ors, " OR ")
+	}
+	var whens []string
+	for _, c := range []struct {
+		status string
+		cond   string
+	}{
+		{"won", test(st.Won, func(l coxswain.StageLists) []string { return l.Won })},
+		{"lost", test(st.Lost, func(l coxswain.StageLists) []string { return l.Lost })},
+		{"open", test(st.Open, func(l coxswain.StageLists) []string { return l.Open })},
+	} {
+		if c.cond != "" {
+			whens = append(whens, "WHEN "+c.cond+" THEN '"+c.status+"'")
+		}
+	}
+	byStage := "NULL::VARCHAR"
+	if len(whens) > 0 {
+		byStage = "CASE " + strings.Join(whens, " ") + " END"
+	}
+	// A flag the export writes wins over the stage lists.
+	byFlags := "NULL::VARCHAR"
+	won, hasWon := exprs["is_won"]
+	closed, hasClosed := exprs["is_closed"]
+	switch {
+	case hasWon && hasClosed:
+		byFlags = fmt.Sprintf("CASE WHEN %s THEN 'won' WHEN %s THEN 'lost' WHEN NOT %s THEN 'open' END", won, closed, closed)
+	case hasWon:
+		byFlags = fmt.Sprintf("CASE WHEN %s THEN 'won' END", won)
+	case hasClosed:
+		byFlags = fmt.Sprintf("CASE WHEN NOT %s THEN 'open' END", closed)
+	}
+	status := coalesce([]string{byFlags, byStage})
+	exprs["stage_status"] = status
+	if byStage == "NULL::VARCHAR" {
+		return
+	}
+	exprs["is_won"] = coalesce([]string{won, status + " = 'won'", "false"}[boolIndex(!hasWon):])
+	exprs["is_closed"] = coalesce([]string{closed, status + " IN ('won', 'lost')", "false"}[boolIndex(!hasClosed):])
+}
+
+// boolIndex is 1 for true and 0 for false.
+func boolIndex(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sqlList is a list of SQL string literals, lower-cased and trimmed.
+func sqlList(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = warehouse.QuoteString(strings.ToLower(strings.TrimSpace(v)))
+	}
+	return strings.Join(q, ", ")
 }
