@@ -118,7 +118,7 @@ type Column struct {
 type Mapping struct {
 	Source   coxswain.Source
 	Preset   *Preset
-	Timezone string // the zone of zone-less datetimes
+	Timezone string          // the zone of zone-less datetimes
 	Stages   coxswain.Stages // the preset's stages with the source's added
 	Objects  map[coxswain.Object]ObjectMapping
 }
