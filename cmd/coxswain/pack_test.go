@@ -117,7 +117,7 @@ func TestPack_HandWorkedEdges(t *testing.T) {
 	pack := filepath.Join(out, "2026-11")
 	want := filepath.Join("..", "..", "testdata", "pack_edges", "expected")
 
-	for _, f := range []string{"funnel.csv", "sla_by_owner.csv", "targets.csv", "data_quality.csv"} {
+	for _, f := range []string{"funnel.csv", "sla_by_owner.csv", "targets.csv", "data_quality.csv", "data_checks.csv"} {
 		diffLines(t, f, readLines(t, filepath.Join(pack, f)), readLines(t, filepath.Join(want, f)))
 	}
 
@@ -312,4 +312,20 @@ func TestBuild_DuplicateIDsNameTheirFile(t *testing.T) {
 	}
 	id := strings.Split(lines[1], ",")[0]
 	mustSay(t, "build output", out+errOut, "error unique_leads: 1 row", "id="+strings.Trim(id, `"`), "rows=2", "files=2026-11-02/Lead.csv")
+}
+
+// TestPack_HubSpotEdges builds testdata/hubspot_edges (a Spanish-labelled
+// portal with activities, several pipelines and many-to-many associations)
+// and compares its pack with the numbers worked out in its README.md.
+func TestPack_HubSpotEdges(t *testing.T) {
+	dir, config := builtCase(t, "hubspot_edges")
+	out := filepath.Join(dir, "packs")
+	mustRun(t, "report", "--config", config, "--month", "2026-11", "--out", out)
+	pack := filepath.Join(out, "2026-11")
+	want := filepath.Join("..", "..", "testdata", "hubspot_edges", "expected")
+	for _, f := range []string{"data_checks.csv", "sla_by_owner.csv", "funnel.csv"} {
+		diffLines(t, f, readLines(t, filepath.Join(pack, f)), readLines(t, filepath.Join(want, f)))
+	}
+	kpis := readLines(t, filepath.Join(pack, "kpis.csv"))
+	diffLines(t, "kpis.csv (2026-10 to 2026-11)", append(kpis[:1:1], kpis[1+11*29:]...), readLines(t, filepath.Join(want, "kpis_2026-10_to_2026-11.csv")))
 }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -615,8 +616,21 @@ func guessTimestampFormat(v string) string {
 
 // keyFieldWarnings says which fields the metrics need a file has no column for.
 func keyFieldWarnings(m *presets.Mapping, fl *fileLoad, key string) []string {
+	unmapped := map[string]bool{}
+	for _, u := range fl.plan.unmapped {
+		unmapped[u] = true
+	}
+	has := func(field string) bool {
+		return !unmapped[field] && slices.ContainsFunc(m.Objects[fl.object].Columns, func(c presets.Column) bool { return c.Field.Name == field })
+	}
+	// What another column of the file says instead.
+	stagesDecide := has("stage") && len(m.Stages.Won)+len(m.Stages.Lost)+len(m.Stages.Pipelines) > 0
+	covered := map[string]bool{"is_won": stagesDecide, "is_closed": stagesDecide, "owner_id": has("owner_name")}
 	var warnings []string
 	for _, f := range presets.KeyFields[fl.object] {
+		if covered[f] {
+			continue
+		}
 		for _, u := range fl.plan.unmapped {
 			if u != f {
 				continue

@@ -117,6 +117,7 @@ func Write(ctx context.Context, db *sql.DB, opt Options) (string, *Manifest, err
 		{"funnel.csv", writeFunnel},
 		{"targets.csv", writeTargets},
 		{"data_quality.csv", writeDataQuality},
+		{"data_checks.csv", writeDataChecks},
 	}
 	contents := map[string][]byte{}
 	for _, f := range files {
@@ -422,6 +423,41 @@ func writeDataQuality(ctx context.Context, db *sql.DB, _ []string) ([]byte, int,
 		var r qualityRow
 		err := rows.Scan(&r.Source, &r.Object, &r.File, &r.RowsRead, &r.RowsLoaded, &r.Rejected, &r.FirstError)
 		r.Source, r.Object, r.File, r.FirstError = Text(r.Source), Text(r.Object), Text(r.File), Text(r.FirstError)
+		return r, err
+	})
+}
+
+type checkRow struct {
+	Check    string `csv:"check"`
+	Source   string `csv:"source"`
+	Object   string `csv:"object"`
+	Records  int64  `csv:"records"`
+	Examples string `csv:"examples"`
+}
+
+// writeDataChecks lists what the build's checks and data tests found: the
+// checks of marts.data_checks, then each data test of the latest build that
+// found rows, as test:<name> with its first rows as examples.
+func writeDataChecks(ctx context.Context, db *sql.DB, _ []string) ([]byte, int, error) {
+	// A warehouse of an earlier release has its marts until the next build.
+	checks := `SELECT NULL AS "check", NULL AS source, NULL AS object, NULL::BIGINT AS records, NULL AS examples WHERE false`
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'data_checks'`).Scan(&n); err != nil {
+		return nil, 0, err
+	}
+	if n > 0 {
+		checks = `SELECT "check", source, object, records, examples FROM marts.data_checks`
+	}
+	return collect(ctx, db, `SELECT "check", source, object, records, coalesce(examples, '') FROM (
+			SELECT *, 0 AS part FROM (`+checks+`)
+			UNION ALL
+			SELECT 'test:' || test, '', '', failures, coalesce(replace(sample, chr(10), ';'), ''), 1
+			FROM meta.test_results
+			WHERE failures > 0 AND build_id = (SELECT max(build_id) FROM meta.test_results))
+		ORDER BY part, "check", source, object`, nil, func(rows *sql.Rows) (checkRow, error) {
+		var r checkRow
+		err := rows.Scan(&r.Check, &r.Source, &r.Object, &r.Records, &r.Examples)
+		r.Check, r.Source, r.Object, r.Examples = Text(r.Check), Text(r.Source), Text(r.Object), Text(r.Examples)
 		return r, err
 	})
 }

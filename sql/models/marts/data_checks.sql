@@ -1,0 +1,31 @@
+-- What the build found in the data that a reader of the numbers should
+-- know, one row per check, source and object that found records (the pack's
+-- data_checks.csv adds the data tests that found rows). examples holds up
+-- to five of the records' ids, or for unmapped_stage the stages to map.
+--
+-- unmapped_stage: opportunities whose stage is in no list of the source's
+-- stages (nor decided by the export's own flags) and that look closed: a
+-- probability of 0 or 100% where exported, else a close date already past.
+-- They count as open; the stage must be added to a list, never guessed.
+-- duplicate_id: records that appear more than once in one source's current
+-- state (a snapshot that lists a record twice); the unique tests stop the
+-- build on them, and this names them.
+WITH unmapped AS (
+    SELECT o.source, o.id, coalesce(o.pipeline || ': ', '') || o.stage AS stage
+    FROM staging.opportunities o CROSS JOIN intermediate.params p
+    WHERE NOT o.is_deleted AND o.stage_status IS NULL AND nullif(trim(o.stage), '') IS NOT NULL
+      AND CASE WHEN o.probability IS NOT NULL THEN o.probability IN (0, 1, 100)
+               ELSE o.close_date < CAST(timezone(p.reporting_tz, p.as_of) AS DATE) END
+), duplicates AS (
+    SELECT 'lead' AS object, source, id FROM staging.leads GROUP BY ALL HAVING count(*) > 1
+    UNION ALL
+    SELECT 'contact', source, id FROM staging.contacts GROUP BY ALL HAVING count(*) > 1
+    UNION ALL
+    SELECT 'opportunity', source, id FROM staging.opportunities GROUP BY ALL HAVING count(*) > 1
+)
+SELECT 'unmapped_stage' AS "check", source, 'opportunity' AS object, count(*) AS records,
+       array_to_string(list_sort(list_distinct(list(stage)))[1:5], ';') AS examples
+FROM unmapped GROUP BY ALL
+UNION ALL
+SELECT 'duplicate_id', source, object, count(*), array_to_string(list_sort(list(id))[1:5], ';')
+FROM duplicates GROUP BY ALL
