@@ -83,6 +83,10 @@ func TestMapping_Recognize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	gen, err := Resolve(coxswain.Source{Preset: "generic"}, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
 	contactHeader := []string{"Record ID", "First Name", "Email", "Create Date", "Company Name"}
 	dealHeader := []string{"Record ID", "Deal Name", "Deal Stage", "Create Date", "Amount"}
 	for _, tc := range []struct {
@@ -100,6 +104,12 @@ func TestMapping_Recognize(t *testing.T) {
 		// Named after nothing: the header decides.
 		{sf, "extract-0001.csv", []string{"ID", "CreatedDate", "WhoId", "WhatId", "Subject"}, coxswain.Activity, "header", ""},
 		{sf, "Case.csv", []string{"Id", "CaseNumber", "Status"}, "", "", "its columns match no object"},
+		// Sibling objects share columns: a history file is not its object.
+		{sf, "OpportunityHistory.csv", []string{"Id", "OpportunityId", "CreatedDate", "StageName", "Amount", "CloseDate", "Probability"}, "", "", "closest object opportunity"},
+		{sf, "AccountContactRelation.csv", []string{"Id", "AccountId", "ContactId", "IsActive", "StartDate", "EndDate"}, "", "", ""},
+		// A generic preset says nothing of what identifies its objects: names only.
+		{gen, "export.csv", []string{"id", "created_at", "email"}, "", "", "its columns fit lead, whose files this preset knows by name only (leads.csv, lead.csv)"},
+		{gen, "leads.csv", []string{"id", "created_at", "email"}, coxswain.Lead, "name", ""},
 		{hs, "hubspot-crm-exports-q4-pipeline-review-2026-11-21.csv", dealHeader, coxswain.Opportunity, "header", ""},
 		{hs, "hubspot-crm-exports-all-people-2026-11-21.csv", contactHeader, coxswain.Lead, "header", ""},
 		// A name that says one object does not override a header that says another.

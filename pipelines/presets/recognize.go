@@ -3,6 +3,7 @@ package presets
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"coxswain"
@@ -25,6 +26,7 @@ type Recognition struct {
 	Lacks   [][]string
 	// Ambiguous lists the objects the header fits equally well.
 	Ambiguous []coxswain.Object
+	patterns  []string // the closest object's file name patterns
 }
 
 // Reason says in a line why a file feeds no object.
@@ -40,6 +42,10 @@ func (r Recognition) Reason() string {
 		return fmt.Sprintf("its columns fit %s alike; name the object with the source's files: setting", strings.Join(names, " and "))
 	case r.Closest == "":
 		return "its columns match no object of the preset"
+	}
+	if len(r.Lacks) == 0 {
+		return fmt.Sprintf("its columns fit %s, whose files this preset knows by name only (%s); name the object with the source's files: setting",
+			r.Closest, strings.Join(r.patterns, ", "))
 	}
 	var lacks []string
 	for _, alts := range r.Lacks {
@@ -70,12 +76,11 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 		have[NormHeader(h)] = true
 	}
 	type fit struct {
-		obj      coxswain.Object
-		named    bool
-		required bool // every required field has a column
-		found    int  // identifying fields with a column
-		mapped   int  // fields of any kind with a column
-		lacks    [][]string
+		obj    coxswain.Object
+		named  bool
+		found  int // identifying fields with a column
+		mapped int // fields of any kind with a column
+		lacks  [][]string
 	}
 	var fits []fit
 	for _, obj := range coxswain.Objects {
@@ -83,7 +88,7 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 		if !ok {
 			continue
 		}
-		f := fit{obj: obj, named: om.matchesName(lower), required: true}
+		f := fit{obj: obj, named: om.matchesName(lower)}
 		for _, c := range om.Columns {
 			present := c.presentIn(have)
 			if present {
@@ -97,9 +102,6 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 				continue
 			}
 			f.lacks = append(f.lacks, c.Names)
-			if c.Field.Required {
-				f.required = false
-			}
 		}
 		fits = append(fits, f)
 	}
@@ -115,6 +117,9 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 			return Recognition{Object: f.obj, By: "name"}
 		}
 	}
+	// By header alone, only objects whose preset says what identifies
+	// them: a generic file of ids and dates could be anything.
+	candidates = slices.DeleteFunc(candidates, func(f fit) bool { return len(m.Objects[f.obj].Identify) == 0 })
 	if len(candidates) > 0 {
 		best := candidates[0]
 		tie := []coxswain.Object{best.obj}
@@ -151,7 +156,7 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 	if closest == nil {
 		return Recognition{}
 	}
-	return Recognition{Closest: closest.obj, Lacks: closest.lacks}
+	return Recognition{Closest: closest.obj, Lacks: closest.lacks, patterns: m.Objects[closest.obj].Files}
 }
 
 // byConfigName finds the object whose files: setting in the source's
