@@ -183,22 +183,22 @@ func TestBuild_FilesRecognisedByHeader(t *testing.T) {
 
 func TestBuild_HubSpotActivities(t *testing.T) {
 	// One export per kind of activity, told by its columns; a call on two
-	// contacts keeps both; a deal's companies are all kept.
+	// contacts keeps both, once each; a deal's companies are all kept.
 	e := newEnv(t, "sources:\n  - {name: hs, preset: hubspot, path: exports/hs}\n")
 	e.drop("hs", "2026-11-02", map[string]string{
 		"hubspot-crm-exports-week-44-2026-11-02.csv": `"Record ID","Activity date","Call Title","Call direction","Associated Contact IDs","Associated Company IDs"` + "\n" +
-			`"5001","2026-10-05 15:00","Intro","OUTBOUND","101;102",""` + "\n",
+			`"5001","2026-10-05 15:00","Intro","OUTBOUND","101;102;101",""` + "\n",
 		"notes.csv":  `"Record ID","Activity date","Note body","Associated Contact IDs"` + "\n" + `"6001","2026-10-06 11:00","left a voicemail","102"` + "\n",
 		"emails.csv": `"Record ID","Create Date","Email subject","Email direction","Associated Contact IDs"` + "\n" + `"7001","2026-10-07 12:00","Re: pricing","INCOMING_EMAIL","103"` + "\n",
 		"deals.csv":  `"Record ID","Deal Name","Deal Stage","Create Date","Associated Company IDs"` + "\n" + `"9001","Acme","closedwon","2026-10-01 10:00","31;32"` + "\n",
 	})
 	e.mustBuild()
-	equalRows(t, "activities", e.query(`SELECT id, kind, direction, occurred_at, who_id, who_ids, who_keys FROM staging.activities ORDER BY id`), []string{
+	equalRows(t, "activities", e.query(`SELECT id, kind, direction, occurred_at, who_id, list_sort(who_ids), list_sort(who_keys) FROM staging.activities ORDER BY id`), []string{
 		"5001|call|OUTBOUND|2026-10-05 15:00:00|101|[101 102]|[hs:101 hs:102]",
 		"6001|note|NULL|2026-10-06 11:00:00|102|[102]|[hs:102]",
 		"7001|email|INCOMING_EMAIL|2026-10-07 12:00:00|103|[103]|[hs:103]",
 	})
-	equalRows(t, "opportunities", e.query(`SELECT id, account_id, account_keys FROM staging.opportunities`), []string{"9001|31|[hs:31 hs:32]"})
+	equalRows(t, "opportunities", e.query(`SELECT id, account_id, list_sort(account_keys) FROM staging.opportunities`), []string{"9001|31|[hs:31 hs:32]"})
 }
 
 func TestBuild_StagesByPipeline(t *testing.T) {

@@ -208,7 +208,7 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 				seen[rc.Name] = true
 				alts = append(alts, fieldExpr(cfg, m, c, rc))
 				if c.Type == presets.IDList {
-					lists = append(lists, "id_list("+textOf(rc)+")")
+					lists = append(lists, "list_distinct(id_list("+textOf(rc)+"))") // an id listed twice is one association
 				}
 			}
 		}

@@ -19,8 +19,8 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
            r."Call Title" AS "subject",
            f.kind AS "kind",
            r."Call direction" AS "direction",
-           id_list(r."Associated Contact IDs") AS "who_ids",
-           id_list(r."Associated Company IDs") AS "account_ids",
+           list_distinct(id_list(r."Associated Contact IDs")) AS "who_ids",
+           list_distinct(id_list(r."Associated Company IDs")) AS "account_ids",
            d.name AS _drop_order, d.modified_at AS _drop_time, r._file_id AS _file_order
     FROM raw."crm__activity" r
     JOIN meta.drops d ON d.drop_id = r._drop_id

@@ -24,7 +24,7 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
            r."Pipeline" AS "pipeline",
            r."Deal probability" AS "probability",
            coalesce(CASE WHEN r."Is Closed Won" THEN 'won' WHEN r."Is Deal Closed?" THEN 'lost' WHEN NOT r."Is Deal Closed?" THEN 'open' END, CASE WHEN lower(trim(r."Deal Stage")) IN ('closedwon', 'closed won', 'cerrado ganado', 'ganado', 'ganho', 'negócio ganho', 'gewonnen', 'geschlossen und gewonnen', 'gagné', 'conclu gagné', '成約') THEN 'won' WHEN lower(trim(r."Deal Stage")) IN ('closedlost', 'closed lost', 'cerrado perdido', 'perdido', 'negócio perdido', 'verloren', 'geschlossen und verloren', 'perdu', 'conclu perdu', '失注') THEN 'lost' WHEN lower(trim(r."Deal Stage")) IN ('appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'decisionmakerboughtin', 'contractsent', 'appointment scheduled', 'qualified to buy', 'presentation scheduled', 'decision maker bought-in', 'contract sent') THEN 'open' END) AS "stage_status",
-           id_list(r."Associated Company IDs") AS "account_ids",
+           list_distinct(id_list(r."Associated Company IDs")) AS "account_ids",
            d.name AS _drop_order, d.modified_at AS _drop_time, r._file_id AS _file_order
     FROM raw."crm__opportunity" r
     JOIN meta.drops d ON d.drop_id = r._drop_id
