@@ -131,8 +131,9 @@ type Source struct {
 
 // Stages classifies opportunity stages, by label or id (compared trimmed and
 // case-insensitively): the lists apply to every pipeline, and Pipelines
-// adds lists for the stages of one pipeline (by its label or id). A stage
-// in no list is open unless the record's own closed/won flags say more; a
+// adds lists for the stages of one pipeline (by its label or id; they need
+// the export's pipeline column). A stage in no list is open unless the
+// record's own closed/won flags say more (closed and not won: lost); a
 // stage in no list whose opportunities look closed is reported in data
 // checks as unmapped_stage.
 type Stages struct {

@@ -624,9 +624,13 @@ func keyFieldWarnings(m *presets.Mapping, fl *fileLoad, key string) []string {
 		return !unmapped[field] && slices.ContainsFunc(m.Objects[fl.object].Columns, func(c presets.Column) bool { return c.Field.Name == field })
 	}
 	// What another column of the file says instead.
-	stagesDecide := has("stage") && len(m.Stages.Won)+len(m.Stages.Lost)+len(m.Stages.Pipelines) > 0
+	stagesDecide := has("stage") && (len(m.Stages.Won)+len(m.Stages.Lost) > 0 || has("pipeline") && len(m.Stages.Pipelines) > 0)
 	covered := map[string]bool{"is_won": stagesDecide, "is_closed": stagesDecide, "owner_id": has("owner_name")}
 	var warnings []string
+	if om := m.Objects[fl.object]; len(om.Kinds) > 0 && fl.plan.kind == "" && !has("kind") {
+		warnings = append(warnings, fmt.Sprintf("no column tells what kind of %s this file holds (%s): every row counts as a sales touch; name its kind's column in the preset or export it with the usual columns",
+			fl.object, kindNames(om.Kinds)))
+	}
 	for _, f := range presets.KeyFields[fl.object] {
 		if covered[f] {
 			continue
@@ -646,4 +650,12 @@ func keyFieldWarnings(m *presets.Mapping, fl *fileLoad, key string) []string {
 		}
 	}
 	return warnings
+}
+
+func kindNames(kinds []presets.Kind) string {
+	var names []string
+	for _, k := range kinds {
+		names = append(names, k.Kind)
+	}
+	return strings.Join(names, ", ")
 }

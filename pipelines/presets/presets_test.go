@@ -107,6 +107,14 @@ func TestMapping_Recognize(t *testing.T) {
 		// Sibling objects share columns: a history file is not its object.
 		{sf, "OpportunityHistory.csv", []string{"Id", "OpportunityId", "CreatedDate", "StageName", "Amount", "CloseDate", "Probability"}, "", "", "closest object opportunity"},
 		{sf, "AccountContactRelation.csv", []string{"Id", "AccountId", "ContactId", "IsActive", "StartDate", "EndDate"}, "", "", ""},
+		{sf, "Quote.csv", []string{"Id", "Name", "AccountId", "Email", "CreatedDate", "Status"}, "", "", ""},
+		// A companies or tickets export with associations is no activity,
+		// a call export logged on deals is no deal, and a marketing e-mail
+		// report named like an activity export is ignored, not refused.
+		{hs, "hubspot-crm-exports-todas-las-empresas.csv", []string{"Record ID", "Company name", "Create Date", "Associated Contact IDs"}, "", "", ""},
+		{hs, "hubspot-crm-exports-deal-calls-2026-11-02.csv", []string{"Record ID", "Activity date", "Call direction", "Associated Deal IDs"}, coxswain.Activity, "name", ""},
+		{hs, "marketing-email-performance-2026-11-02.csv", []string{"Email name", "Publish date", "Sent"}, "", "", ""},
+		{hs, "hubspot-crm-exports-notas.csv", []string{"ID de registro", "Fecha de actividad", "Cuerpo de la nota", "Associated Contact IDs"}, coxswain.Activity, "header", ""},
 		// A generic preset says nothing of what identifies its objects: names only.
 		{gen, "export.csv", []string{"id", "created_at", "email"}, "", "", "its columns fit lead, whose files this preset knows by name only (leads.csv, lead.csv)"},
 		{gen, "leads.csv", []string{"id", "created_at", "email"}, coxswain.Lead, "name", ""},

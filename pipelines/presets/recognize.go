@@ -76,11 +76,12 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 		have[NormHeader(h)] = true
 	}
 	type fit struct {
-		obj    coxswain.Object
-		named  bool
-		found  int // identifying fields with a column
-		mapped int // fields of any kind with a column
-		lacks  [][]string
+		obj      coxswain.Object
+		named    bool
+		found    int // identifying fields with a column
+		required int // required fields with a column
+		mapped   int // fields of any kind with a column
+		lacks    [][]string
 	}
 	var fits []fit
 	for _, obj := range coxswain.Objects {
@@ -99,6 +100,9 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 			}
 			if present {
 				f.found++
+				if c.Field.Required {
+					f.required++
+				}
 				continue
 			}
 			f.lacks = append(f.lacks, c.Names)
@@ -118,8 +122,13 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 		}
 	}
 	// By header alone, only objects whose preset says what identifies
-	// them: a generic file of ids and dates could be anything.
-	candidates = slices.DeleteFunc(candidates, func(f fit) bool { return len(m.Objects[f.obj].Identify) == 0 })
+	// them (a generic file of ids and dates could be anything), and for an
+	// object of several kinds, a file that has a kind's column: a companies
+	// export with associations is not an activity.
+	candidates = slices.DeleteFunc(candidates, func(f fit) bool {
+		om := m.Objects[f.obj]
+		return len(om.Identify) == 0 || len(om.Kinds) > 0 && om.KindOf(header) == ""
+	})
 	if len(candidates) > 0 {
 		best := candidates[0]
 		tie := []coxswain.Object{best.obj}
@@ -136,12 +145,38 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 		}
 		return Recognition{Ambiguous: tie}
 	}
-	// No header fits: a file named after an object is still that object,
-	// so that a missing column is reported as such.
+	// No header fits: a file named exactly after one object (Lead.csv) is
+	// that object, so that a missing column is reported as such. A name
+	// that only matches a pattern (*deal*) must be borne out by the
+	// object's required columns, and, where it matches several objects'
+	// patterns (deal-calls.csv), by one identifying column of only one.
+	var named []fit
 	for _, f := range fits {
 		if f.named {
+			named = append(named, f)
+		}
+	}
+	// borne: named, with every required column; evident: and with one of
+	// its identifying or kind columns as well.
+	var borne, evident []fit
+	for _, f := range named {
+		om := m.Objects[f.obj]
+		if om.exactName(lower) {
 			return Recognition{Object: f.obj, By: "name"}
 		}
+		if f.required < om.requiredCount() {
+			continue
+		}
+		borne = append(borne, f)
+		if f.found > f.required || om.KindOf(header) != "" {
+			evident = append(evident, f)
+		}
+	}
+	if len(evident) == 1 {
+		return Recognition{Object: evident[0].obj, By: "name"}
+	}
+	if len(borne) == 1 {
+		return Recognition{Object: borne[0].obj, By: "name"}
 	}
 	// The closest object shares more than an id with the file.
 	var closest *fit
@@ -181,6 +216,27 @@ func (om ObjectMapping) matchesName(lower string) bool {
 		}
 	}
 	return false
+}
+
+// exactName says whether the name is one of the object's file names
+// written out in full, not a pattern.
+func (om ObjectMapping) exactName(lower string) bool {
+	for _, g := range om.Files {
+		if !strings.ContainsAny(g, "*?[") && strings.ToLower(g) == lower {
+			return true
+		}
+	}
+	return false
+}
+
+func (om ObjectMapping) requiredCount() int {
+	n := 0
+	for _, c := range om.Columns {
+		if c.Field.Required {
+			n++
+		}
+	}
+	return n
 }
 
 func (om ObjectMapping) identifies(field string) bool {

@@ -6,7 +6,9 @@
 -- unmapped_stage: opportunities whose stage is in no list of the source's
 -- stages (nor decided by the export's own flags) and that look closed: a
 -- probability of 0 or 100% where exported, else a close date already past.
--- They count as open; the stage must be added to a list, never guessed.
+-- They count as open (or as lost where the export's own closed flag says
+-- closed, since no won flag says won); the stage must be added to a list,
+-- never guessed.
 -- duplicate_id: records that appear more than once in one source's current
 -- state (a snapshot that lists a record twice); the unique tests stop the
 -- build on them, and this names them.
