@@ -115,6 +115,14 @@ type Source struct {
 	// Stages says which opportunity stages are won, lost or open, by label
 	// or id, added to the preset's defaults.
 	Stages Stages `yaml:"stages"`
+	// ActivityTypes names a marketing tool's activity types by the id its
+	// exports write, and says which are marketing touches; added to (and
+	// overriding by id) the preset's.
+	ActivityTypes []ActivityType `yaml:"activity_types"`
+	// MQL says when a marketing tool's person became an MQL, where the tool
+	// has no MQL date field: the first change of its status to one of
+	// Status, or the first time its score reached Score.
+	MQL MQLRule `yaml:"mql"`
 	// Formats gives strptime formats for datetimes the ISO parser cannot read
 	// (Excel's 02/23/26 08:55 PM, say).
 	Formats Formats `yaml:"formats"`
@@ -148,6 +156,19 @@ type StageLists struct {
 	Won  []string `yaml:"won"`
 	Lost []string `yaml:"lost"`
 	Open []string `yaml:"open"`
+}
+
+// ActivityType is one type of a marketing tool's activities.
+type ActivityType struct {
+	ID    string `yaml:"id"`
+	Name  string `yaml:"name"`
+	Touch bool   `yaml:"touch"` // a marketing touch (form fill, e-mail click, event attendance)
+}
+
+// MQLRule derives mql_at from a marketing tool's activities.
+type MQLRule struct {
+	Status []string `yaml:"status"` // status values that make an MQL
+	Score  float64  `yaml:"score"`  // the score that makes an MQL; 0: none
 }
 
 // Formats are strptime formats for a source's datetime and date columns.

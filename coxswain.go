@@ -37,10 +37,14 @@ const (
 	Account        Object = "account"
 	Campaign       Object = "campaign"
 	CampaignMember Object = "campaign_member"
+	// Person is a marketing-automation tool's record of a person (a Marketo
+	// lead, a Pardot prospect), joined to the CRM's leads and contacts by
+	// the identity rule of docs/metrics.md.
+	Person Object = "person"
 )
 
 // Objects lists the canonical objects in the order they are loaded and shown.
-var Objects = []Object{Lead, Contact, Opportunity, Activity, User, Account, Campaign, CampaignMember}
+var Objects = []Object{Lead, Contact, Opportunity, Activity, User, Account, Campaign, CampaignMember, Person}
 
 // Plural is the object's plural, used in table and view names (staging.leads).
 func (o Object) Plural() string {

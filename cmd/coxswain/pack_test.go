@@ -329,3 +329,19 @@ func TestPack_HubSpotEdges(t *testing.T) {
 	kpis := readLines(t, filepath.Join(pack, "kpis.csv"))
 	diffLines(t, "kpis.csv (2026-10 to 2026-11)", append(kpis[:1:1], kpis[1+11*29:]...), readLines(t, filepath.Join(want, "kpis_2026-10_to_2026-11.csv")))
 }
+
+// TestPack_MarketingEdges builds testdata/ma_edges (a Salesforce org and a
+// Marketo instance: people joined by CRM id and by e-mail, ambiguous and
+// conflicting matches, MQL dates from Marketo's activities, marketing
+// touches in and out of the influence window) and compares its pack with
+// the numbers worked out in its README.md.
+func TestPack_MarketingEdges(t *testing.T) {
+	dir, config := builtCase(t, "ma_edges")
+	out := filepath.Join(dir, "packs")
+	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
+	pack := filepath.Join(out, "2026-10")
+	want := filepath.Join("..", "..", "testdata", "ma_edges", "expected")
+	for _, f := range []string{"kpis.csv", "data_checks.csv", "sla_by_owner.csv", "funnel.csv"} {
+		diffLines(t, f, readLines(t, filepath.Join(pack, f)), readLines(t, filepath.Join(want, f)))
+	}
+}

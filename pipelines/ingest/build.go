@@ -467,7 +467,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			continue
 		}
 		loads = append(loads, &fileLoad{source: src.Name, drop: d.Name, file: f, object: obj, dialect: dia, plan: plan,
-			readPath: f.path, dateFormat: src.Formats.Date, tsFormat: src.Formats.Timestamp})
+			readPath: f.path, dateFormat: src.Formats.Date, tsFormat: src.Formats.Timestamp, nulls: m.Preset.Nulls})
 	}
 	if len(errs) > 0 {
 		return &DropError{Source: src.Name, Drop: d.Name, Files: errs}

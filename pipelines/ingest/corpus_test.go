@@ -34,14 +34,13 @@ var corpusTargets = []struct {
 	{regexp.MustCompile(`(?i)^salesforce/.*/campaignmember\.csv$`), "salesforce", "CampaignMember.csv"},
 	{regexp.MustCompile(`(?i)^hubspot/.*/contact_data\.csv$`), "hubspot", "contacts.csv"},
 	{regexp.MustCompile(`(?i)^hubspot/.*/deal_data\.csv$`), "hubspot", "deals.csv"},
-	// Marketo and Pardot have no preset yet: their lead, prospect and
-	// opportunity tables use canonical-looking names, so the generic preset
-	// reads them; activity files lack the canonical occurred_at.
-	{regexp.MustCompile(`(?i)^marketo/.*/marketo_lead_data\.csv$`), "generic", "leads.csv"},
-	{regexp.MustCompile(`(?i)^marketo/.*/marketo_activity_.*\.csv$`), "generic", "activities.csv"},
-	{regexp.MustCompile(`(?i)^pardot/.*/pardot_prospect_data\.csv$`), "generic", "leads.csv"},
+	// Marketo's and Pardot's samples are their connector tables (snake_case
+	// names), which the marketing presets read too.
+	{regexp.MustCompile(`(?i)^marketo/.*/marketo_lead_data\.csv$`), "marketo", "leads.csv"},
+	{regexp.MustCompile(`(?i)^marketo/.*/marketo_activity_.*\.csv$`), "marketo", "activities.csv"},
+	{regexp.MustCompile(`(?i)^pardot/.*/pardot_prospect_data\.csv$`), "pardot", "prospects.csv"},
+	{regexp.MustCompile(`(?i)^pardot/.*/pardot_visitor_activity_data\.csv$`), "pardot", "visitor_activities.csv"},
 	{regexp.MustCompile(`(?i)^pardot/.*/pardot_opportunity_data\.csv$`), "generic", "opportunities.csv"},
-	{regexp.MustCompile(`(?i)^pardot/.*/pardot_visitor_activity_data\.csv$`), "generic", "activities.csv"},
 }
 
 func presetOfTool(rel string) string {
@@ -50,6 +49,10 @@ func presetOfTool(rel string) string {
 		return "salesforce"
 	case "hubspot":
 		return "hubspot"
+	case "marketo":
+		return "marketo"
+	case "pardot":
+		return "pardot"
 	}
 	return "generic"
 }
@@ -84,7 +87,7 @@ func TestBuild_Corpus(t *testing.T) {
 			}
 		}
 		t.Run(rel, func(t *testing.T) {
-			src := map[string]string{"salesforce": "crm", "hubspot": "hs", "generic": "gen"}[preset]
+			src := map[string]string{"salesforce": "crm", "hubspot": "hs", "generic": "gen", "marketo": "mkto", "pardot": "pardot"}[preset]
 			e := newEnv(t, fmt.Sprintf("sources:\n  - {name: %s, preset: %s, path: exports/%s}\n", src, preset, src))
 			data, err := os.ReadFile(p)
 			if err != nil {

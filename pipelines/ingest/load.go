@@ -23,6 +23,7 @@ type fileLoad struct {
 	readPath     string // the file DuckDB reads (a UTF-8 copy where it was transcoded)
 	dateFormat   string // strptime formats configured for the source
 	tsFormat     string
+	nulls        []string // values read as empty besides the empty string
 
 	inserted, rejected int64
 	firstError         string
@@ -87,6 +88,13 @@ func (f *fileLoad) readCSV(types map[string]string) string {
 	}
 	if f.dateFormat != "" {
 		opts = append(opts, "dateformat = "+warehouse.QuoteString(f.dateFormat))
+	}
+	if len(f.nulls) > 0 {
+		nulls := []string{"''"}
+		for _, n := range f.nulls {
+			nulls = append(nulls, warehouse.QuoteString(n))
+		}
+		opts = append(opts, "nullstr = ["+strings.Join(nulls, ", ")+"]")
 	}
 	if f.dialect.newline != "" {
 		opts = append(opts, "new_line = "+warehouse.QuoteString(f.dialect.newline))

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"coxswain"
+	"coxswain/pipelines/presets"
 )
 
 // Layers are the model folders, in the order their schemas are created.
@@ -135,10 +136,14 @@ type Params struct {
 	Sources            []SourceParams
 }
 
-// SourceParams are a source's freshness thresholds.
+// SourceParams are a source's freshness thresholds, its role, and how its
+// persons' mql_at is derived from its activities.
 type SourceParams struct {
 	Name              string
 	WarnAfter, FailAt time.Duration
+	Role              string // crm or marketing
+	MQL               coxswain.MQLRule
+	Changes           presets.Changes
 }
 
 // ParamsFrom takes the models' parameters from the configuration.
@@ -159,7 +164,11 @@ func ParamsFrom(cfg *coxswain.Config, asOf time.Time) Params {
 	}
 	for _, s := range cfg.Sources {
 		warn, fail := s.Freshness()
-		p.Sources = append(p.Sources, SourceParams{Name: s.Name, WarnAfter: warn, FailAt: fail})
+		sp := SourceParams{Name: s.Name, WarnAfter: warn, FailAt: fail, Role: presets.CRM, MQL: s.MQL}
+		if m, err := presets.Resolve(s, ""); err == nil { // the configuration was checked when it was loaded
+			sp.Role, sp.Changes = m.Role, m.Preset.Changes
+		}
+		p.Sources = append(p.Sources, sp)
 	}
 	return p
 }
@@ -181,15 +190,32 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 	if err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.source_params (source VARCHAR, warn_after_hours DOUBLE, error_after_hours DOUBLE)`); err != nil {
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.source_params (source VARCHAR, warn_after_hours DOUBLE, error_after_hours DOUBLE,
+		role VARCHAR, mql_status VARCHAR[], mql_score DOUBLE,
+		status_type VARCHAR, status_detail VARCHAR[], status_value VARCHAR, score_type VARCHAR, score_value VARCHAR)`); err != nil {
 		return err
 	}
 	for _, s := range p.Sources {
-		var fail any
+		var fail, score any
 		if s.FailAt > 0 {
 			fail = s.FailAt.Hours()
 		}
-		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.source_params (source, warn_after_hours, error_after_hours) VALUES (?, ?, ?)`, s.Name, s.WarnAfter.Hours(), fail); err != nil {
+		if s.MQL.Score > 0 {
+			score = s.MQL.Score
+		}
+		status := make([]string, len(s.MQL.Status))
+		for i, v := range s.MQL.Status {
+			status[i] = strings.ToLower(strings.TrimSpace(v))
+		}
+		detail := make([]string, len(s.Changes.Status.Detail))
+		for i, v := range s.Changes.Status.Detail {
+			detail[i] = strings.ToLower(strings.TrimSpace(v))
+		}
+		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.source_params (source, warn_after_hours, error_after_hours,
+			role, mql_status, mql_score, status_type, status_detail, status_value, score_type, score_value)
+			VALUES (?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?::VARCHAR[], ?, ?, ?)`,
+			s.Name, s.WarnAfter.Hours(), fail, s.Role, listLiteral(status), score,
+			s.Changes.Status.Type, listLiteral(detail), s.Changes.Status.Value, s.Changes.Score.Type, s.Changes.Score.Value); err != nil {
 			return err
 		}
 	}

@@ -111,6 +111,8 @@ var Schema = map[coxswain.Object][]Field{
 		{"owner_id", ID, false, ""},
 		{"type", Text, false, "call, e-mail, meeting..."},
 		{"subject", Text, false, ""},
+		{"detail", Text, false, "what the activity was about: the form, e-mail or field (Marketo's primaryAttributeValue)"},
+		{"attributes", Text, false, "the activity's attributes as a JSON object (Marketo)"},
 		{"kind", Text, false, "call, email, meeting, task, note: by default the kind of the file, where the export writes one kind per file"},
 		{"direction", Text, false, "inbound or outbound (calls, e-mails); an incoming e-mail is not a sales touch"},
 	},
@@ -138,6 +140,20 @@ var Schema = map[coxswain.Object][]Field{
 		{"start_date", Date, false, ""},
 		{"end_date", Date, false, ""},
 		{"actual_cost", Money, false, ""},
+	},
+	coxswain.Person: {
+		{"id", ID, true, "the person's id in the marketing tool"},
+		{"is_deleted", Boolean, false, ""},
+		{"created_at", Timestamp, true, "the person entered the marketing database"},
+		{"email", Text, false, "joins the CRM's leads and contacts, trimmed and lower-cased, where no CRM id does"},
+		{"crm_lead_id", ID, false, "the CRM lead it is synced with (a Salesforce id: 15 or 18 characters)"},
+		{"crm_contact_id", ID, false, "the CRM contact it is synced with"},
+		{"mql_at", Timestamp, false, "the tool's own MQL date, where it has one"},
+		{"lead_source", Text, false, ""},
+		{"status", Text, false, ""},
+		{"score", Number, false, ""},
+		{"name", Text, false, ""},
+		{"company", Text, false, ""},
 	},
 	coxswain.CampaignMember: {
 		{"id", ID, true, ""},
@@ -169,6 +185,7 @@ var KeyFields = map[coxswain.Object][]string{
 	coxswain.Lead:        {"mql_at", "sql_at", "converted_opportunity_id", "lead_source", "owner_id"},
 	coxswain.Opportunity: {"amount", "close_date", "is_won", "is_closed", "account_id", "lead_source"},
 	coxswain.Activity:    {"who_id"},
+	coxswain.Person:      {"email"},
 }
 
 // Associations are the id fields an export may fill with several ids

@@ -34,13 +34,45 @@ const (
 
 // Preset is one tool's export format.
 type Preset struct {
-	Name        string                        `yaml:"name"`
-	Description string                        `yaml:"description"`
-	Timezone    string                        `yaml:"timezone"`
-	Snapshot    bool                          `yaml:"snapshot"`
-	IDs         IDStyle                       `yaml:"ids"`
-	Stages      coxswain.Stages               `yaml:"stages"` // the tool's default stages
-	Objects     map[coxswain.Object]ObjectMap `yaml:"objects"`
+	Name        string          `yaml:"name"`
+	Description string          `yaml:"description"`
+	Timezone    string          `yaml:"timezone"`
+	Snapshot    bool            `yaml:"snapshot"`
+	IDs         IDStyle         `yaml:"ids"`
+	Stages      coxswain.Stages `yaml:"stages"` // the tool's default stages
+	// Role is crm (the default) or marketing: a marketing tool's persons
+	// join the CRM's people, and its activities are marketing touches,
+	// never sales follow-up.
+	Role string `yaml:"role"`
+	// Nulls are the values that mean empty besides the empty string
+	// (Marketo writes the literal null).
+	Nulls         []string                `yaml:"nulls"`
+	ActivityTypes []coxswain.ActivityType `yaml:"activity_types"`
+	// Changes says which activity types record a change of a person's
+	// status or score, for the source's mql: rule.
+	Changes Changes                       `yaml:"changes"`
+	Objects map[coxswain.Object]ObjectMap `yaml:"objects"`
+}
+
+// The roles of a source.
+const (
+	CRM       = "crm"
+	Marketing = "marketing"
+)
+
+// Changes are the activity types that record a person's status or score
+// changing, with the attribute (a key of the activity's JSON attributes)
+// that holds the new value.
+type Changes struct {
+	Status Change `yaml:"status"`
+	Score  Change `yaml:"score"`
+}
+
+// Change is one kind of change activity.
+type Change struct {
+	Type   string   `yaml:"type"`   // the activity type id
+	Detail []string `yaml:"detail"` // the field it changed, as the activity's detail names it
+	Value  string   `yaml:"value"`  // the attribute holding the new value
 }
 
 // ObjectMap says which files of a drop hold an object and which column feeds each field.
@@ -87,6 +119,9 @@ func Get(name string) (*Preset, error) {
 		if _, ok := Schema[obj]; !ok {
 			return nil, fmt.Errorf("preset %s: unknown object %q", name, obj)
 		}
+		if p.Role != "" && p.Role != CRM && p.Role != Marketing {
+			return nil, fmt.Errorf("preset %s: role %q is neither crm nor marketing", name, p.Role)
+		}
 		for _, f := range m.Identify {
 			if _, ok := field(obj, f); !ok {
 				return nil, fmt.Errorf("preset %s: %s.identify: object %s has no field %q", name, obj, obj, f)
@@ -120,7 +155,11 @@ type Mapping struct {
 	Preset   *Preset
 	Timezone string          // the zone of zone-less datetimes
 	Stages   coxswain.Stages // the preset's stages with the source's added
-	Objects  map[coxswain.Object]ObjectMapping
+	Role     string          // crm or marketing
+	// ActivityTypes are the preset's activity types with the source's
+	// added, a source's entry replacing the preset's of the same id.
+	ActivityTypes []coxswain.ActivityType
+	Objects       map[coxswain.Object]ObjectMapping
 }
 
 // ObjectMapping is the resolved mapping of one object.
@@ -150,6 +189,11 @@ func Resolve(src coxswain.Source, key string) (*Mapping, error) {
 		m.Timezone = "UTC"
 	}
 	m.Stages = mergeStages(p.Stages, src.Stages)
+	m.Role = CRM
+	if p.Role != "" {
+		m.Role = p.Role
+	}
+	m.ActivityTypes = mergeActivityTypes(p.ActivityTypes, src.ActivityTypes)
 
 	// Overrides, keyed "field" or "object.field".
 	overrides := map[coxswain.Object]map[string]coxswain.ColumnSpec{}
@@ -292,4 +336,16 @@ func mergeStages(preset, src coxswain.Stages) coxswain.Stages {
 		}
 	}
 	return out
+}
+
+// mergeActivityTypes adds a source's activity types to its preset's; a
+// source's type replaces the preset's of the same id.
+func mergeActivityTypes(preset, src []coxswain.ActivityType) []coxswain.ActivityType {
+	var out []coxswain.ActivityType
+	for _, t := range preset {
+		if !slices.ContainsFunc(src, func(s coxswain.ActivityType) bool { return s.ID == t.ID }) {
+			out = append(out, t)
+		}
+	}
+	return append(out, src...)
 }

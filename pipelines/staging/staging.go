@@ -39,8 +39,8 @@ var stagingMeta = []struct{ name, typ string }{
 // models uses these.
 func keyColumns(obj coxswain.Object) (keys []struct{ name, field string }) {
 	for _, f := range presets.Schema[obj] {
-		if f.Type != presets.ID {
-			continue
+		if f.Type != presets.ID || strings.HasPrefix(f.Name, "crm_") {
+			continue // a CRM's id in another tool is joined by the identity rule, not by key
 		}
 		name := "key"
 		if f.Name != "id" {
@@ -162,8 +162,8 @@ func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappi
 			for _, f := range presets.Schema[obj] {
 				cols = append(cols, "NULL::"+f.Type.DuckDBType()+" AS "+warehouse.QuoteIdent(f.Name))
 			}
-			if obj == coxswain.Opportunity {
-				cols = append(cols, "NULL::VARCHAR AS stage_status")
+			for _, d := range derived[obj] {
+				cols = append(cols, "NULL::"+d.typ+" AS "+d.name)
 			}
 			for _, f := range presets.Associations[obj] {
 				cols = append(cols, "NULL::VARCHAR[] AS "+warehouse.QuoteIdent(presets.ListName(f)))
@@ -222,6 +222,9 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 	if om.Object == coxswain.Opportunity {
 		stageFlags(m.Stages, exprs)
 	}
+	if om.Object == coxswain.Activity {
+		activityTypes(m, exprs)
+	}
 
 	v := stagingView{Source: m.Source.Name, Object: string(om.Object), Raw: warehouse.RawTable(m.Source.Name, om.Object), Snapshot: m.Preset.Snapshot}
 	for _, f := range presets.Schema[om.Object] {
@@ -238,8 +241,8 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 		}
 		v.Fields = append(v.Fields, stagingField{Name: f.Name, Expr: e})
 	}
-	if om.Object == coxswain.Opportunity {
-		v.Fields = append(v.Fields, stagingField{Name: "stage_status", Expr: exprs["stage_status"]})
+	for _, d := range derived[om.Object] {
+		v.Fields = append(v.Fields, stagingField{Name: d.name, Expr: exprs[d.name]})
 	}
 	for _, f := range presets.Associations[om.Object] {
 		e, ok := exprs[presets.ListName(f)]
@@ -290,6 +293,8 @@ func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc wa
 		switch {
 		case c.Type == presets.IDList:
 			return "first_id(" + text + ")"
+		case strings.HasPrefix(c.Field.Name, "crm_"):
+			return "crm_id(" + text + ")" // a CRM's id in another tool's export
 		case m.Preset.IDs == presets.SalesforceIDs:
 			return "sf_id(" + text + ")"
 		}
@@ -337,6 +342,51 @@ func coalesce(exprs []string) string {
 		return exprs[0]
 	}
 	return "coalesce(" + strings.Join(exprs, ", ") + ")"
+}
+
+// derived are the columns staging adds to an object's canonical fields,
+// worked out from them and the source's configuration.
+var derived = map[coxswain.Object][]struct{ name, typ string }{
+	coxswain.Opportunity: {{"stage_status", "VARCHAR"}}, // won, lost, open; NULL: a stage in no list
+	// type_id: the type as the export writes it (Marketo's 2), type its
+	// name (Fill Out Form); is_marketing_touch: a marketing tool's type
+	// configured as a touch (NULL for a CRM's activities).
+	coxswain.Activity: {{"type_id", "VARCHAR"}, {"is_marketing_touch", "BOOLEAN"}},
+}
+
+// activityTypes names a source's activity types and marks its marketing
+// touches.
+func activityTypes(m *presets.Mapping, exprs map[string]string) {
+	raw, ok := exprs["type"]
+	if !ok {
+		exprs["type_id"], exprs["is_marketing_touch"] = "NULL::VARCHAR", "NULL::BOOLEAN"
+		return
+	}
+	id := "nullif(trim(" + raw + "), '')"
+	exprs["type_id"] = id
+	exprs["is_marketing_touch"] = "NULL::BOOLEAN"
+	if len(m.ActivityTypes) == 0 {
+		return
+	}
+	var whens, touches []string
+	for _, t := range m.ActivityTypes {
+		if t.Name != "" {
+			whens = append(whens, fmt.Sprintf("WHEN %s THEN %s", warehouse.QuoteString(t.ID), warehouse.QuoteString(t.Name)))
+		}
+		if t.Touch {
+			touches = append(touches, warehouse.QuoteString(t.ID))
+		}
+	}
+	if len(whens) > 0 {
+		exprs["type"] = fmt.Sprintf("coalesce(CASE %s %s END, %s)", id, strings.Join(whens, " "), raw)
+	}
+	if m.Role == presets.Marketing {
+		if len(touches) == 0 {
+			exprs["is_marketing_touch"] = "false"
+		} else {
+			exprs["is_marketing_touch"] = fmt.Sprintf("coalesce(%s IN (%s), false)", id, strings.Join(touches, ", "))
+		}
+	}
 }
 
 // stageFlags classifies an opportunity's stage by the source's stage lists

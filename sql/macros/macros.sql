@@ -32,6 +32,12 @@ CREATE OR REPLACE MACRO sf_id(x) AS
 CREATE OR REPLACE MACRO plain_id(x) AS
     nullif(regexp_replace(trim(x), '^(\d+)\.0+$', '\1'), '');
 
+-- A CRM id written by another tool (a marketing tool's sfdcLeadId,
+-- crm_lead_fid): a Salesforce id in its 18-character form where it looks
+-- like one (15 or 18 letters and digits), else as plain_id.
+CREATE OR REPLACE MACRO crm_id(x) AS
+    CASE WHEN regexp_full_match(trim(x), '[A-Za-z0-9]{15}|[A-Za-z0-9]{18}') THEN sf_id(x) ELSE plain_id(x) END;
+
 -- The ids of a ;-joined list (HubSpot's Associated Contact IDs), in order,
 -- empty entries left out, NULL when there is none; commas are read as
 -- separators too (some tools re-save the lists with them).

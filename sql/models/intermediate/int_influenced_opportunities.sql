@@ -17,8 +17,8 @@ WITH touches AS (                      -- marketing touches of each person
     WHERE m.has_responded AND NOT m.is_deleted AND m.lead_key IS NOT NULL AND m.contact_key IS NOT NULL
     UNION ALL
     SELECT a.who_key, a.occurred_at
-    FROM intermediate.int_activities a CROSS JOIN intermediate.params p
-    WHERE list_contains(p.touch_types, a.type)
+    FROM intermediate.int_activities a
+    WHERE a.marketing_touch
 ), account_touches AS (                -- touches by people of an account
     SELECT DISTINCT c.account_key, t.touched_at
     FROM touches t

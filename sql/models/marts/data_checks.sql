@@ -9,6 +9,11 @@
 -- They count as open (or as lost where the export's own closed flag says
 -- closed, since no won flag says won); the stage must be added to a list,
 -- never guessed.
+-- identity_conflict: marketing records joined by the CRM id they carry
+-- while their e-mail names another CRM person. identity_ambiguous_email:
+-- marketing records left unjoined because their e-mail is shared (by
+-- several marketing records, or by several CRM people); each counts as a
+-- person of its own.
 -- duplicate_id: records that appear more than once in one source's current
 -- state (a snapshot that lists a record twice); the unique tests stop the
 -- build on them, and this names them.
@@ -24,6 +29,8 @@ WITH unmapped AS (
     SELECT 'contact', source, id FROM staging.contacts GROUP BY ALL HAVING count(*) > 1
     UNION ALL
     SELECT 'opportunity', source, id FROM staging.opportunities GROUP BY ALL HAVING count(*) > 1
+    UNION ALL
+    SELECT 'person', source, id FROM staging.persons GROUP BY ALL HAVING count(*) > 1
 )
 SELECT 'unmapped_stage' AS "check", source, 'opportunity' AS object, count(*) AS records,
        array_to_string(list_sort(list_distinct(list(stage)))[1:5], ';') AS examples
@@ -31,3 +38,9 @@ FROM unmapped GROUP BY ALL
 UNION ALL
 SELECT 'duplicate_id', source, object, count(*), array_to_string(list_sort(list(id))[1:5], ';')
 FROM duplicates GROUP BY ALL
+UNION ALL
+SELECT 'identity_conflict', source, 'person', count(*), array_to_string(list_sort(list(id))[1:5], ';')
+FROM intermediate.int_person_records WHERE conflict GROUP BY ALL
+UNION ALL
+SELECT 'identity_ambiguous_email', source, 'person', count(*), array_to_string(list_sort(list(id))[1:5], ';')
+FROM intermediate.int_person_records WHERE ambiguous GROUP BY ALL

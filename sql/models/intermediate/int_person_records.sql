@@ -1,0 +1,55 @@
+-- Which person each marketing-automation record is (docs/metrics.md,
+-- "People joined across sources"). A record carrying a CRM id joins the
+-- CRM person that id belongs to: a lead, the lead converted into a contact
+-- (for a contact id), or a contact no lead became. Else its normalised
+-- e-mail joins, when it is unique among the marketing records and among
+-- the CRM people. Else the record is a person of its own.
+--
+-- person_key is the CRM lead's or contact's key, or the record's own.
+-- how: crm_id, email or none. conflict: joined by CRM id while its e-mail
+-- names another CRM person. ambiguous: its e-mail is shared (by marketing
+-- records or by CRM people) and no CRM id joined it.
+WITH persons AS (
+    SELECT p.source, p.id, p.key, p.crm_lead_id, p.crm_contact_id, nullif(lower(trim(p.email)), '') AS email_norm
+    FROM staging.persons p
+    WHERE NOT p.is_deleted AND p.created_at IS NOT NULL
+), leads AS (
+    SELECT id, key, converted_contact_id, converted_contact_key, nullif(lower(trim(email)), '') AS email_norm
+    FROM staging.leads WHERE NOT is_deleted AND created_at IS NOT NULL
+), crm_people AS (                     -- the CRM records a marketing record can join, with the person each belongs to
+    SELECT id, 'lead' AS kind, key AS person_key, email_norm FROM leads
+    UNION ALL
+    SELECT converted_contact_id, 'contact', key, NULL FROM leads WHERE converted_contact_id IS NOT NULL
+    UNION ALL
+    SELECT c.id, 'contact', c.key, nullif(lower(trim(c.email)), '')
+    FROM staging.contacts c
+    ANTI JOIN (SELECT converted_contact_key FROM leads WHERE converted_contact_key IS NOT NULL) v ON v.converted_contact_key = c.key
+    WHERE NOT c.is_deleted
+), by_id AS (
+    SELECT p.key AS record_key, coalesce(rc.person_key, rl.person_key) AS person_key
+    FROM persons p
+    LEFT JOIN crm_people rc ON rc.kind = 'contact' AND rc.id = p.crm_contact_id
+    LEFT JOIN crm_people rl ON rl.kind = 'lead' AND rl.id = p.crm_lead_id
+    WHERE rc.person_key IS NOT NULL OR rl.person_key IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY p.key ORDER BY rc.person_key, rl.person_key) = 1
+), ma_emails AS (
+    SELECT email_norm, count(*) AS n FROM persons WHERE email_norm IS NOT NULL GROUP BY ALL
+), crm_emails AS (
+    SELECT email_norm, min(person_key) AS person_key, count(DISTINCT person_key) AS n
+    FROM crm_people
+    WHERE email_norm IN (SELECT email_norm FROM persons)
+    GROUP BY ALL
+), by_email AS (
+    SELECT p.key AS record_key, c.person_key, m.n = 1 AND c.n = 1 AS unique_match
+    FROM persons p JOIN ma_emails m USING (email_norm) JOIN crm_emails c USING (email_norm)
+)
+SELECT p.source, p.id, p.key AS record_key,
+       coalesce(i.person_key, CASE WHEN e.unique_match THEN e.person_key END, p.key) AS person_key,
+       CASE WHEN i.person_key IS NOT NULL THEN 'crm_id' WHEN e.unique_match THEN 'email' ELSE 'none' END AS how,
+       i.person_key IS NOT NULL AND e.unique_match AND e.person_key <> i.person_key AS conflict,
+       i.person_key IS NULL AND p.email_norm IS NOT NULL
+           AND (coalesce(m.n, 0) > 1 OR coalesce(e.unique_match, true) = false) AS ambiguous
+FROM persons p
+LEFT JOIN by_id i ON i.record_key = p.key
+LEFT JOIN by_email e ON e.record_key = p.key
+LEFT JOIN ma_emails m ON m.email_norm = p.email_norm
