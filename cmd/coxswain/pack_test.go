@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -343,5 +344,37 @@ func TestPack_MarketingEdges(t *testing.T) {
 	want := filepath.Join("..", "..", "testdata", "ma_edges", "expected")
 	for _, f := range []string{"kpis.csv", "data_checks.csv", "sla_by_owner.csv", "funnel.csv"} {
 		diffLines(t, f, readLines(t, filepath.Join(pack, f)), readLines(t, filepath.Join(want, f)))
+	}
+}
+
+// TestPack_HubSpotMergedContact: a contact merged into another is gone in
+// HubSpot, but an older drop still has it; the winner lists it in Merged
+// Contact IDs. It must not count as a person of its own, and the pack says so.
+func TestPack_HubSpotMergedContact(t *testing.T) {
+	dir := copyCase(t, "hubspot_edges")
+	config := filepath.Join(dir, "coxswain.yaml")
+	write := func(drop, name, content string) {
+		p := filepath.Join(dir, "exports", "hs", drop, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		at, _ := time.Parse("2006-01-02", drop)
+		os.Chtimes(p, at.Add(6*time.Hour), at.Add(6*time.Hour))
+		os.Chtimes(filepath.Dir(p), at.Add(6*time.Hour), at.Add(6*time.Hour))
+	}
+	write("2026-10-26", "contacts.csv", "Record ID,Email,Create Date\n106,ana.perez@acme.example,2026-10-03 09:00\n")
+	write("2026-11-03", "contacts.csv", "Record ID,Email,Create Date,Merged Contact IDs\n101,ana@acme.example,2026-10-01 09:00,106\n")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	out := filepath.Join(dir, "packs")
+	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
+	checks := readLines(t, filepath.Join(out, "2026-10", "data_checks.csv"))
+	if !slices.Contains(checks, "merged_away,hs,lead,1,106") {
+		t.Errorf("data_checks.csv does not report 106 as merged away:\n%s", strings.Join(checks, "\n"))
+	}
+	if kpis := readLines(t, filepath.Join(out, "2026-10", "kpis.csv")); !slices.Contains(kpis, "2026-10,leads_created,5") {
+		t.Error("the merged-away contact was counted: leads_created for 2026-10 is not 5")
 	}
 }

@@ -192,7 +192,8 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 	}
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.source_params (source VARCHAR, warn_after_hours DOUBLE, error_after_hours DOUBLE,
 		role VARCHAR, mql_status VARCHAR[], mql_score DOUBLE,
-		status_type VARCHAR, status_detail VARCHAR[], status_value VARCHAR, score_type VARCHAR, score_value VARCHAR)`); err != nil {
+		status_type VARCHAR, status_detail VARCHAR[], status_value VARCHAR, score_type VARCHAR, score_value VARCHAR,
+		merge_type VARCHAR, merge_value VARCHAR)`); err != nil {
 		return err
 	}
 	for _, s := range p.Sources {
@@ -212,10 +213,11 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 			detail[i] = strings.ToLower(strings.TrimSpace(v))
 		}
 		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.source_params (source, warn_after_hours, error_after_hours,
-			role, mql_status, mql_score, status_type, status_detail, status_value, score_type, score_value)
-			VALUES (?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?::VARCHAR[], ?, ?, ?)`,
+			role, mql_status, mql_score, status_type, status_detail, status_value, score_type, score_value, merge_type, merge_value)
+			VALUES (?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?)`,
 			s.Name, s.WarnAfter.Hours(), fail, s.Role, listLiteral(status), score,
-			s.Changes.Status.Type, listLiteral(detail), s.Changes.Status.Value, s.Changes.Score.Type, s.Changes.Score.Value); err != nil {
+			s.Changes.Status.Type, listLiteral(detail), s.Changes.Status.Value, s.Changes.Score.Type, s.Changes.Score.Value,
+			s.Changes.Merge.Type, s.Changes.Merge.Value); err != nil {
 			return err
 		}
 	}

@@ -71,6 +71,7 @@ var Schema = map[coxswain.Object][]Field{
 		{"email", Text, false, ""},
 		{"name", Text, false, ""},
 		{"company", Text, false, ""},
+		{"merged_ids", Text, false, "the ids of the records merged into this one (HubSpot), ;-joined: they are gone"},
 	},
 	coxswain.Contact: {
 		{"id", ID, true, ""},
@@ -154,6 +155,7 @@ var Schema = map[coxswain.Object][]Field{
 		{"score", Number, false, ""},
 		{"name", Text, false, ""},
 		{"company", Text, false, ""},
+		{"merged_ids", Text, false, "the ids of the records merged into this one, ;-joined"},
 	},
 	coxswain.CampaignMember: {
 		{"id", ID, true, ""},

@@ -66,6 +66,7 @@ const (
 type Changes struct {
 	Status Change `yaml:"status"`
 	Score  Change `yaml:"score"`
+	Merge  Change `yaml:"merge"` // the winner's activity; Value lists the ids merged into it
 }
 
 // Change is one kind of change activity.

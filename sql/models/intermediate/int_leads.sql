@@ -14,7 +14,8 @@
 -- first activity changing its status to a configured value or its score to
 -- a configured threshold); its channel the CRM record's where it has one,
 -- else the marketing tool's; its owner, sql_at and converted opportunity
--- the CRM's only. Records flagged deleted are left out.
+-- the CRM's only. Records flagged deleted, and records merged into others
+-- in their tool, are left out as people of their own.
 WITH records AS (
     SELECT r.person_key, r.record_key, p.source, p.created_at, p.mql_at, nullif(trim(p.lead_source), '') AS lead_source
     FROM intermediate.int_person_records r JOIN staging.persons p ON p.key = r.record_key
@@ -46,6 +47,7 @@ WITH records AS (
            l.owner_id, l.owner_key, l.owner_name
     FROM staging.leads l
     LEFT JOIN marketing m ON m.person_key = l.key
+    ANTI JOIN (SELECT record_key FROM intermediate.int_person_records WHERE how = 'merged') g ON g.record_key = l.key
     WHERE NOT l.is_deleted AND l.created_at IS NOT NULL
     UNION ALL
     SELECT c.source, c.id, c.key, c.drop_id,

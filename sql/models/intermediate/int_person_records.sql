@@ -5,8 +5,12 @@
 -- e-mail joins, when it is unique among the marketing records and among
 -- the CRM people. Else the record is a person of its own.
 --
+-- A record merged into another in its tool (int_merges) is the person its
+-- winner is, and a CRM lead merged into another is listed too, with the
+-- winner's key: neither counts as a person of its own.
+--
 -- person_key is the CRM lead's or contact's key, or the record's own.
--- how: crm_id, email or none. conflict: joined by CRM id while its e-mail
+-- how: crm_id, email, none or merged. conflict: joined by CRM id while its e-mail
 -- names another CRM person. ambiguous: its e-mail is shared (by marketing
 -- records or by CRM people) and no CRM id joined it.
 WITH persons AS (
@@ -42,14 +46,28 @@ WITH persons AS (
 ), by_email AS (
     SELECT p.key AS record_key, c.person_key, m.n = 1 AND c.n = 1 AS unique_match
     FROM persons p JOIN ma_emails m USING (email_norm) JOIN crm_emails c USING (email_norm)
+), joined AS (
+    SELECT p.source, p.id, p.key AS record_key,
+           coalesce(i.person_key, CASE WHEN e.unique_match THEN e.person_key END, p.key) AS person_key,
+           CASE WHEN i.person_key IS NOT NULL THEN 'crm_id' WHEN e.unique_match THEN 'email' ELSE 'none' END AS how,
+           i.person_key IS NOT NULL AND e.unique_match AND e.person_key <> i.person_key AS conflict,
+           i.person_key IS NULL AND p.email_norm IS NOT NULL
+               AND (coalesce(m.n, 0) > 1 OR coalesce(e.unique_match, true) = false) AS ambiguous
+    FROM persons p
+    LEFT JOIN by_id i ON i.record_key = p.key
+    LEFT JOIN by_email e ON e.record_key = p.key
+    LEFT JOIN ma_emails m ON m.email_norm = p.email_norm
+), merged AS (                         -- one winner per merged-away record
+    SELECT loser_key, min(winner_key) AS winner_key FROM intermediate.int_merges GROUP BY ALL
 )
-SELECT p.source, p.id, p.key AS record_key,
-       coalesce(i.person_key, CASE WHEN e.unique_match THEN e.person_key END, p.key) AS person_key,
-       CASE WHEN i.person_key IS NOT NULL THEN 'crm_id' WHEN e.unique_match THEN 'email' ELSE 'none' END AS how,
-       i.person_key IS NOT NULL AND e.unique_match AND e.person_key <> i.person_key AS conflict,
-       i.person_key IS NULL AND p.email_norm IS NOT NULL
-           AND (coalesce(m.n, 0) > 1 OR coalesce(e.unique_match, true) = false) AS ambiguous
-FROM persons p
-LEFT JOIN by_id i ON i.record_key = p.key
-LEFT JOIN by_email e ON e.record_key = p.key
-LEFT JOIN ma_emails m ON m.email_norm = p.email_norm
+SELECT j.source, j.id, j.record_key,
+       CASE WHEN g.loser_key IS NOT NULL THEN coalesce(w.person_key, g.winner_key) ELSE j.person_key END AS person_key,
+       CASE WHEN g.loser_key IS NOT NULL THEN 'merged' ELSE j.how END AS how,
+       j.conflict AND g.loser_key IS NULL AS conflict,
+       j.ambiguous AND g.loser_key IS NULL AS ambiguous
+FROM joined j
+LEFT JOIN merged g ON g.loser_key = j.record_key
+LEFT JOIN joined w ON w.record_key = g.winner_key
+UNION ALL
+SELECT l.source, l.id, l.key, g.winner_key, 'merged', false, false   -- CRM leads merged into others
+FROM staging.leads l JOIN merged g ON g.loser_key = l.key

@@ -14,6 +14,9 @@
 -- marketing records left unjoined because their e-mail is shared (by
 -- several marketing records, or by several CRM people); each counts as a
 -- person of its own.
+-- merged_away: records the warehouse still holds that their tool merged
+-- into another (an older drop has them): they count as their winner's
+-- person, not as people of their own.
 -- duplicate_id: records that appear more than once in one source's current
 -- state (a snapshot that lists a record twice); the unique tests stop the
 -- build on them, and this names them.
@@ -41,6 +44,9 @@ FROM duplicates GROUP BY ALL
 UNION ALL
 SELECT 'identity_conflict', source, 'person', count(*), array_to_string(list_sort(list(id))[1:5], ';')
 FROM intermediate.int_person_records WHERE conflict GROUP BY ALL
+UNION ALL
+SELECT 'merged_away', source, object, count(*), array_to_string(list_sort(list(loser_id))[1:5], ';')
+FROM intermediate.int_merges WHERE present GROUP BY ALL
 UNION ALL
 SELECT 'identity_ambiguous_email', source, 'person', count(*), array_to_string(list_sort(list(id))[1:5], ';')
 FROM intermediate.int_person_records WHERE ambiguous GROUP BY ALL

@@ -14,6 +14,7 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
            r."leadScore" AS "score",
            NULL::VARCHAR AS "name",
            r."company" AS "company",
+           NULL::VARCHAR AS "merged_ids",
            d.name AS _drop_order, d.modified_at AS _drop_time, r._file_id AS _file_order
     FROM raw."crm__person" r
     JOIN meta.drops d ON d.drop_id = r._drop_id

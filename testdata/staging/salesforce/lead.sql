@@ -22,6 +22,7 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
            r."Email" AS "email",
            r."Name" AS "name",
            r."Company" AS "company",
+           NULL::VARCHAR AS "merged_ids",
            d.name AS _drop_order, d.modified_at AS _drop_time, r._file_id AS _file_order
     FROM raw."crm__lead" r
     JOIN meta.drops d ON d.drop_id = r._drop_id
