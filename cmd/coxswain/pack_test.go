@@ -345,6 +345,14 @@ func TestPack_MarketingEdges(t *testing.T) {
 	for _, f := range []string{"kpis.csv", "data_checks.csv", "sla_by_owner.csv", "funnel.csv"} {
 		diffLines(t, f, readLines(t, filepath.Join(pack, f)), readLines(t, filepath.Join(want, f)))
 	}
+	// The glossary says where each source's MQL date comes from.
+	html, err := os.ReadFile(filepath.Join(pack, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(html, []byte("mkto: the first change of its status to MQL, or the first time its score reached 100")) {
+		t.Error("report.html does not say where Marketo's MQL date comes from")
+	}
 }
 
 // TestPack_HubSpotMergedContact: a contact merged into another is gone in

@@ -144,6 +144,7 @@ type SourceParams struct {
 	Role              string // crm or marketing
 	MQL               coxswain.MQLRule
 	Changes           presets.Changes
+	MQLRule           string // where its mql_at comes from, in words, for the glossary
 }
 
 // ParamsFrom takes the models' parameters from the configuration.
@@ -166,11 +167,33 @@ func ParamsFrom(cfg *coxswain.Config, asOf time.Time) Params {
 		warn, fail := s.Freshness()
 		sp := SourceParams{Name: s.Name, WarnAfter: warn, FailAt: fail, Role: presets.CRM, MQL: s.MQL}
 		if m, err := presets.Resolve(s, ""); err == nil { // the configuration was checked when it was loaded
-			sp.Role, sp.Changes = m.Role, m.Preset.Changes
+			sp.Role, sp.Changes, sp.MQLRule = m.Role, m.Preset.Changes, mqlRule(m, s.MQL)
 		}
 		p.Sources = append(p.Sources, sp)
 	}
 	return p
+}
+
+// mqlRule says in words where a source's mql_at comes from.
+func mqlRule(m *presets.Mapping, rule coxswain.MQLRule) string {
+	var parts []string
+	for _, obj := range []coxswain.Object{coxswain.Lead, coxswain.Person} {
+		for _, c := range m.Objects[obj].Columns {
+			if c.Field.Name == "mql_at" && len(c.Names) > 0 {
+				parts = append(parts, fmt.Sprintf("the %s's %q", obj, c.Names[0]))
+			}
+		}
+	}
+	if len(rule.Status) > 0 {
+		parts = append(parts, "the first change of its status to "+strings.Join(rule.Status, " or "))
+	}
+	if rule.Score > 0 {
+		parts = append(parts, fmt.Sprintf("the first time its score reached %g", rule.Score))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, ", or ")
 }
 
 // writeParams (re)creates intermediate.params, the one row every model can
@@ -193,7 +216,7 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.source_params (source VARCHAR, warn_after_hours DOUBLE, error_after_hours DOUBLE,
 		role VARCHAR, mql_status VARCHAR[], mql_score DOUBLE,
 		status_type VARCHAR, status_detail VARCHAR[], status_value VARCHAR, score_type VARCHAR, score_value VARCHAR,
-		merge_type VARCHAR, merge_value VARCHAR)`); err != nil {
+		merge_type VARCHAR, merge_value VARCHAR, mql_rule VARCHAR)`); err != nil {
 		return err
 	}
 	for _, s := range p.Sources {
@@ -213,11 +236,11 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 			detail[i] = strings.ToLower(strings.TrimSpace(v))
 		}
 		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.source_params (source, warn_after_hours, error_after_hours,
-			role, mql_status, mql_score, status_type, status_detail, status_value, score_type, score_value, merge_type, merge_value)
-			VALUES (?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?)`,
+			role, mql_status, mql_score, status_type, status_detail, status_value, score_type, score_value, merge_type, merge_value, mql_rule)
+			VALUES (?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?, ?)`,
 			s.Name, s.WarnAfter.Hours(), fail, s.Role, listLiteral(status), score,
 			s.Changes.Status.Type, listLiteral(detail), s.Changes.Status.Value, s.Changes.Score.Type, s.Changes.Score.Value,
-			s.Changes.Merge.Type, s.Changes.Merge.Value); err != nil {
+			s.Changes.Merge.Type, s.Changes.Merge.Value, nullable(s.MQLRule)); err != nil {
 			return err
 		}
 	}
@@ -257,4 +280,12 @@ func intListLiteral(xs []int) string {
 		q[i] = fmt.Sprint(x)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// nullable is NULL for an empty string.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

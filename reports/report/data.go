@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -264,6 +265,36 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 	})
 	if err != nil {
 		return err
+	}
+	// Where the MQL date comes from, source by source, after the mqls
+	// definition (marts of a release before mql_rules have no such table).
+	var rules []string
+	var hasRules int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'mql_rules'`).Scan(&hasRules); err != nil {
+		return err
+	}
+	if hasRules > 0 {
+		err = q(`SELECT source, rule FROM marts.mql_rules ORDER BY source`, nil, func(r *sql.Rows) error {
+			var source, rule string
+			if err := r.Scan(&source, &rule); err != nil {
+				return err
+			}
+			rules = append(rules, source+": "+rule)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(rules) > 0 {
+		for i, t := range d.Glossary {
+			if t.Metric == "mqls" {
+				rule := Term{Metric: "mql_at", Label: "Where the MQL date comes from",
+					Definition: strings.Join(rules, "; ") + ". A person known to several sources takes the earliest."}
+				d.Glossary = slices.Insert(d.Glossary, i+1, rule)
+				break
+			}
+		}
 	}
 	err = q(`SELECT source, object, file, rows_read, rows_loaded, rows_rejected, coalesce(first_error, '') FROM marts.export_files ORDER BY rows_rejected DESC, source, object, file`,
 		nil, func(r *sql.Rows) error {
