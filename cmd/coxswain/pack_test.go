@@ -386,3 +386,28 @@ func TestPack_HubSpotMergedContact(t *testing.T) {
 		t.Error("the merged-away contact was counted: leads_created for 2026-10 is not 5")
 	}
 }
+
+// TestPack_HeldSnapshot: a snapshot the guard holds fails the build, the
+// pack is written from the state before it, and data_checks.csv says so.
+func TestPack_HeldSnapshot(t *testing.T) {
+	dir, config := builtCase(t, "pack_edges")
+	lead, err := os.ReadFile(filepath.Join(dir, "exports", "crm", "2026-11-02", "Lead.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(lead), "\n")
+	drop := filepath.Join(dir, "exports", "crm", "2026-11-03")
+	os.MkdirAll(drop, 0o755)
+	if err := os.WriteFile(filepath.Join(drop, "Lead.csv"), []byte(lines[0]+lines[1]), 0o644); err != nil { // cut short: one lead of seven
+		t.Fatal(err)
+	}
+	if _, _, code := run(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z"); code != 1 {
+		t.Fatalf("build with a truncated snapshot: exit %d, want 1", code)
+	}
+	out := filepath.Join(dir, "packs")
+	mustRun(t, "report", "--config", config, "--month", "2026-11", "--out", out)
+	checks := readLines(t, filepath.Join(out, "2026-11", "data_checks.csv"))
+	if !slices.Contains(checks, "held_snapshot,crm,lead,6,2026-11-03") {
+		t.Errorf("data_checks.csv does not list the held snapshot:\n%s", strings.Join(checks, "\n"))
+	}
+}

@@ -328,10 +328,46 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 		return DropResult{Source: m.Source.Name, Name: d.Name, Status: "skipped"}, nil
 	}
 	if err != nil {
+		// The drop's transaction is rolled back: a held snapshot is
+		// recorded on its own, for the pack to say so.
+		if rerr := b.recordHeld(ctx, m.Source.Name, d.Name, err); rerr != nil {
+			return fail(errors.Join(err, rerr))
+		}
+		return fail(err)
+	}
+	if _, err := b.conn.ExecContext(ctx, `DELETE FROM meta.held_drops WHERE source = ? AND drop_name = ?`, m.Source.Name, d.Name); err != nil {
 		return fail(err)
 	}
 	dr.Status = "loaded"
 	return dr, nil
+}
+
+// recordHeld notes the objects of a drop the snapshot guard held, in place
+// of what an earlier build noted of it.
+func (b *builder) recordHeld(ctx context.Context, source, drop string, err error) error {
+	var held []*SnapshotShrinkError
+	var de *DropError
+	if errors.As(err, &de) {
+		for _, e := range de.Files {
+			var se *SnapshotShrinkError
+			if errors.As(e, &se) {
+				held = append(held, se)
+			}
+		}
+	}
+	if len(held) == 0 {
+		return nil
+	}
+	if _, err := b.conn.ExecContext(ctx, `DELETE FROM meta.held_drops WHERE source = ? AND drop_name = ?`, source, drop); err != nil {
+		return err
+	}
+	for _, se := range held {
+		if _, err := b.conn.ExecContext(ctx, `INSERT INTO meta.held_drops (source, drop_name, object, records_before, records_after, missing, build_id, held_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, source, drop, string(se.Object), se.Before, se.After, se.Missing, b.opt.BuildID, b.opt.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errNotUTF8AfterAll says the first megabyte of a file misled the reader:

@@ -564,6 +564,8 @@ func TestBuild_SnapshotGuard(t *testing.T) {
 		t.Errorf("hints %q do not say how to accept the drop", says)
 	}
 	equalRows(t, "leads kept", e.query(`SELECT count(*) FROM staging.leads`), []string{"18"})
+	equalRows(t, "held, for the pack to say", e.query(`SELECT source, drop_name, object, records_before, records_after, missing FROM meta.held_drops`),
+		[]string{"crm|2026-11-08|lead|18|7|11"})
 
 	// A header-only export is held too.
 	e2 := newEnv(t, "")
@@ -581,6 +583,7 @@ func TestBuild_SnapshotGuard(t *testing.T) {
 		t.Fatalf("the accepted drop did not load: %+v", res.Drops)
 	}
 	equalRows(t, "leads after acceptance", e.query(`SELECT count(*) FROM staging.leads`), []string{"7"})
+	equalRows(t, "no longer held", e.query(`SELECT count(*) FROM meta.held_drops`), []string{"0"})
 	equalRows(t, "accepted", e.query(`SELECT name, accepted FROM meta.drops WHERE accepted IS NOT NULL`),
 		[]string{"2026-11-08|leads: 11 of 18 records deleted (61.1%), accepted"})
 

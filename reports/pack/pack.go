@@ -436,8 +436,9 @@ type checkRow struct {
 }
 
 // writeDataChecks lists what the build's checks and data tests found: the
-// checks of marts.data_checks, then each data test of the latest build that
-// found rows, as test:<name> with its first rows as examples.
+// checks of marts.data_checks, the snapshots held (held_snapshot, with the
+// drop as example), then each data test of the latest build that found
+// rows, as test:<name> with its first rows as examples.
 func writeDataChecks(ctx context.Context, db *sql.DB, _ []string) ([]byte, int, error) {
 	// A warehouse of an earlier release has its marts until the next build.
 	checks := `SELECT NULL AS "check", NULL AS source, NULL AS object, NULL::BIGINT AS records, NULL AS examples WHERE false`
@@ -448,8 +449,18 @@ func writeDataChecks(ctx context.Context, db *sql.DB, _ []string) ([]byte, int, 
 	if n > 0 {
 		checks = `SELECT "check", source, object, records, examples FROM marts.data_checks`
 	}
+	// Snapshots held and not loaded since: records = the records they would delete.
+	held := `SELECT NULL AS source, NULL AS object, NULL::BIGINT AS missing, NULL AS drop_name WHERE false`
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'held_drops'`).Scan(&n); err != nil {
+		return nil, 0, err
+	}
+	if n > 0 {
+		held = `SELECT source, object, missing, drop_name FROM meta.held_drops`
+	}
 	return collect(ctx, db, `SELECT "check", source, object, records, coalesce(examples, '') FROM (
 			SELECT *, 0 AS part FROM (`+checks+`)
+			UNION ALL
+			SELECT 'held_snapshot', source, object, missing, drop_name, 0 FROM (`+held+`)
 			UNION ALL
 			SELECT 'test:' || test, '', '', failures, coalesce(replace(sample, chr(10), ';'), ''), 1
 			FROM meta.test_results
