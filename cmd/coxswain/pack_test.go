@@ -411,3 +411,70 @@ func TestPack_HeldSnapshot(t *testing.T) {
 		t.Errorf("data_checks.csv does not list the held snapshot:\n%s", strings.Join(checks, "\n"))
 	}
 }
+
+// TestPack_MarketingEdgeVariants changes testdata/ma_edges in the ways a
+// person could be counted twice, or a touch lost, and checks the numbers
+// the README works out still hold (or move as they must).
+func TestPack_MarketingEdgeVariants(t *testing.T) {
+	type edit struct{ file, old, new string } // new replaces old; old "" appends new
+	leads := "exports/mkto/2026-11-02/marketo-leads-2026-11-02.csv"
+	acts := "exports/mkto/2026-11-02/marketo-activities-2026-11-02.csv"
+	for _, tc := range []struct {
+		name  string
+		edits []edit
+		want  []string // lines of kpis.csv
+	}{
+		{"a record merged away shares its winner's e-mail", []edit{
+			{leads, "1008,m8@eight.example", "1008,l5@five.example"},
+			{acts, "900008,1003,", "900008,1007,"},
+		}, []string{"2026-10,leads_created,7"}},
+		{"a chain of merges", []edit{
+			{leads, "", "1009,m9@nine.example,2026-10-16T09:00:00Z,2026-10-19T10:00:00Z,Open,5,null,null,Webinar\n"},
+			{acts, "", `900009,1008,2026-10-19T09:00:00Z,32,null,1008,1008,"{""Merge IDs"":[1009]}"` + "\n"},
+		}, []string{"2026-10,leads_created,7"}},
+		{"the e-mail of the contact a lead became", []edit{
+			{"exports/crm/2026-11-02/Contact.csv", "l4@four.example", "leo@four-new.example"},
+			{leads, "", "1015,leo@four-new.example,2026-10-16T09:00:00Z,2026-10-19T10:00:00Z,Open,5,null,null,Webinar\n"},
+		}, []string{"2026-10,leads_created,7"}},
+		{"a marketing touch by a converted person counts for its account", []edit{
+			{"exports/crm/2026-11-02/Opportunity.csv", "", `"0065g00000OpA03AAF","0","2026-10-25 12:00:00","2026-12-15 00:00:00","200","Prospecting","0","0","0015g00000AcA01AAF","0055g00000UsA02AAF","Referral","Four Co upsell"` + "\n"},
+			{acts, "", `900010,1006,2026-10-22T12:00:00Z,2,2002,4001,Contact Us,"{}"` + "\n"},
+		}, []string{"2026-10,opportunities_created,3", "2026-10,marketing_influenced_opportunities,2", "2026-10,marketing_influenced_pipeline,1200.00"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyCase(t, "ma_edges")
+			for _, e := range tc.edits {
+				p := filepath.Join(dir, e.file)
+				data, err := os.ReadFile(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := string(data)
+				switch {
+				case e.old == "":
+					if !strings.HasSuffix(text, "\n") {
+						text += "\n"
+					}
+					text += e.new
+				case !strings.Contains(text, e.old):
+					t.Fatalf("%s has no %q", e.file, e.old)
+				default:
+					text = strings.Replace(text, e.old, e.new, 1)
+				}
+				st, _ := os.Stat(p)
+				os.WriteFile(p, []byte(text), 0o644)
+				os.Chtimes(p, st.ModTime(), st.ModTime())
+			}
+			config := filepath.Join(dir, "coxswain.yaml")
+			mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+			out := filepath.Join(dir, "packs")
+			mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
+			kpis := readLines(t, filepath.Join(out, "2026-10", "kpis.csv"))
+			for _, w := range tc.want {
+				if !slices.Contains(kpis, w) {
+					t.Errorf("kpis.csv has no %q", w)
+				}
+			}
+		})
+	}
+}

@@ -224,6 +224,12 @@ func Resolve(src coxswain.Source, key string) (*Mapping, error) {
 			errs = append(errs, &coxswain.ValidationError{Key: key + ".files." + k, Value: glob, Msg: "is not a valid glob"})
 		}
 	}
+	if len(src.MQL.Status) > 0 && p.Changes.Status.Type == "" {
+		errs = append(errs, &coxswain.ValidationError{Key: key + ".mql.status", Msg: "the " + p.Name + " preset's exports record no status changes: map the source's MQL date with fields: {mql_at: COLUMN} instead"})
+	}
+	if src.MQL.Score > 0 && p.Changes.Score.Type == "" {
+		errs = append(errs, &coxswain.ValidationError{Key: key + ".mql.score", Msg: "the " + p.Name + " preset's exports record no score changes: map the source's MQL date with fields: {mql_at: COLUMN} instead"})
+	}
 	if len(errs) > 0 {
 		return nil, joinErrs(errs)
 	}

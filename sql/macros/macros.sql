@@ -64,3 +64,8 @@ CREATE OR REPLACE MACRO working_hours_between(a, b, tz, start_h, end_h, days, ho
         FOR d IN range(date_trunc('day', timezone(tz, a)), date_trunc('day', timezone(tz, b)) + INTERVAL 1 DAY, INTERVAL 1 DAY)
         IF list_contains(days, isodow(d)) AND NOT list_contains(holidays, d::DATE)
     ]), 0);
+
+-- One attribute of an activity's JSON attributes (Marketo: {"New Value":
+-- "MQL", ...}) as text; NULL when the attributes are not JSON or lack it.
+CREATE OR REPLACE MACRO attribute(attributes, name) AS
+    CASE WHEN json_valid(attributes) THEN json_extract_string(attributes, '$."' || replace(name, '"', '\"') || '"') END;

@@ -19,6 +19,10 @@ WITH touches AS (                      -- marketing touches of each person
     SELECT a.who_key, a.occurred_at
     FROM intermediate.int_activities a
     WHERE a.marketing_touch
+    UNION ALL                          -- an activity touching a converted lead touches the contact it became
+    SELECT l.converted_contact_key, a.occurred_at
+    FROM intermediate.int_activities a JOIN intermediate.int_leads l ON l.key = a.who_key
+    WHERE a.marketing_touch AND l.converted_contact_key IS NOT NULL
 ), account_touches AS (                -- touches by people of an account
     SELECT DISTINCT c.account_key, t.touched_at
     FROM touches t

@@ -23,12 +23,12 @@ WITH records AS (
     SELECT a.who_key AS record_key, min(a.occurred_at) AS mql_at
     FROM staging.activities a
     JOIN intermediate.source_params s ON s.source = a.source
-    WHERE s.role = 'marketing' AND NOT a.is_deleted AND a.who_key IS NOT NULL AND json_valid(a.attributes) AND (
+    WHERE s.role = 'marketing' AND NOT a.is_deleted AND a.who_key IS NOT NULL AND (
              (len(s.mql_status) > 0 AND a.type_id = s.status_type
               AND (len(s.status_detail) = 0 OR list_contains(s.status_detail, lower(trim(a.detail))))
-              AND list_contains(s.mql_status, lower(trim(json_extract_string(a.attributes, '$."' || s.status_value || '"')))))
+              AND list_contains(s.mql_status, lower(trim(attribute(a.attributes, s.status_value)))))
           OR (s.mql_score IS NOT NULL AND a.type_id = s.score_type
-              AND TRY_CAST(json_extract_string(a.attributes, '$."' || s.score_value || '"') AS DOUBLE) >= s.mql_score))
+              AND TRY_CAST(attribute(a.attributes, s.score_value) AS DOUBLE) >= s.mql_score))
     GROUP BY ALL
 ), marketing AS (                      -- what a person's marketing records say
     SELECT r.person_key,
@@ -64,6 +64,7 @@ WITH records AS (
            m.lead_source,
            NULL, NULL, NULL
     FROM marketing m JOIN staging.persons p ON p.key = m.person_key
+    WHERE NOT p.is_deleted
 )
 SELECT
     l.source,

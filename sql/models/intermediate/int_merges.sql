@@ -16,8 +16,8 @@ WITH merges AS (
     SELECT a.source, 'person', m.id, a.who_key
     FROM staging.activities a
     JOIN intermediate.source_params s ON s.source = a.source AND s.role = 'marketing' AND a.type_id = s.merge_type,
-         unnest(regexp_extract_all(json_extract_string(a.attributes, '$."' || s.merge_value || '"'), '[A-Za-z0-9_-]+')) AS m(id)
-    WHERE NOT a.is_deleted AND a.who_key IS NOT NULL AND json_valid(a.attributes)
+         unnest(regexp_extract_all(attribute(a.attributes, s.merge_value), '[A-Za-z0-9_-]+')) AS m(id)
+    WHERE NOT a.is_deleted AND a.who_key IS NOT NULL
 )
 SELECT DISTINCT g.source, g.object, g.loser_id, g.source || ':' || g.loser_id AS loser_key, g.winner_key,
        g.object = 'lead' AND EXISTS (SELECT 1 FROM staging.leads l WHERE l.key = g.source || ':' || g.loser_id)
