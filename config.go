@@ -119,6 +119,9 @@ type Source struct {
 	// exports write, and says which are marketing touches; added to (and
 	// overriding by id) the preset's.
 	ActivityTypes []ActivityType `yaml:"activity_types"`
+	// CRM names the CRM source whose ids a marketing tool's records carry
+	// (sfdcLeadId...), when there are several; default: any CRM source.
+	CRM string `yaml:"crm"`
 	// MQL says when a marketing tool's person became an MQL, where the tool
 	// has no MQL date field: the first change of its status to one of
 	// Status, or the first time its score reached Score.
@@ -603,7 +606,7 @@ func (c *Config) problems() []*ValidationError {
 		}
 		seen[s.Name] = true
 		if s.Preset == "" {
-			bad(key+".preset", "", "is required (salesforce, hubspot or generic)")
+			bad(key+".preset", "", "is required (salesforce, hubspot, marketo, pardot or generic)")
 		}
 		if s.Path == "" {
 			bad(key+".path", "", "is required: the folder the source's drops arrive in")
@@ -635,6 +638,11 @@ func (c *Config) problems() []*ValidationError {
 			if d, err := time.ParseDuration(v); err != nil || d <= 0 {
 				bad(key+k, v, "must be a duration such as 36h or 90m")
 			}
+		}
+	}
+	for i, s := range c.Sources {
+		if s.CRM != "" && (!seen[s.CRM] || s.CRM == s.Name) {
+			bad(fmt.Sprintf("sources[%d].crm", i), s.CRM, "must name another source of this config, the CRM whose ids this source's records carry")
 		}
 	}
 	bh := c.SLA.BusinessHours

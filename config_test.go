@@ -48,6 +48,7 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"no sources", "timezone: UTC", "sources: must list at least one source"},
 		{"bad name", "sources: [{name: CRM-1, preset: salesforce, path: exports}]", `sources[0].name: "CRM-1" must be lower-case letters`},
 		{"duplicate name", "sources: [{name: a, preset: salesforce, path: exports}, {name: a, preset: hubspot, path: exports}]", `sources[1].name: "a" is used by another source`},
+		{"crm names no source", "sources: [{name: a, preset: salesforce, path: exports}, {name: m, preset: marketo, path: exports, crm: sfdc}]", `sources[1].crm: "sfdc" must name another source`},
 		{"missing folder", "sources: [{name: a, preset: salesforce, path: nowhere}]", `sources[0].path: "nowhere" is not a folder`},
 		{"bad encoding", "sources: [{name: a, preset: salesforce, path: exports, encoding: ebcdic}]", `sources[0].encoding: "ebcdic" must be one of auto, utf-8, utf-16, latin-1, cp1252`},
 		{"bad delimiter", "sources: [{name: a, preset: salesforce, path: exports, delimiter: ';;'}]", `sources[0].delimiter: ";;" must be auto, tab, or one character`},

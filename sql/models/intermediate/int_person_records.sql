@@ -23,33 +23,34 @@ WITH RECURSIVE merge_steps AS (         -- one winner per merged-away record
     WHERE c.depth < 20
 ), merged AS (                         -- each merged-away record's final winner
     SELECT loser_key, arg_max(winner_key, depth) AS winner_key FROM chain GROUP BY ALL
-), persons AS (
+), persons AS (                        -- crm_source: the CRM its records' ids belong to (NULL: any)
     SELECT p.source, p.id, p.key, p.crm_lead_id, p.crm_contact_id, nullif(lower(trim(p.email)), '') AS email_norm,
-           g.loser_key IS NOT NULL AS merged_away
+           g.loser_key IS NOT NULL AS merged_away, s.crm_source
     FROM staging.persons p
     LEFT JOIN merged g ON g.loser_key = p.key
+    LEFT JOIN intermediate.source_params s ON s.source = p.source
     WHERE NOT p.is_deleted AND p.created_at IS NOT NULL
 ), leads AS (                          -- CRM leads, less those merged into others
-    SELECT l.id, l.key, l.converted_contact_id, l.converted_contact_key, nullif(lower(trim(l.email)), '') AS email_norm
+    SELECT l.source, l.id, l.key, l.converted_contact_id, l.converted_contact_key, nullif(lower(trim(l.email)), '') AS email_norm
     FROM staging.leads l
     ANTI JOIN merged g ON g.loser_key = l.key
     WHERE NOT l.is_deleted AND l.created_at IS NOT NULL
 ), crm_people AS (                     -- the CRM records a marketing record can join, with the person each belongs to
-    SELECT id, 'lead' AS kind, key AS person_key, email_norm FROM leads
+    SELECT source, id, 'lead' AS kind, key AS person_key, email_norm FROM leads
     UNION ALL                          -- a contact a lead became is that lead, by its id and its own e-mail
-    SELECT l.converted_contact_id, 'contact', l.key, nullif(lower(trim(c.email)), '')
+    SELECT l.source, l.converted_contact_id, 'contact', l.key, nullif(lower(trim(c.email)), '')
     FROM leads l LEFT JOIN staging.contacts c ON c.key = l.converted_contact_key AND NOT c.is_deleted
     WHERE l.converted_contact_id IS NOT NULL
     UNION ALL
-    SELECT c.id, 'contact', c.key, nullif(lower(trim(c.email)), '')
+    SELECT c.source, c.id, 'contact', c.key, nullif(lower(trim(c.email)), '')
     FROM staging.contacts c
     ANTI JOIN (SELECT converted_contact_key FROM leads WHERE converted_contact_key IS NOT NULL) v ON v.converted_contact_key = c.key
     WHERE NOT c.is_deleted
 ), by_id AS (
     SELECT p.key AS record_key, coalesce(rc.person_key, rl.person_key) AS person_key
     FROM persons p
-    LEFT JOIN crm_people rc ON rc.kind = 'contact' AND rc.id = p.crm_contact_id
-    LEFT JOIN crm_people rl ON rl.kind = 'lead' AND rl.id = p.crm_lead_id
+    LEFT JOIN crm_people rc ON rc.kind = 'contact' AND rc.id = p.crm_contact_id AND rc.source = coalesce(p.crm_source, rc.source)
+    LEFT JOIN crm_people rl ON rl.kind = 'lead' AND rl.id = p.crm_lead_id AND rl.source = coalesce(p.crm_source, rl.source)
     WHERE rc.person_key IS NOT NULL OR rl.person_key IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY p.key ORDER BY rc.person_key, rl.person_key) = 1
 ), ma_emails AS (                      -- a record merged away does not make its winner's e-mail shared
