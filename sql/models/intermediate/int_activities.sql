@@ -1,9 +1,9 @@
 -- Activities as the metrics read them: not deleted, with a person touched,
 -- and not after the as-of. One row per activity and person: an activity
 -- associated with several people (HubSpot's Associated Contact IDs) touches
--- each of them, and key stays the activity's own, so that activities are
--- counted by distinct key, never doubled. who_key is the touched person's
--- key (source and id).
+-- each of them (no metric counts activities themselves: one that did would
+-- need the activity's key, left out here because ten million of them cost
+-- a second to write). who_key is the touched person's key (source and id).
 --
 -- A marketing tool's activity touches the person its record joined
 -- (int_person_records), so that who_key is the person's key.
@@ -17,18 +17,21 @@
 --
 -- Materialised once, with only the columns the models use: staging's view
 -- over millions of activities is costly to evaluate at every reference.
-SELECT a.source, a.key, a.who_id, coalesce(r.person_key, a.who_key) AS who_key, a.occurred_at, a.type, a.drop_id,
+WITH one AS (                          -- the common case: one person (Salesforce's WhoId)
+    SELECT a.source, a.occurred_at, a.type, a.drop_id, a.kind, a.direction, a.is_marketing_touch, a.who_id, a.who_key
+    FROM staging.activities a CROSS JOIN intermediate.params p
+    WHERE NOT a.is_deleted AND a.occurred_at <= p.as_of AND a.who_ids IS NULL AND a.who_id IS NOT NULL
+), many AS (                           -- several (HubSpot's Associated Contact IDs): a row for each
+    SELECT a.source, a.occurred_at, a.type, a.drop_id, a.kind, a.direction, a.is_marketing_touch,
+           unnest(a.who_ids) AS who_id, unnest(a.who_keys) AS who_key
+    FROM staging.activities a CROSS JOIN intermediate.params p
+    WHERE NOT a.is_deleted AND a.occurred_at <= p.as_of AND a.who_ids IS NOT NULL
+)
+SELECT a.source, a.who_id, coalesce(r.person_key, a.who_key) AS who_key, a.occurred_at, a.type, a.drop_id,
        coalesce(s.role, 'crm') = 'crm' AND coalesce(lower(a.kind), '') <> 'note'
            AND coalesce(lower(a.direction), '') NOT LIKE 'incoming%'              AS sales_touch,
        coalesce(a.is_marketing_touch, list_contains(p.touch_types, a.type))     AS marketing_touch
-FROM (
-    SELECT a.source, a.key, a.occurred_at, a.type, a.drop_id, a.kind, a.direction, a.is_marketing_touch,
-           unnest(CASE WHEN a.who_ids IS NULL THEN [a.who_id] ELSE a.who_ids END)  AS who_id,
-           unnest(CASE WHEN a.who_ids IS NULL THEN [a.who_key] ELSE a.who_keys END) AS who_key
-    FROM staging.activities a
-    CROSS JOIN intermediate.params p
-    WHERE NOT a.is_deleted AND a.occurred_at <= p.as_of AND (a.who_id IS NOT NULL OR a.who_ids IS NOT NULL)
-) a
+FROM (SELECT * FROM one UNION ALL SELECT * FROM many) a
 CROSS JOIN intermediate.params p
 LEFT JOIN intermediate.source_params s ON s.source = a.source
 LEFT JOIN intermediate.int_person_records r ON r.record_key = a.who_key
