@@ -423,23 +423,27 @@ func TestPack_MarketingEdgeVariants(t *testing.T) {
 		name  string
 		edits []edit
 		want  []string // lines of kpis.csv
+		check string   // a line of data_checks.csv
 	}{
 		{"a record merged away shares its winner's e-mail", []edit{
 			{leads, "1008,m8@eight.example", "1008,l5@five.example"},
 			{acts, "900008,1003,", "900008,1007,"},
-		}, []string{"2026-10,leads_created,7"}},
+		}, []string{"2026-10,leads_created,7"}, ""},
 		{"a chain of merges", []edit{
 			{leads, "", "1009,m9@nine.example,2026-10-16T09:00:00Z,2026-10-19T10:00:00Z,Open,5,null,null,Webinar\n"},
 			{acts, "", `900009,1008,2026-10-19T09:00:00Z,32,null,1008,1008,"{""Merge IDs"":[1009]}"` + "\n"},
-		}, []string{"2026-10,leads_created,7"}},
+		}, []string{"2026-10,leads_created,7"}, ""},
 		{"the e-mail of the contact a lead became", []edit{
 			{"exports/crm/2026-11-02/Contact.csv", "l4@four.example", "leo@four-new.example"},
 			{leads, "", "1015,leo@four-new.example,2026-10-16T09:00:00Z,2026-10-19T10:00:00Z,Open,5,null,null,Webinar\n"},
-		}, []string{"2026-10,leads_created,7"}},
+		}, []string{"2026-10,leads_created,7"}, ""},
 		{"a marketing touch by a converted person counts for its account", []edit{
 			{"exports/crm/2026-11-02/Opportunity.csv", "", `"0065g00000OpA03AAF","0","2026-10-25 12:00:00","2026-12-15 00:00:00","200","Prospecting","0","0","0015g00000AcA01AAF","0055g00000UsA02AAF","Referral","Four Co upsell"` + "\n"},
 			{acts, "", `900010,1006,2026-10-22T12:00:00Z,2,2002,4001,Contact Us,"{}"` + "\n"},
-		}, []string{"2026-10,opportunities_created,3", "2026-10,marketing_influenced_opportunities,2", "2026-10,marketing_influenced_pipeline,1200.00"}},
+		}, []string{"2026-10,opportunities_created,3", "2026-10,marketing_influenced_opportunities,2", "2026-10,marketing_influenced_pipeline,1200.00"}, ""},
+		{"a record whose lead id and contact id name two people", []edit{
+			{leads, "", "1016,null,2026-10-16T09:00:00Z,2026-10-19T10:00:00Z,Open,5,00Q5g00000LdA01,0035g00000CtA01,Webinar\n"},
+		}, []string{"2026-10,leads_created,7"}, "identity_conflict,mkto,person,2,1001;1016"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := copyCase(t, "ma_edges")
@@ -474,6 +478,9 @@ func TestPack_MarketingEdgeVariants(t *testing.T) {
 				if !slices.Contains(kpis, w) {
 					t.Errorf("kpis.csv has no %q", w)
 				}
+			}
+			if checks := readLines(t, filepath.Join(out, "2026-10", "data_checks.csv")); tc.check != "" && !slices.Contains(checks, tc.check) {
+				t.Errorf("data_checks.csv has no %q:\n%s", tc.check, strings.Join(checks, "\n"))
 			}
 		})
 	}

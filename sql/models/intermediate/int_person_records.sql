@@ -10,8 +10,9 @@
 -- winner's key: neither counts as a person of its own.
 --
 -- person_key is the CRM lead's or contact's key, or the record's own.
--- how: crm_id, email, none or merged. conflict: joined by CRM id while its e-mail
--- names another CRM person. ambiguous: its e-mail is shared (by marketing
+-- how: crm_id, email, none or merged. conflict: joined by CRM id while its
+-- e-mail names another CRM person, or while its lead id and contact id name
+-- two (the contact's wins). ambiguous: its e-mail is shared (by marketing
 -- records or by CRM people) and no CRM id joined it.
 WITH RECURSIVE merge_steps AS (         -- one winner per merged-away record
     SELECT loser_key, min(winner_key) AS winner_key FROM intermediate.int_merges GROUP BY ALL
@@ -47,7 +48,8 @@ WITH RECURSIVE merge_steps AS (         -- one winner per merged-away record
     ANTI JOIN (SELECT converted_contact_key FROM leads WHERE converted_contact_key IS NOT NULL) v ON v.converted_contact_key = c.key
     WHERE NOT c.is_deleted
 ), by_id AS (
-    SELECT p.key AS record_key, coalesce(rc.person_key, rl.person_key) AS person_key
+    SELECT p.key AS record_key, coalesce(rc.person_key, rl.person_key) AS person_key,
+           coalesce(rc.person_key <> rl.person_key, false) AS ids_disagree   -- its lead id and contact id are two people
     FROM persons p
     LEFT JOIN crm_people rc ON rc.kind = 'contact' AND rc.id = p.crm_contact_id AND rc.source = coalesce(p.crm_source, rc.source)
     LEFT JOIN crm_people rl ON rl.kind = 'lead' AND rl.id = p.crm_lead_id AND rl.source = coalesce(p.crm_source, rl.source)
@@ -68,7 +70,7 @@ WITH RECURSIVE merge_steps AS (         -- one winner per merged-away record
     SELECT p.source, p.id, p.key AS record_key,
            coalesce(i.person_key, CASE WHEN e.unique_match THEN e.person_key END, p.key) AS person_key,
            CASE WHEN i.person_key IS NOT NULL THEN 'crm_id' WHEN e.unique_match THEN 'email' ELSE 'none' END AS how,
-           coalesce(i.person_key IS NOT NULL AND e.unique_match AND e.person_key <> i.person_key, false) AS conflict,
+           coalesce(i.ids_disagree OR i.person_key IS NOT NULL AND e.unique_match AND e.person_key <> i.person_key, false) AS conflict,
            i.person_key IS NULL AND p.email_norm IS NOT NULL AND NOT p.merged_away
                AND (coalesce(m.n, 0) > 1 OR coalesce(e.unique_match, true) = false) AS ambiguous
     FROM persons p
