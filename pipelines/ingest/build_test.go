@@ -269,6 +269,35 @@ func TestBuild_AlternativeColumnsPerFile(t *testing.T) {
 		[]string{"1|Webinar", "2|Paid search"})
 }
 
+func TestBuild_DateFromAnInstant(t *testing.T) {
+	// Exported in Tokyo, reported in New York (the harness's zone). A close
+	// date mapped from an instant is its date in the reporting zone: won at
+	// 00:30 on 1 November in Tokyo is 11:30 on 31 October in New York. A
+	// real date-only field is never shifted.
+	for _, tc := range []struct {
+		name, fields, header, row, want string
+	}{
+		{"an instant", "opportunity.close_date: {column: Deal - Won time, type: timestamp}", "Deal - ID,Deal - Deal created,Deal - Won time", "7,2026-10-03 12:00:00,2026-11-01 00:30:00", "2026-10-31"},
+		{"a date", "opportunity.close_date: Deal - Expected close date", "Deal - ID,Deal - Deal created,Deal - Expected close date", "7,2026-10-03 12:00:00,2026-11-01", "2026-11-01"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, `sources:
+  - name: gen
+    preset: generic
+    path: exports/gen
+    timezone: Asia/Tokyo
+    files: {opportunity: "deals*.csv"}
+    fields:
+      opportunity.id: Deal - ID
+      opportunity.created_at: Deal - Deal created
+      `+tc.fields+"\n")
+			e.drop("gen", "2026-11-02", map[string]string{"deals.csv": tc.header + "\n" + tc.row + "\n"})
+			e.mustBuild()
+			equalRows(t, "close date", e.query(`SELECT close_date FROM staging.opportunities`), []string{tc.want})
+		})
+	}
+}
+
 func TestBuild_QuarantineUnderThreshold(t *testing.T) {
 	e := newEnv(t, "load: {max_reject_share: 0.05}\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
 	var b strings.Builder

@@ -317,8 +317,11 @@ func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc wa
 		case "DATE":
 			return q
 		case "TIMESTAMP WITH TIME ZONE":
-			// The calendar date as the source wrote it, in its own zone.
-			return fmt.Sprintf("CAST(timezone(%s, %s) AS DATE)", warehouse.QuoteString(m.Timezone), q)
+			// A date mapped from an instant (type: timestamp; Pipedrive's
+			// "Deal - Won time"): the instant's date in the reporting zone,
+			// where the metrics bucket it. (Real date-only fields are DATE
+			// and never shifted.)
+			return fmt.Sprintf("CAST(timezone(%s, %s) AS DATE)", warehouse.QuoteString(cfg.Timezone), q)
 		}
 	default:
 		if rc.Type == want {
