@@ -119,6 +119,9 @@ type Source struct {
 	// exports write, and says which are marketing touches; added to (and
 	// overriding by id) the preset's.
 	ActivityTypes []ActivityType `yaml:"activity_types"`
+	// Snapshot says whether each drop is a full export of its objects (a
+	// record missing from the latest is gone), overriding the preset's.
+	Snapshot *bool `yaml:"snapshot"`
 	// CRM names the CRM source whose ids a marketing tool's records carry
 	// (sfdcLeadId...), when there are several; default: any CRM source.
 	CRM string `yaml:"crm"`

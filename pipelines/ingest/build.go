@@ -585,7 +585,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	if len(errs) > 0 {
 		return &DropError{Source: src.Name, Drop: d.Name, Files: errs}
 	}
-	if m.Preset.Snapshot {
+	if m.Snapshot {
 		if err := b.guardSnapshot(ctx, m, d, dropID, loads, dr); err != nil {
 			return err
 		}

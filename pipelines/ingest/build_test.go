@@ -298,6 +298,30 @@ func TestBuild_DateFromAnInstant(t *testing.T) {
 	}
 }
 
+func TestBuild_SnapshotDeclared(t *testing.T) {
+	// A full Pipedrive export through the generic preset: declared a
+	// snapshot, a person missing from the newer drop (merged away) is gone,
+	// and the snapshot guard holds a drop cut short.
+	cfg := "sources:\n  - {name: gen, preset: generic, path: exports/gen, snapshot: true}\n"
+	e := newEnv(t, cfg)
+	e.drop("gen", "2026-11-01", map[string]string{"leads.csv": "id,created_at\n1,2026-10-01 10:00\n2,2026-10-02 10:00\n3,2026-10-03 10:00\n4,2026-10-04 10:00\n5,2026-10-05 10:00\n6,2026-10-06 10:00\n7,2026-10-07 10:00\n8,2026-10-08 10:00\n9,2026-10-09 10:00\n10,2026-10-10 10:00\n"})
+	e.drop("gen", "2026-11-08", map[string]string{"leads.csv": "id,created_at\n1,2026-10-01 10:00\n2,2026-10-02 10:00\n3,2026-10-03 10:00\n4,2026-10-04 10:00\n5,2026-10-05 10:00\n6,2026-10-06 10:00\n7,2026-10-07 10:00\n8,2026-10-08 10:00\n9,2026-10-09 10:00\n"})
+	e.mustBuild()
+	equalRows(t, "the merged-away person is gone", e.query(`SELECT count(*) FROM staging.leads`), []string{"9"})
+	e.drop("gen", "2026-11-15", map[string]string{"leads.csv": "id,created_at\n1,2026-10-01 10:00\n"})
+	var se *SnapshotShrinkError
+	if _, err := e.build(); !errors.As(err, &se) {
+		t.Errorf("a cut-short snapshot of a generic source loaded: %v", err)
+	}
+
+	// Not declared: the generic preset's exports are incremental.
+	e2 := newEnv(t, "sources:\n  - {name: gen, preset: generic, path: exports/gen}\n")
+	e2.drop("gen", "2026-11-01", map[string]string{"leads.csv": "id,created_at\n1,2026-10-01 10:00\n2,2026-10-02 10:00\n"})
+	e2.drop("gen", "2026-11-08", map[string]string{"leads.csv": "id,created_at\n1,2026-10-01 10:00\n"})
+	e2.mustBuild()
+	equalRows(t, "incremental keeps both", e2.query(`SELECT count(*) FROM staging.leads`), []string{"2"})
+}
+
 func TestBuild_QuarantineUnderThreshold(t *testing.T) {
 	e := newEnv(t, "load: {max_reject_share: 0.05}\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
 	var b strings.Builder

@@ -157,6 +157,7 @@ type Mapping struct {
 	Timezone string          // the zone of zone-less datetimes
 	Stages   coxswain.Stages // the preset's stages with the source's added
 	Role     string          // crm or marketing
+	Snapshot bool            // each drop is a full export: the preset's, or the source's snapshot:
 	// ActivityTypes are the preset's activity types with the source's
 	// added, a source's entry replacing the preset's of the same id.
 	ActivityTypes []coxswain.ActivityType
@@ -190,6 +191,10 @@ func Resolve(src coxswain.Source, key string) (*Mapping, error) {
 		m.Timezone = "UTC"
 	}
 	m.Stages = mergeStages(p.Stages, src.Stages)
+	m.Snapshot = p.Snapshot
+	if src.Snapshot != nil {
+		m.Snapshot = *src.Snapshot
+	}
 	m.Role = CRM
 	if p.Role != "" {
 		m.Role = p.Role

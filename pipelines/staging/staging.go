@@ -226,7 +226,7 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 		activityTypes(m, exprs)
 	}
 
-	v := stagingView{Source: m.Source.Name, Object: string(om.Object), Raw: warehouse.RawTable(m.Source.Name, om.Object), Snapshot: m.Preset.Snapshot}
+	v := stagingView{Source: m.Source.Name, Object: string(om.Object), Raw: warehouse.RawTable(m.Source.Name, om.Object), Snapshot: m.Snapshot}
 	for _, f := range presets.Schema[om.Object] {
 		e, ok := exprs[f.Name]
 		switch {
