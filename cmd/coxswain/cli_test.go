@@ -179,3 +179,17 @@ func TestRun_FilesAreNotWorldReadable(t *testing.T) {
 		t.Errorf("only %d files checked", checked)
 	}
 }
+
+func TestPresets_ListAndPrint(t *testing.T) {
+	out := mustRun(t, "presets")
+	for _, name := range []string{"generic", "hubspot", "marketo", "pardot", "salesforce"} {
+		if !strings.Contains(out, name+" ") {
+			t.Errorf("presets does not list %s:\n%s", name, out)
+		}
+	}
+	mustSay(t, "presets marketo", mustRun(t, "presets", "marketo"), "name: marketo", "marketoGUID", "activity_types:")
+	_, errOut, code := run(t, "presets", "marketto")
+	if code != 2 || !strings.Contains(errOut, "did you mean marketo?") {
+		t.Errorf("an unknown preset: exit %d, %s", code, errOut)
+	}
+}

@@ -476,3 +476,36 @@ func runSample(_ context.Context, args []string, stdout, _ io.Writer) error {
 	fmt.Fprintf(stdout, "sample org written to %s (%d files); load it with:\n  coxswain build --config %s\n", *dir, len(files), shellQuote(filepath.Join(*dir, "coxswain.yaml")))
 	return nil
 }
+
+// runPresets lists the presets, or prints one as the YAML it is: the same
+// terms a source's fields:, stages: and activity_types: use.
+func runPresets(_ context.Context, args []string, stdout, _ io.Writer) error {
+	fs := newFlags("presets")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	switch len(pos) {
+	case 0:
+		for _, name := range presets.Names() {
+			p, err := presets.Get(name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%-11s %s\n", name, p.Description)
+		}
+		return nil
+	case 1:
+		data, ok := presets.File(pos[0])
+		if !ok {
+			msg := fmt.Sprintf("presets: %q is not a preset (known: %s)", pos[0], strings.Join(presets.Names(), ", "))
+			if c := coxswain.Closest(pos[0], presets.Names()); c != "" {
+				msg += "; did you mean " + c + "?"
+			}
+			return usageError{msg}
+		}
+		_, err := stdout.Write(data)
+		return err
+	}
+	return usageError{"presets: name at most one preset"}
+}

@@ -45,6 +45,8 @@ func commands() []command {
 			example: "coxswain schedule --config coxswain.yaml --log-format json", run: runSchedule},
 		{name: "sample", summary: "write a deterministic sample org's exports, plans and coxswain.yaml",
 			example: "coxswain sample --dir demo", run: runSample},
+		{name: "presets", args: "[NAME]", summary: "list the export presets, or print one: its files, columns, stages and types",
+			example: "coxswain presets marketo", run: runPresets},
 		{name: "version", summary: "print the coxswain version, its commit and the DuckDB version",
 			example: "coxswain version", run: runVersion},
 		{name: "help", args: "[COMMAND]", summary: "list every command and flag, or one command's usage",
@@ -445,7 +447,7 @@ func loadConfig(path string) (*coxswain.Config, error) {
 // cli writes a command line that runs as printed: the --config flag is
 // given, unless it is the default, to a command that takes one.
 func cli(config string, args ...string) string {
-	takesConfig := len(args) > 0 && !slices.Contains([]string{"verify", "sample", "version", "help"}, args[0])
+	takesConfig := len(args) > 0 && !slices.Contains([]string{"verify", "sample", "presets", "version", "help"}, args[0])
 	if takesConfig && config != "" && config != "coxswain.yaml" {
 		args = append(slices.Clone(args), "--config", config)
 	}

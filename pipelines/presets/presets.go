@@ -104,6 +104,12 @@ func Names() []string {
 	return names
 }
 
+// File is the named preset's file, as embedded.
+func File(name string) ([]byte, bool) {
+	data, err := files.ReadFile(name + ".yaml")
+	return data, err == nil
+}
+
 // Get reads the named preset.
 func Get(name string) (*Preset, error) {
 	data, err := files.ReadFile(name + ".yaml")
