@@ -841,12 +841,18 @@ func (s Source) DelimiterByte() (byte, error) {
 type ColumnSpec struct {
 	Names []string
 	Type  string
+	// Values make a flag from a column's values (Pipedrive's Deal - Status:
+	// is_won from [won]): true for these, compared trimmed and
+	// case-insensitively; false for Not's, or for any other value when Not
+	// is empty. With Not, a value in neither list is NULL and reported.
+	Values []string
+	Not    []string
 }
 
 // UnmarshalYAML accepts the three forms of a ColumnSpec. Its errors name no
 // line: the config's problem report adds the key and line.
 func (c *ColumnSpec) UnmarshalYAML(n *yaml.Node) error {
-	const forms = "a column name, a list of names, or {column: NAME, type: TYPE}"
+	const forms = "a column name, a list of names, or {column: NAME, type: TYPE, values: [...], not: [...]}"
 	// A *yaml.TypeError, unlike other errors, lets yaml.v3 go on decoding
 	// the rest of the file, so that the config's other problems are found too.
 	bad := func(msg string) error { return &yaml.TypeError{Errors: []string{msg}} }
@@ -894,8 +900,18 @@ func (c *ColumnSpec) UnmarshalYAML(n *yaml.Node) error {
 					return bad("type: must be a field type such as date or timestamp")
 				}
 				spec.Type = v.Value
+			case "values", "not":
+				var list ColumnSpec
+				if v.Kind == yaml.MappingNode || list.UnmarshalYAML(v) != nil {
+					return bad(k.Value + ": must be a value or a list of values, such as [won]")
+				}
+				if k.Value == "values" {
+					spec.Values = list.Names
+				} else {
+					spec.Not = list.Names
+				}
 			default:
-				return bad(k.Value + ": " + unknownKeyMsg(k.Value, []string{"column", "type"}))
+				return bad(k.Value + ": " + unknownKeyMsg(k.Value, []string{"column", "type", "values", "not"}))
 			}
 		}
 		if len(spec.Names) == 0 {

@@ -322,6 +322,32 @@ func TestBuild_SnapshotDeclared(t *testing.T) {
 	equalRows(t, "incremental keeps both", e2.query(`SELECT count(*) FROM staging.leads`), []string{"2"})
 }
 
+func TestBuild_FlagsFromValues(t *testing.T) {
+	// Pipedrive writes Deal - Status as open, won or lost: the flags come
+	// from its values. A value in no list (deleted) is left empty and named.
+	cfg := `sources:
+  - name: gen
+    preset: generic
+    path: exports/gen
+    files: {opportunity: "deals*.csv"}
+    fields:
+      opportunity.id: Deal - ID
+      opportunity.created_at: Deal - Deal created
+      opportunity.is_won: {column: Deal - Status, values: [won], not: [open, lost]}
+      opportunity.is_closed: {column: Deal - Status, values: [won, lost], not: [Open]}
+`
+	e := newEnv(t, cfg)
+	e.drop("gen", "2026-11-02", map[string]string{"deals.csv": "Deal - ID,Deal - Status,Deal - Deal created\n" +
+		"1,won,2026-10-01 10:00\n2,lost,2026-10-01 10:00\n3,open,2026-10-01 10:00\n4, Won ,2026-10-01 10:00\n5,deleted,2026-10-01 10:00\n6,,2026-10-01 10:00\n"})
+	e.mustBuild()
+	equalRows(t, "flags", e.query(`SELECT id, is_won, is_closed FROM staging.opportunities ORDER BY id`), []string{
+		"1|true|true", "2|false|true", "3|false|false", "4|true|true", "5|NULL|NULL", "6|NULL|NULL",
+	})
+	equalRows(t, "unknown values", e.query(`SELECT field, value FROM staging.unknown_values ORDER BY field`), []string{
+		"is_closed|deleted", "is_won|deleted",
+	})
+}
+
 func TestBuild_QuarantineUnderThreshold(t *testing.T) {
 	e := newEnv(t, "load: {max_reject_share: 0.05}\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
 	var b strings.Builder

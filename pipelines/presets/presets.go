@@ -153,6 +153,9 @@ type Column struct {
 	Field Field
 	Names []string
 	Type  Type // the type the source column is read as
+	// Values and Not make a flag from the column's values (see
+	// coxswain.ColumnSpec); the column is then read as text.
+	Values, Not []string
 }
 
 // Mapping is a preset resolved against one source's configuration: the
@@ -220,6 +223,14 @@ func Resolve(src coxswain.Source, key string) (*Mapping, error) {
 			errs = append(errs, &coxswain.ValidationError{Key: key + ".fields." + k + ".type", Value: spec.Type, Msg: "is not a field type (id, id_list, text, boolean, timestamp, date, money, number)"})
 			continue
 		}
+		if f, _ := field(obj, fname); (len(spec.Values) > 0 || len(spec.Not) > 0) && f.Type != Boolean {
+			errs = append(errs, &coxswain.ValidationError{Key: key + ".fields." + k + ".values", Msg: fname + " is not a flag: values: maps a column's values onto a true/false field such as is_won"})
+			continue
+		}
+		if len(spec.Not) > 0 && len(spec.Values) == 0 {
+			errs = append(errs, &coxswain.ValidationError{Key: key + ".fields." + k + ".not", Msg: "needs values: too (the values that mean true)"})
+			continue
+		}
 		if overrides[obj] == nil {
 			overrides[obj] = map[string]coxswain.ColumnSpec{}
 		}
@@ -271,7 +282,10 @@ func Resolve(src coxswain.Source, key string) (*Mapping, error) {
 			if spec.Type != "" {
 				t = Type(spec.Type)
 			}
-			res.Columns = append(res.Columns, Column{Field: f, Names: spec.Names, Type: t})
+			if len(spec.Values) > 0 {
+				t = Text // the values are read as written, then compared
+			}
+			res.Columns = append(res.Columns, Column{Field: f, Names: spec.Names, Type: t, Values: spec.Values, Not: spec.Not})
 		}
 		m.Objects[obj] = res
 	}

@@ -64,6 +64,8 @@ func TestResolve_Errors(t *testing.T) {
 			`sources[0].fields.mql_at.type: "datetime" is not a field type`},
 		{"unknown object in files", coxswain.Source{Preset: "generic", Files: map[string]string{"deal": "*.csv"}},
 			`sources[0].files.deal: is not an object`},
+		{"values on a field that is no flag", coxswain.Source{Preset: "generic", Fields: map[string]coxswain.ColumnSpec{"opportunity.amount": {Names: []string{"Deal - Value"}, Values: []string{"won"}}}},
+			`sources[0].fields.opportunity.amount.values: amount is not a flag`},
 		{"an MQL rule a tool cannot follow", coxswain.Source{Preset: "pardot", MQL: coxswain.MQLRule{Score: 100}},
 			`sources[0].mql.score: the pardot preset's exports record no score changes`},
 	} {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -127,6 +128,7 @@ type View struct{ Name, SQL string }
 // --print-sql prints them.
 func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappings []*presets.Mapping) ([]View, error) {
 	var views []View
+	var unknown []string
 	perObject := map[coxswain.Object][]string{}
 	for _, m := range mappings {
 		for _, obj := range coxswain.Objects {
@@ -144,6 +146,7 @@ func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappi
 			name := "staging." + warehouse.QuoteIdent(m.Source.Name+"__"+obj.Plural())
 			views = append(views, View{name, sourceView(cfg, m, om, cols)})
 			perObject[obj] = append(perObject[obj], name)
+			unknown = append(unknown, unknownValues(m, obj, om, cols)...)
 		}
 	}
 	for _, obj := range coxswain.Objects {
@@ -178,6 +181,13 @@ func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappi
 		}
 		views = append(views, View{"staging." + obj.Plural(), body})
 	}
+	// The values of value-mapped columns that no list names: a flag the
+	// build left empty rather than guess.
+	body := `SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS object, NULL::VARCHAR AS field, NULL::VARCHAR AS "column", NULL::VARCHAR AS value WHERE false`
+	if len(unknown) > 0 {
+		body = strings.Join(unknown, "\nUNION ALL\n")
+	}
+	views = append(views, View{"staging.unknown_values", body})
 	return views, nil
 }
 
@@ -288,6 +298,9 @@ func fieldExpr(cfg *coxswain.Config, m *presets.Mapping, c presets.Column, rc wa
 	q := "r." + warehouse.QuoteIdent(rc.Name)
 	text := textOf(rc)
 	want := c.Field.Type.DuckDBType()
+	if len(c.Values) > 0 {
+		return valuesFlag(text, c)
+	}
 	switch c.Field.Type {
 	case presets.ID:
 		switch {
@@ -479,4 +492,40 @@ func sqlList(values []string) string {
 		q[i] = warehouse.QuoteString(strings.ToLower(strings.TrimSpace(v)))
 	}
 	return strings.Join(q, ", ")
+}
+
+// valuesFlag is a flag made from a column's values: true for Values, false
+// for Not (or, without Not, for any other value), NULL when empty or, with
+// Not, for a value in neither list (reported in staging.unknown_values).
+func valuesFlag(text string, c presets.Column) string {
+	v := "lower(trim(" + text + "))"
+	other := "WHEN nullif(" + v + ", '') IS NOT NULL THEN false"
+	if len(c.Not) > 0 {
+		other = "WHEN " + v + " IN (" + sqlList(c.Not) + ") THEN false"
+	}
+	return "CASE WHEN " + v + " IN (" + sqlList(c.Values) + ") THEN true " + other + " END"
+}
+
+// unknownValues selects, from a source's raw tables, the values of columns
+// mapped with values: and not: that are in neither list.
+func unknownValues(m *presets.Mapping, obj coxswain.Object, om presets.ObjectMapping, cols map[string]warehouse.RawColumn) []string {
+	var selects []string
+	for _, c := range om.Columns {
+		if len(c.Values) == 0 || len(c.Not) == 0 {
+			continue
+		}
+		for _, rc := range cols {
+			if !slices.ContainsFunc(c.Names, func(n string) bool { return presets.NormHeader(n) == presets.NormHeader(rc.Name) }) {
+				continue
+			}
+			text := textOf(rc)
+			selects = append(selects, fmt.Sprintf(`SELECT %s AS source, %s AS object, %s AS field, %s AS "column", trim(%s) AS value
+    FROM %s r WHERE r._invalid_column IS NULL AND nullif(trim(%s), '') IS NOT NULL
+      AND lower(trim(%s)) NOT IN (%s, %s)`,
+				warehouse.QuoteString(m.Source.Name), warehouse.QuoteString(string(obj)), warehouse.QuoteString(c.Field.Name), warehouse.QuoteString(rc.Name),
+				text, warehouse.RawTable(m.Source.Name, obj), text, text, sqlList(c.Values), sqlList(c.Not)))
+		}
+	}
+	sort.Strings(selects) // map order must not change the SQL
+	return selects
 }

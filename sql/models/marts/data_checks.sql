@@ -14,6 +14,9 @@
 -- marketing records left unjoined because their e-mail is shared (by
 -- several marketing records, or by several CRM people); each counts as a
 -- person of its own.
+-- unknown_value: rows whose column mapped with values: and not: holds a
+-- value in neither list (the flag is left empty, never guessed); examples
+-- name the field and the value.
 -- merged_away: records the warehouse still holds that their tool merged
 -- into another (an older drop has them): they count as their winner's
 -- person, not as people of their own.
@@ -44,6 +47,9 @@ FROM duplicates GROUP BY ALL
 UNION ALL
 SELECT 'identity_conflict', source, 'person', count(*), array_to_string(list_sort(list(id))[1:5], ';')
 FROM intermediate.int_person_records WHERE conflict GROUP BY ALL
+UNION ALL
+SELECT 'unknown_value', source, object, count(*), array_to_string(list_sort(list(DISTINCT field || ': ' || value))[1:5], ';')
+FROM staging.unknown_values GROUP BY ALL
 UNION ALL
 SELECT 'merged_away', source, object, count(*), array_to_string(list_sort(list(loser_id))[1:5], ';')
 FROM intermediate.int_merges WHERE present GROUP BY ALL
