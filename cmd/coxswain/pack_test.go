@@ -485,3 +485,70 @@ func TestPack_MarketingEdgeVariants(t *testing.T) {
 		})
 	}
 }
+
+// TestPack_OpportunityNamesItsPerson: a tool without lead conversion
+// (Pipedrive) names each deal's person instead. The person's first deal by
+// creation is its converted one; an activity on a deal and no person
+// touches the deal's person.
+func TestPack_OpportunityNamesItsPerson(t *testing.T) {
+	dir := t.TempDir()
+	drop := filepath.Join(dir, "exports", "pd", "2026-11-02")
+	os.MkdirAll(drop, 0o755)
+	files := map[string]string{
+		"people.csv": "Person - ID,Person - Person created,Person - MQL date\n" +
+			"1,2026-10-01 09:00:00,2026-10-02 09:00:00\n" +
+			"2,2026-10-01 09:00:00,2026-10-20 09:00:00\n",
+		"deals.csv": "Deal - ID,Deal - Deal created,Deal - Value,Deal - Contact person ID\n" +
+			"11,2026-10-10 09:00:00,100,1\n" + // 1's first deal: converted, marketing-sourced
+			"12,2026-10-05 09:00:00,200,2\n" + // 2's first deal, created before its MQL: not marketing-sourced
+			"13,2026-10-12 09:00:00,400,1\n", // 1's second deal
+		"activities.csv": "Activity - ID,Activity - Add time,Activity - Deal,Activity - Contact person ID\n" +
+			"21,2026-10-02 10:00:00,11,\n", // on deal 11 only: touches person 1, an hour after its MQL
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(drop, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	config := filepath.Join(dir, "coxswain.yaml")
+	os.WriteFile(config, []byte(`timezone: UTC
+warehouse: warehouse.duckdb
+sources:
+  - name: pd
+    preset: generic
+    path: exports/pd
+    warn_after: 10000h
+    files: {lead: "people*.csv", opportunity: "deals*.csv", activity: "activities*.csv"}
+    fields:
+      lead.id: Person - ID
+      lead.created_at: Person - Person created
+      lead.mql_at: Person - MQL date
+      opportunity.id: Deal - ID
+      opportunity.created_at: Deal - Deal created
+      opportunity.amount: Deal - Value
+      opportunity.lead_id: Deal - Contact person ID
+      activity.id: Activity - ID
+      activity.occurred_at: Activity - Add time
+      activity.what_id: Activity - Deal
+      activity.who_id: Activity - Contact person ID
+`), 0o644)
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	out := filepath.Join(dir, "packs")
+	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
+	kpis := readLines(t, filepath.Join(out, "2026-10", "kpis.csv"))
+	for _, w := range []string{
+		"2026-10,opportunities_created,3",
+		"2026-10,marketing_sourced_opportunities,1",
+		"2026-10,marketing_sourced_pipeline,100.00",
+		"2026-10,sla_met,1",
+		"2026-10,first_touch_hours_median,1.00",
+	} {
+		if !slices.Contains(kpis, w) {
+			t.Errorf("kpis.csv has no %q", w)
+		}
+	}
+	funnel := readLines(t, filepath.Join(out, "2026-10", "funnel.csv"))
+	if !slices.Contains(funnel, "2026-10,2,2,0,2,0") {
+		t.Errorf("funnel.csv: the October cohort's two people each converted into a deal:\n%s", strings.Join(funnel, "\n"))
+	}
+}

@@ -99,6 +99,7 @@ var Schema = map[coxswain.Object][]Field{
 		{"lead_source", Text, false, "the channel"},
 		{"campaign_id", ID, false, "the primary campaign"},
 		{"name", Text, false, ""},
+		{"lead_id", ID, false, "the lead (person) it came from, where the opportunity names it (Pipedrive's Deal - Contact person ID) rather than the lead naming its opportunity"},
 		{"pipeline", Text, false, "the pipeline the stage belongs to (label or id)"},
 		{"probability", Number, false, "the stage's probability, 0 to 1 or 0 to 100"},
 	},

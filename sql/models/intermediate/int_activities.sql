@@ -21,6 +21,12 @@ WITH one AS (                          -- the common case: one person (Salesforc
     SELECT a.source, a.occurred_at, a.type, a.drop_id, a.kind, a.direction, a.is_marketing_touch, a.who_id, a.who_key
     FROM staging.activities a CROSS JOIN intermediate.params p
     WHERE NOT a.is_deleted AND a.occurred_at <= p.as_of AND a.who_ids IS NULL AND a.who_id IS NOT NULL
+), by_opportunity AS (                -- linked to an opportunity only: the person the opportunity names
+    SELECT a.source, a.occurred_at, a.type, a.drop_id, a.kind, a.direction, a.is_marketing_touch, o.lead_id AS who_id, o.lead_key AS who_key
+    FROM staging.activities a
+    JOIN staging.opportunities o ON o.key = a.what_key AND o.lead_key IS NOT NULL
+    CROSS JOIN intermediate.params p
+    WHERE NOT a.is_deleted AND a.occurred_at <= p.as_of AND a.who_ids IS NULL AND a.who_id IS NULL
 ), many AS (                           -- several (HubSpot's Associated Contact IDs): a row for each
     SELECT a.source, a.occurred_at, a.type, a.drop_id, a.kind, a.direction, a.is_marketing_touch,
            unnest(a.who_ids) AS who_id, unnest(a.who_keys) AS who_key
@@ -31,7 +37,7 @@ SELECT a.source, a.who_id, coalesce(r.person_key, a.who_key) AS who_key, a.occur
        coalesce(s.role, 'crm') = 'crm' AND coalesce(lower(a.kind), '') <> 'note'
            AND coalesce(lower(a.direction), '') NOT LIKE 'incoming%'              AS sales_touch,
        coalesce(a.is_marketing_touch, list_contains(p.touch_types, a.type))     AS marketing_touch
-FROM (SELECT * FROM one UNION ALL SELECT * FROM many) a
+FROM (SELECT * FROM one UNION ALL SELECT * FROM by_opportunity UNION ALL SELECT * FROM many) a
 CROSS JOIN intermediate.params p
 LEFT JOIN intermediate.source_params s ON s.source = a.source
 LEFT JOIN intermediate.int_person_records r ON r.record_key = a.who_key

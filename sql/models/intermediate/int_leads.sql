@@ -14,7 +14,9 @@
 -- first activity changing its status to a configured value or its score to
 -- a configured threshold); its channel the CRM record's where it has one,
 -- else the marketing tool's; its owner, sql_at and converted opportunity
--- the CRM's only. Records flagged deleted, and records merged into others
+-- the CRM's only. A lead's converted opportunity is the one it names, else,
+-- where opportunities name their person (lead_id), that person's first
+-- opportunity by creation. Records flagged deleted, and records merged into others
 -- in their tool, are left out as people of their own.
 WITH records AS (
     SELECT r.person_key, r.record_key, p.source, p.created_at, p.mql_at, nullif(trim(p.lead_source), '') AS lead_source
@@ -38,15 +40,21 @@ WITH records AS (
            arg_min(r.source, r.created_at)                                    AS source
     FROM records r LEFT JOIN activity_mql m ON m.record_key = r.record_key
     GROUP BY r.person_key
+), named_by_opportunity AS (          -- where opportunities name their person: each person's first, by creation
+    SELECT lead_key, arg_min(key, created_at) AS opportunity_key
+    FROM staging.opportunities
+    WHERE NOT is_deleted AND lead_key IS NOT NULL AND created_at IS NOT NULL
+    GROUP BY lead_key
 ), people AS (
     SELECT l.source, l.id, l.key, l.drop_id,
            least(l.created_at, m.created_at) AS created_at,
            least(l.mql_at, m.mql_at)         AS mql_at,
-           l.sql_at, l.converted_opportunity_key, l.converted_contact_key,
+           l.sql_at, coalesce(l.converted_opportunity_key, o.opportunity_key) AS converted_opportunity_key, l.converted_contact_key,
            coalesce(nullif(trim(l.lead_source), ''), m.lead_source) AS lead_source,
            l.owner_id, l.owner_key, l.owner_name
     FROM staging.leads l
     LEFT JOIN marketing m ON m.person_key = l.key
+    LEFT JOIN named_by_opportunity o ON o.lead_key = l.key
     ANTI JOIN (SELECT record_key FROM intermediate.int_person_records WHERE how = 'merged') g ON g.record_key = l.key
     WHERE NOT l.is_deleted AND l.created_at IS NOT NULL
     UNION ALL
