@@ -489,7 +489,7 @@ func TestPack_MarketingEdgeVariants(t *testing.T) {
 // TestPack_OpportunityNamesItsPerson: a tool without lead conversion
 // (Pipedrive) names each deal's person instead. The person's first deal by
 // creation is its converted one; an activity on a deal and no person
-// touches the deal's person.
+// touches the deal's person; a planned activity (To do) touches no one.
 func TestPack_OpportunityNamesItsPerson(t *testing.T) {
 	dir := t.TempDir()
 	drop := filepath.Join(dir, "exports", "pd", "2026-11-02")
@@ -502,8 +502,9 @@ func TestPack_OpportunityNamesItsPerson(t *testing.T) {
 			"11,2026-10-10 09:00:00,100,1\n" + // 1's first deal: converted, marketing-sourced
 			"12,2026-10-05 09:00:00,200,2\n" + // 2's first deal, created before its MQL: not marketing-sourced
 			"13,2026-10-12 09:00:00,400,1\n", // 1's second deal
-		"activities.csv": "Activity - ID,Activity - Add time,Activity - Deal,Activity - Contact person ID\n" +
-			"21,2026-10-02 10:00:00,11,\n", // on deal 11 only: touches person 1, an hour after its MQL
+		"activities.csv": "Activity - ID,Activity - Add time,Activity - Deal,Activity - Contact person ID,Activity - Done\n" +
+			"21,2026-10-02 10:00:00,11,,Done\n" + // on deal 11 only: touches person 1, an hour after its MQL
+			"22,2026-10-20 10:00:00,,2,To do\n", // planned, not done: no touch of person 2
 	}
 	for name, content := range files {
 		if err := os.WriteFile(filepath.Join(drop, name), []byte(content), 0o644); err != nil {
@@ -531,6 +532,7 @@ sources:
       activity.occurred_at: Activity - Add time
       activity.what_id: Activity - Deal
       activity.who_id: Activity - Contact person ID
+      activity.is_done: {column: Activity - Done, values: [Done], not: [To do]}
 `), 0o644)
 	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
 	out := filepath.Join(dir, "packs")
@@ -541,6 +543,7 @@ sources:
 		"2026-10,marketing_sourced_opportunities,1",
 		"2026-10,marketing_sourced_pipeline,100.00",
 		"2026-10,sla_met,1",
+		"2026-10,sla_breached,1",
 		"2026-10,first_touch_hours_median,1.00",
 	} {
 		if !slices.Contains(kpis, w) {

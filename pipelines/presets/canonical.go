@@ -115,6 +115,7 @@ var Schema = map[coxswain.Object][]Field{
 		{"subject", Text, false, ""},
 		{"detail", Text, false, "what the activity was about: the form, e-mail or field (Marketo's primaryAttributeValue)"},
 		{"attributes", Text, false, "the activity's attributes as a JSON object (Marketo)"},
+		{"is_done", Boolean, false, "false for a planned activity (Pipedrive's To do): not a touch until done; empty counts as done"},
 		{"kind", Text, false, "call, email, meeting, task, note: by default the kind of the file, where the export writes one kind per file"},
 		{"direction", Text, false, "inbound or outbound (calls, e-mails); an incoming e-mail is not a sales touch"},
 	},
