@@ -609,7 +609,7 @@ func (c *Config) problems() []*ValidationError {
 		}
 		seen[s.Name] = true
 		if s.Preset == "" {
-			bad(key+".preset", "", "is required (salesforce, hubspot, marketo, pardot or generic)")
+			bad(key+".preset", "", "is required (salesforce, hubspot, marketo, pardot, pipedrive or generic)")
 		}
 		if s.Path == "" {
 			bad(key+".path", "", "is required: the folder the source's drops arrive in")

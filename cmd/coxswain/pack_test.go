@@ -490,35 +490,26 @@ func TestPack_MarketingEdgeVariants(t *testing.T) {
 // (Pipedrive) names each deal's person instead. The person's first deal by
 // creation is its converted one; an activity on a deal and no person
 // touches the deal's person; a planned activity (To do) touches no one.
+// Read with the pipedrive preset (files named after saved views), and with
+// the generic preset and the same mapping written out in fields:.
 func TestPack_OpportunityNamesItsPerson(t *testing.T) {
-	dir := t.TempDir()
-	drop := filepath.Join(dir, "exports", "pd", "2026-11-02")
-	os.MkdirAll(drop, 0o755)
 	files := map[string]string{
-		"people.csv": "Person - ID,Person - Person created,Person - MQL date\n" +
-			"1,2026-10-01 09:00:00,2026-10-02 09:00:00\n" +
-			"2,2026-10-01 09:00:00,2026-10-20 09:00:00\n",
-		"deals.csv": "Deal - ID,Deal - Deal created,Deal - Value,Deal - Contact person ID\n" +
-			"11,2026-10-10 09:00:00,100,1\n" + // 1's first deal: converted, marketing-sourced
-			"12,2026-10-05 09:00:00,200,2\n" + // 2's first deal, created before its MQL: not marketing-sourced
-			"13,2026-10-12 09:00:00,400,1\n", // 1's second deal
-		"activities.csv": "Activity - ID,Activity - Add time,Activity - Deal,Activity - Contact person ID,Activity - Done\n" +
+		"people-2026-11-02.csv": "Person - ID,Person - Name,Person - Person created,Person - MQL date\n" +
+			"1,Ann,2026-10-01 09:00:00,2026-10-02 09:00:00\n" +
+			"2,Bob,2026-10-01 09:00:00,2026-10-20 09:00:00\n",
+		"deals-q4-review.csv": "Deal - ID,Deal - Title,Deal - Status,Deal - Deal created,Deal - Value,Deal - Contact person ID\n" +
+			"11,A,Open,2026-10-10 09:00:00,100,1\n" + // 1's first deal: converted, marketing-sourced
+			"12,B,Open,2026-10-05 09:00:00,200,2\n" + // 2's first deal, created before its MQL: not marketing-sourced
+			"13,C,Open,2026-10-12 09:00:00,400,1\n", // 1's second deal
+		"activities-this-month.csv": "Activity - ID,Activity - Add time,Activity - Deal ID,Activity - Contact person ID,Activity - Done\n" +
 			"21,2026-10-02 10:00:00,11,,Done\n" + // on deal 11 only: touches person 1, an hour after its MQL
 			"22,2026-10-20 10:00:00,,2,To do\n", // planned, not done: no touch of person 2
 	}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(drop, name), []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	config := filepath.Join(dir, "coxswain.yaml")
-	os.WriteFile(config, []byte(`timezone: UTC
-warehouse: warehouse.duckdb
-sources:
-  - name: pd
-    preset: generic
-    path: exports/pd
-    warn_after: 10000h
+	for _, tc := range []struct{ name, source string }{
+		{"pipedrive preset", `    preset: pipedrive
+    fields: {lead.mql_at: Person - MQL date}
+`},
+		{"generic preset", `    preset: generic
     files: {lead: "people*.csv", opportunity: "deals*.csv", activity: "activities*.csv"}
     fields:
       lead.id: Person - ID
@@ -530,28 +521,43 @@ sources:
       opportunity.lead_id: Deal - Contact person ID
       activity.id: Activity - ID
       activity.occurred_at: Activity - Add time
-      activity.what_id: Activity - Deal
+      activity.what_id: Activity - Deal ID
       activity.who_id: Activity - Contact person ID
       activity.is_done: {column: Activity - Done, values: [Done], not: [To do]}
-`), 0o644)
-	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
-	out := filepath.Join(dir, "packs")
-	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
-	kpis := readLines(t, filepath.Join(out, "2026-10", "kpis.csv"))
-	for _, w := range []string{
-		"2026-10,opportunities_created,3",
-		"2026-10,marketing_sourced_opportunities,1",
-		"2026-10,marketing_sourced_pipeline,100.00",
-		"2026-10,sla_met,1",
-		"2026-10,sla_breached,1",
-		"2026-10,first_touch_hours_median,1.00",
+`},
 	} {
-		if !slices.Contains(kpis, w) {
-			t.Errorf("kpis.csv has no %q", w)
-		}
-	}
-	funnel := readLines(t, filepath.Join(out, "2026-10", "funnel.csv"))
-	if !slices.Contains(funnel, "2026-10,2,2,0,2,0") {
-		t.Errorf("funnel.csv: the October cohort's two people each converted into a deal:\n%s", strings.Join(funnel, "\n"))
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			drop := filepath.Join(dir, "exports", "pd", "2026-11-02")
+			os.MkdirAll(drop, 0o755)
+			for name, content := range files {
+				if err := os.WriteFile(filepath.Join(drop, name), []byte(content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			config := filepath.Join(dir, "coxswain.yaml")
+			os.WriteFile(config, []byte("timezone: UTC\nwarehouse: warehouse.duckdb\nsources:\n  - name: pd\n    path: exports/pd\n    warn_after: 10000h\n"+tc.source), 0o644)
+			mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+			out := filepath.Join(dir, "packs")
+			mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
+			kpis := readLines(t, filepath.Join(out, "2026-10", "kpis.csv"))
+			for _, w := range []string{
+				"2026-10,leads_created,2",
+				"2026-10,opportunities_created,3",
+				"2026-10,marketing_sourced_opportunities,1",
+				"2026-10,marketing_sourced_pipeline,100.00",
+				"2026-10,sla_met,1",
+				"2026-10,sla_breached,1",
+				"2026-10,first_touch_hours_median,1.00",
+			} {
+				if !slices.Contains(kpis, w) {
+					t.Errorf("kpis.csv has no %q", w)
+				}
+			}
+			funnel := readLines(t, filepath.Join(out, "2026-10", "funnel.csv"))
+			if !slices.Contains(funnel, "2026-10,2,2,0,2,0") {
+				t.Errorf("funnel.csv: the October cohort's two people each converted into a deal:\n%s", strings.Join(funnel, "\n"))
+			}
+		})
 	}
 }

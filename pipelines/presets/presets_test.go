@@ -55,7 +55,7 @@ func TestResolve_Errors(t *testing.T) {
 		src  coxswain.Source
 		want string
 	}{
-		{"unknown preset", coxswain.Source{Preset: "marketoo"}, `sources[0].preset: "marketoo" is not a preset (known: generic, hubspot, marketo, pardot, salesforce)`},
+		{"unknown preset", coxswain.Source{Preset: "marketoo"}, `sources[0].preset: "marketoo" is not a preset (known: generic, hubspot, marketo, pardot, pipedrive, salesforce)`},
 		{"ambiguous field", coxswain.Source{Preset: "salesforce", Fields: map[string]coxswain.ColumnSpec{"created_at": {Names: []string{"X"}}}},
 			`sources[0].fields.created_at: several objects have "created_at": write one of`},
 		{"unknown field", coxswain.Source{Preset: "salesforce", Fields: map[string]coxswain.ColumnSpec{"lead.mqls": {Names: []string{"X"}}}},
