@@ -193,6 +193,9 @@ func printBuild(w io.Writer, res *build.Result, cfg *coxswain.Config) {
 			case f.Rejected > 0:
 				fmt.Fprintf(w, "  %s/%s/%s: %s quarantined (first: %s)\n", d.Source, d.Name, f.Name, plural(f.Rejected, "row"), f.FirstError)
 			}
+			if len(f.Alternates) > 0 {
+				fmt.Fprintf(w, "  %s/%s/%s: read %s\n", d.Source, d.Name, f.Name, strings.Join(f.Alternates, ", "))
+			}
 			for _, warning := range f.Warnings {
 				fmt.Fprintf(w, "  warning: %s/%s/%s: %s\n", d.Source, d.Name, f.Name, warning)
 			}

@@ -62,6 +62,7 @@ type FileResult struct {
 	Rows, Rejected         int64
 	FirstError             string
 	Warnings               []string // key fields with no column, and what follows
+	Alternates             []string // fields read from another than their first column: field: "column"
 	Ignored                bool     // the file feeds no object of the preset
 	Reason                 string   // why it was ignored
 }
@@ -595,7 +596,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			return err
 		}
 		dr.Files = append(dr.Files, FileResult{Name: fl.file.name, Object: string(fl.object), Encoding: fl.dialect.encoding,
-			Rows: fl.inserted, Rejected: fl.rejected, FirstError: fl.firstError,
+			Rows: fl.inserted, Rejected: fl.rejected, FirstError: fl.firstError, Alternates: fl.plan.alternates,
 			Warnings: keyFieldWarnings(m, fl, key)})
 		dr.Rows += fl.inserted
 		dr.Rejected += fl.rejected

@@ -264,9 +264,16 @@ func TestBuild_AlternativeColumnsPerFile(t *testing.T) {
 	e := newEnv(t, cfg)
 	e.drop("gen", "2026-11-01", map[string]string{"leads.csv": "id,created_at,Person - Lead source\n1,2026-10-03 12:00:00,Webinar\n"})
 	e.drop("gen", "2026-11-08", map[string]string{"leads.csv": "id,created_at,Person - Source channel\n2,2026-11-03 12:00:00,Paid search\n"})
-	e.mustBuild()
+	res := e.mustBuild()
 	equalRows(t, "leads", e.query(`SELECT id, lead_source FROM staging.leads ORDER BY id`),
 		[]string{"1|Webinar", "2|Paid search"})
+	// The build says which column each file used where it was not the first.
+	if got := res.Drops[0].Files[0].Alternates; !slices.Equal(got, []string{`lead_source: "Person - Lead source"`}) {
+		t.Errorf("the older drop's file says it used %q", got)
+	}
+	if got := res.Drops[1].Files[0].Alternates; len(got) != 0 {
+		t.Errorf("the newer drop's file used its first columns, but says %q", got)
+	}
 }
 
 func TestBuild_DateFromAnInstant(t *testing.T) {

@@ -36,6 +36,9 @@ type filePlan struct {
 	columns  []column
 	unmapped []string // canonical fields with no column in this file
 	kind     string   // the kind of record it holds, where its object has kinds
+	// alternates says, for each field read from another than the first of
+	// its alternative columns, which one: field: "column".
+	alternates []string
 }
 
 // MissingColumnError is a file that lacks a column its preset requires.
@@ -80,10 +83,13 @@ func planFile(om presets.ObjectMapping, m *presets.Mapping, header []string, exi
 	fieldOf := map[int]presets.Column{}
 	for _, c := range om.Columns {
 		found := false
-		for _, n := range c.Names {
+		for k, n := range c.Names {
 			if i, ok := index[presets.NormHeader(n)]; ok {
 				if _, taken := fieldOf[i]; !taken {
 					fieldOf[i] = c
+				}
+				if k > 0 {
+					p.alternates = append(p.alternates, fmt.Sprintf("%s: %q", c.Field.Name, header[i]))
 				}
 				found = true
 				break
