@@ -561,3 +561,18 @@ func TestPack_OpportunityNamesItsPerson(t *testing.T) {
 		})
 	}
 }
+
+// TestPack_PipedriveEdges builds testdata/pipedrive_edges (two drops of a
+// Pipedrive account in Denver, reported in Los Angeles) and compares its
+// pack with the numbers worked out in its README.md.
+func TestPack_PipedriveEdges(t *testing.T) {
+	dir := copyCase(t, "pipedrive_edges")
+	config := filepath.Join(dir, "coxswain.yaml")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	out := filepath.Join(dir, "packs")
+	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
+	want := filepath.Join("..", "..", "testdata", "pipedrive_edges", "expected")
+	for _, f := range []string{"kpis.csv", "data_checks.csv", "sla_by_owner.csv", "funnel.csv"} {
+		diffLines(t, f, readLines(t, filepath.Join(out, "2026-10", f)), readLines(t, filepath.Join(want, f)))
+	}
+}

@@ -183,7 +183,7 @@ func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappi
 	}
 	// The values of value-mapped columns that no list names: a flag the
 	// build left empty rather than guess.
-	body := `SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS object, NULL::VARCHAR AS field, NULL::VARCHAR AS "column", NULL::VARCHAR AS value WHERE false`
+	body := `SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS object, NULL::VARCHAR AS field, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::BIGINT AS row_id WHERE false`
 	if len(unknown) > 0 {
 		body = strings.Join(unknown, "\nUNION ALL\n")
 	}
@@ -519,7 +519,7 @@ func unknownValues(m *presets.Mapping, obj coxswain.Object, om presets.ObjectMap
 				continue
 			}
 			text := textOf(rc)
-			selects = append(selects, fmt.Sprintf(`SELECT %s AS source, %s AS object, %s AS field, %s AS "column", trim(%s) AS value
+			selects = append(selects, fmt.Sprintf(`SELECT %s AS source, %s AS object, %s AS field, %s AS "column", trim(%s) AS value, r.rowid AS row_id
     FROM %s r WHERE r._invalid_column IS NULL AND nullif(trim(%s), '') IS NOT NULL
       AND lower(trim(%s)) NOT IN (%s, %s)`,
 				warehouse.QuoteString(m.Source.Name), warehouse.QuoteString(string(obj)), warehouse.QuoteString(c.Field.Name), warehouse.QuoteString(rc.Name),
