@@ -575,4 +575,11 @@ func TestPack_PipedriveEdges(t *testing.T) {
 	for _, f := range []string{"kpis.csv", "data_checks.csv", "sla_by_owner.csv", "funnel.csv"} {
 		diffLines(t, f, readLines(t, filepath.Join(out, "2026-10", f)), readLines(t, filepath.Join(want, f)))
 	}
+
+	// A user naming the preset's own status column for is_won keeps its
+	// values: the numbers do not move.
+	editConfig(t, config, "      lead.mql_at: Person - MQL date", "      lead.mql_at: Person - MQL date\n      opportunity.is_won: Deal - Status")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
+	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", filepath.Join(dir, "packs2"))
+	diffLines(t, "kpis.csv with is_won named", readLines(t, filepath.Join(dir, "packs2", "2026-10", "kpis.csv")), readLines(t, filepath.Join(want, "kpis.csv")))
 }

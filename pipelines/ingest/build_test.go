@@ -350,9 +350,22 @@ func TestBuild_FlagsFromValues(t *testing.T) {
 	equalRows(t, "flags", e.query(`SELECT id, is_won, is_closed FROM staging.opportunities ORDER BY id`), []string{
 		"1|true|true", "2|false|true", "3|false|false", "4|true|true", "5|NULL|NULL", "6|NULL|NULL",
 	})
-	equalRows(t, "unknown values", e.query(`SELECT field, value FROM staging.unknown_values ORDER BY field`), []string{
-		"is_closed|deleted", "is_won|deleted",
+	equalRows(t, "unknown values", e.query(`SELECT key, value FROM staging.unknown_values ORDER BY value`), []string{
+		"gen:5|is_closed: deleted", "gen:5|is_won: deleted",
 	})
+	// A column typed BOOLEAN by an earlier mapping, mapped by its values later.
+	e2 := newEnv(t, "sources:\n  - name: gen\n    preset: generic\n    path: exports/gen\n    files: {opportunity: \"deals*.csv\"}\n    fields: {opportunity.is_won: Won}\n")
+	e2.drop("gen", "2026-11-01", map[string]string{"deals.csv": "id,created_at,Won\n1,2026-10-01 10:00,true\n"})
+	e2.mustBuild()
+	e2.yaml = strings.Replace(e2.yaml, "fields: {opportunity.is_won: Won}", "fields: {opportunity.is_won: {column: Won, values: [won, true], not: [lost, open, false]}}", 1)
+	e2.drop("gen", "2026-11-02", map[string]string{"deals.csv": "id,created_at,Won\n2,2026-10-01 10:00,Won\n3,2026-10-01 10:00,Open\n"})
+	e2.mustBuild()
+	equalRows(t, "flags after the column became text", e2.query(`SELECT id, is_won FROM staging.opportunities ORDER BY id`), []string{"1|true", "2|true", "3|false"})
+
+	// Fixed in a newer drop: the current state has no unknown value left.
+	e.drop("gen", "2026-11-09", map[string]string{"deals.csv": "Deal - ID,Deal - Status,Deal - Deal created\n5,lost,2026-10-01 10:00\n"})
+	e.mustBuild()
+	equalRows(t, "unknown values after the fix", e.query(`SELECT count(*) FROM staging.unknown_values`), []string{"0"})
 }
 
 func TestBuild_QuarantineUnderThreshold(t *testing.T) {

@@ -56,6 +56,11 @@ func ensureRawTable(ctx context.Context, conn *sql.Conn, f *fileLoad, existing m
 	}
 	for _, c := range f.plan.columns {
 		if _, ok := existing[strings.ToLower(c.name)]; ok {
+			if c.widen {
+				if _, err := conn.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE VARCHAR", table, warehouse.QuoteIdent(c.name))); err != nil {
+					return err
+				}
+			}
 			continue
 		}
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", table, warehouse.QuoteIdent(c.name), c.rawType)); err != nil {

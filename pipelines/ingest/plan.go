@@ -28,6 +28,10 @@ type column struct {
 	// offsets, reads zone-less values in the session zone (the source's), and
 	// lets the loader quarantine what did not parse.
 	datetime bool
+	// widen turns the raw table's column into text before the load: it was
+	// typed by an earlier drop (BOOLEAN), and now feeds a flag mapped from
+	// its values, which are read as written.
+	widen bool
 }
 
 // filePlan is how one file is loaded: its columns, in file order.
@@ -124,7 +128,9 @@ func planFile(om presets.ObjectMapping, m *presets.Mapping, header []string, exi
 				col.expr = datetimeExpr(warehouse.QuoteIdent(name), m)
 			}
 		}
-		if ex, ok := existing[strings.ToLower(name)]; ok && ex.Type != col.rawType {
+		if ex, ok := existing[strings.ToLower(name)]; ok && ex.Type != col.rawType && col.rawType == "VARCHAR" && len(fieldOf[i].Values) > 0 {
+			col.widen = true
+		} else if ok && ex.Type != col.rawType {
 			// Keep the raw layer's type: it was declared by the first load.
 			col.expr = fmt.Sprintf("CAST(%s AS %s)", col.expr, ex.Type)
 			col.rawType = ex.Type

@@ -268,6 +268,11 @@ func Resolve(src coxswain.Source, key string) (*Mapping, error) {
 		}
 		for _, f := range Schema[obj] {
 			spec, ok := overrides[obj][f.Name]
+			if ps, inPreset := om.Fields[f.Name]; ok && inPreset && len(spec.Values) == 0 && len(ps.Values) > 0 && spec.Type == "" &&
+				slices.ContainsFunc(spec.Names, func(n string) bool { return slices.Contains(ps.Names, n) }) {
+				// Another spelling of the preset's column: still read by its values.
+				spec.Values, spec.Not = ps.Values, ps.Not
+			}
 			if !ok {
 				spec, ok = om.Fields[f.Name]
 			}

@@ -146,7 +146,10 @@ func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappi
 			name := "staging." + warehouse.QuoteIdent(m.Source.Name+"__"+obj.Plural())
 			views = append(views, View{name, sourceView(cfg, m, om, cols)})
 			perObject[obj] = append(perObject[obj], name)
-			unknown = append(unknown, unknownValues(m, obj, om, cols)...)
+			if hasUnknownValues(om) {
+				unknown = append(unknown, fmt.Sprintf("SELECT source, %s AS object, key, unnest(unknown_values) AS value FROM %s WHERE len(unknown_values) > 0",
+					warehouse.QuoteString(string(obj)), name))
+			}
 		}
 	}
 	for _, obj := range coxswain.Objects {
@@ -181,9 +184,9 @@ func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappi
 		}
 		views = append(views, View{"staging." + obj.Plural(), body})
 	}
-	// The values of value-mapped columns that no list names: a flag the
-	// build left empty rather than guess.
-	body := `SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS object, NULL::VARCHAR AS field, NULL::VARCHAR AS "column", NULL::VARCHAR AS value, NULL::BIGINT AS row_id WHERE false`
+	// The records of the current state whose value-mapped column holds a
+	// value no list names ("is_won: deleted"): a flag left empty, not guessed.
+	body := `SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS object, NULL::VARCHAR AS key, NULL::VARCHAR AS value WHERE false`
 	if len(unknown) > 0 {
 		body = strings.Join(unknown, "\nUNION ALL\n")
 	}
@@ -210,6 +213,7 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 	// them that its file had and filled: the raw table unites the columns
 	// of every file of the object, and a file lacking one has NULL in it.
 	exprs := map[string]string{}
+	var unknown []string // per value-mapped column: "field: value" when no list names it
 	for _, c := range om.Columns {
 		var alts, lists []string
 		seen := map[string]bool{}
@@ -224,6 +228,15 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 		}
 		if len(alts) > 0 {
 			exprs[c.Field.Name] = coalesce(alts)
+		}
+		if len(c.Values) > 0 && len(c.Not) > 0 {
+			for _, n := range c.Names {
+				if rc, ok := byHeader[presets.NormHeader(n)]; ok {
+					v := "lower(trim(" + textOf(rc) + "))"
+					unknown = append(unknown, fmt.Sprintf("CASE WHEN nullif(%s, '') IS NOT NULL AND %s NOT IN (%s, %s) THEN %s || ': ' || trim(%s) END",
+						v, v, sqlList(c.Values), sqlList(c.Not), warehouse.QuoteString(c.Field.Name), textOf(rc)))
+				}
+			}
 		}
 		if len(lists) > 0 {
 			exprs[presets.ListName(c.Field.Name)] = coalesce(lists)
@@ -253,6 +266,13 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 	}
 	for _, d := range derived[om.Object] {
 		v.Fields = append(v.Fields, stagingField{Name: d.name, Expr: exprs[d.name]})
+	}
+	if hasUnknownValues(om) {
+		e := "[]::VARCHAR[]"
+		if len(unknown) > 0 {
+			e = "list_filter([" + strings.Join(unknown, ", ") + "], x -> x IS NOT NULL)"
+		}
+		v.Fields = append(v.Fields, stagingField{Name: "unknown_values", Expr: e})
 	}
 	for _, f := range presets.Associations[om.Object] {
 		e, ok := exprs[presets.ListName(f)]
@@ -506,26 +526,9 @@ func valuesFlag(text string, c presets.Column) string {
 	return "CASE WHEN " + v + " IN (" + sqlList(c.Values) + ") THEN true " + other + " END"
 }
 
-// unknownValues selects, from a source's raw tables, the values of columns
-// mapped with values: and not: that are in neither list.
-func unknownValues(m *presets.Mapping, obj coxswain.Object, om presets.ObjectMapping, cols map[string]warehouse.RawColumn) []string {
-	var selects []string
-	for _, c := range om.Columns {
-		if len(c.Values) == 0 || len(c.Not) == 0 {
-			continue
-		}
-		for _, rc := range cols {
-			if !slices.ContainsFunc(c.Names, func(n string) bool { return presets.NormHeader(n) == presets.NormHeader(rc.Name) }) {
-				continue
-			}
-			text := textOf(rc)
-			selects = append(selects, fmt.Sprintf(`SELECT %s AS source, %s AS object, %s AS field, %s AS "column", trim(%s) AS value, r.rowid AS row_id
-    FROM %s r WHERE r._invalid_column IS NULL AND nullif(trim(%s), '') IS NOT NULL
-      AND lower(trim(%s)) NOT IN (%s, %s)`,
-				warehouse.QuoteString(m.Source.Name), warehouse.QuoteString(string(obj)), warehouse.QuoteString(c.Field.Name), warehouse.QuoteString(rc.Name),
-				text, warehouse.RawTable(m.Source.Name, obj), text, text, sqlList(c.Values), sqlList(c.Not)))
-		}
-	}
-	sort.Strings(selects) // map order must not change the SQL
-	return selects
+// hasUnknownValues says whether an object has a field mapped with values:
+// and not:, whose staging view then lists, per record, the values neither
+// names (unknown_values).
+func hasUnknownValues(om presets.ObjectMapping) bool {
+	return slices.ContainsFunc(om.Columns, func(c presets.Column) bool { return len(c.Values) > 0 && len(c.Not) > 0 })
 }

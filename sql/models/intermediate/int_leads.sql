@@ -40,11 +40,13 @@ WITH records AS (
            arg_min(r.source, r.created_at)                                    AS source
     FROM records r LEFT JOIN activity_mql m ON m.record_key = r.record_key
     GROUP BY r.person_key
-), named_by_opportunity AS (          -- where opportunities name their person: each person's first, by creation
-    SELECT lead_key, arg_min(key, created_at) AS opportunity_key
-    FROM staging.opportunities
-    WHERE NOT is_deleted AND lead_key IS NOT NULL AND created_at IS NOT NULL
-    GROUP BY lead_key
+), named_by_opportunity AS (          -- where opportunities name their person: each person's first, by creation (then key)
+    SELECT o.lead_key, arg_min(o.key, (o.created_at, o.key)) AS opportunity_key
+    FROM staging.opportunities o
+    ANTI JOIN (SELECT converted_opportunity_key FROM staging.leads
+               WHERE NOT is_deleted AND converted_opportunity_key IS NOT NULL) c ON c.converted_opportunity_key = o.key
+    WHERE NOT o.is_deleted AND o.lead_key IS NOT NULL AND o.created_at IS NOT NULL
+    GROUP BY o.lead_key
 ), people AS (
     SELECT l.source, l.id, l.key, l.drop_id,
            least(l.created_at, m.created_at) AS created_at,

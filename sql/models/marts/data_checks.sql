@@ -48,7 +48,7 @@ UNION ALL
 SELECT 'identity_conflict', source, 'person', count(*), array_to_string(list_sort(list(id))[1:5], ';')
 FROM intermediate.int_person_records WHERE conflict GROUP BY ALL
 UNION ALL
-SELECT 'unknown_value', source, object, count(DISTINCT row_id), array_to_string(list_sort(list(DISTINCT field || ': ' || value))[1:5], ';')
+SELECT 'unknown_value', source, object, count(DISTINCT key), array_to_string(list_sort(list(DISTINCT value))[1:5], ';')
 FROM staging.unknown_values GROUP BY ALL
 UNION ALL
 SELECT 'merged_away', source, object, count(*), array_to_string(list_sort(list(loser_id))[1:5], ';')

@@ -24,6 +24,7 @@ SELECT * EXCLUDE (_drop_order, _drop_time, _file_order),
            NULL::VARCHAR AS "direction",
            nullif(trim(r."Activity - Type"), '') AS "type_id",
            NULL::BOOLEAN AS "is_marketing_touch",
+           list_filter([CASE WHEN nullif(lower(trim(r."Activity - Done")), '') IS NOT NULL AND lower(trim(r."Activity - Done")) NOT IN ('done', 'to do') THEN 'is_done' || ': ' || trim(r."Activity - Done") END], x -> x IS NOT NULL) AS "unknown_values",
            NULL::VARCHAR[] AS "who_ids",
            NULL::VARCHAR[] AS "account_ids",
            d.name AS _drop_order, d.modified_at AS _drop_time, r._file_id AS _file_order
