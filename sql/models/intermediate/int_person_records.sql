@@ -36,7 +36,11 @@ WITH RECURSIVE merge_steps AS (         -- one winner per merged-away record
     FROM staging.leads l
     ANTI JOIN merged g ON g.loser_key = l.key
     WHERE NOT l.is_deleted AND l.created_at IS NOT NULL
-), crm_people AS (                     -- the CRM records a marketing record can join, with the person each belongs to
+), wanted AS (                         -- the ids and e-mails marketing records carry: only those CRM records matter
+    SELECT crm_lead_id AS v FROM persons WHERE crm_lead_id IS NOT NULL
+    UNION SELECT crm_contact_id FROM persons WHERE crm_contact_id IS NOT NULL
+    UNION SELECT email_norm FROM persons WHERE email_norm IS NOT NULL
+), all_crm_people AS (                 -- the CRM records a marketing record can join, with the person each belongs to
     SELECT source, id, 'lead' AS kind, key AS person_key, email_norm FROM leads
     UNION ALL                          -- a contact a lead became is that lead, by its id and its own e-mail
     SELECT l.source, l.converted_contact_id, 'contact', l.key, nullif(lower(trim(c.email)), '')
@@ -47,6 +51,9 @@ WITH RECURSIVE merge_steps AS (         -- one winner per merged-away record
     FROM staging.contacts c
     ANTI JOIN (SELECT converted_contact_key FROM leads WHERE converted_contact_key IS NOT NULL) v ON v.converted_contact_key = c.key
     WHERE NOT c.is_deleted
+), crm_people AS (
+    SELECT * FROM all_crm_people
+    WHERE id IN (SELECT v FROM wanted) OR email_norm IN (SELECT v FROM wanted)
 ), by_id AS (
     SELECT p.key AS record_key, coalesce(rc.person_key, rl.person_key) AS person_key,
            coalesce(rc.person_key <> rl.person_key, false) AS ids_disagree   -- its lead id and contact id are two people
