@@ -52,3 +52,15 @@ func RawColumns(ctx context.Context, q Queryer, source string, obj coxswain.Obje
 	}
 	return cols, rows.Err()
 }
+
+// HasTable says whether the warehouse has the table schema.name: a
+// warehouse of an earlier release lacks the newer ones until its next
+// build.
+func HasTable(ctx context.Context, q Queryer, schema, name string) (bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?`, schema, name)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	return rows.Next(), rows.Err()
+}

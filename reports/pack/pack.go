@@ -23,6 +23,7 @@ import (
 	"github.com/jszwec/csvutil"
 
 	"coxswain"
+	"coxswain/pipelines/warehouse"
 	"coxswain/reports/report"
 )
 
@@ -442,19 +443,16 @@ type checkRow struct {
 func writeDataChecks(ctx context.Context, db *sql.DB, _ []string) ([]byte, int, error) {
 	// A warehouse of an earlier release has its marts until the next build.
 	checks := `SELECT NULL AS "check", NULL AS source, NULL AS object, NULL::BIGINT AS records, NULL AS examples WHERE false`
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'data_checks'`).Scan(&n); err != nil {
+	if ok, err := warehouse.HasTable(ctx, db, "marts", "data_checks"); err != nil {
 		return nil, 0, err
-	}
-	if n > 0 {
+	} else if ok {
 		checks = `SELECT "check", source, object, records, examples FROM marts.data_checks`
 	}
 	// Snapshots held and not loaded since: records = the records they would delete.
 	held := `SELECT NULL AS source, NULL AS object, NULL::BIGINT AS missing, NULL AS drop_name WHERE false`
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'held_drops'`).Scan(&n); err != nil {
+	if ok, err := warehouse.HasTable(ctx, db, "meta", "held_drops"); err != nil {
 		return nil, 0, err
-	}
-	if n > 0 {
+	} else if ok {
 		held = `SELECT source, object, missing, drop_name FROM meta.held_drops`
 	}
 	return collect(ctx, db, `SELECT "check", source, object, records, coalesce(examples, '') FROM (

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"coxswain"
+	"coxswain/pipelines/warehouse"
 )
 
 // Data is everything the report shows, read from the marts of one build.
@@ -269,11 +270,11 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 	// Where the MQL date comes from, source by source, after the mqls
 	// definition (marts of a release before mql_rules have no such table).
 	var rules []string
-	var hasRules int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'mql_rules'`).Scan(&hasRules); err != nil {
+	hasRules, err := warehouse.HasTable(ctx, db, "marts", "mql_rules")
+	if err != nil {
 		return err
 	}
-	if hasRules > 0 {
+	if hasRules {
 		err = q(`SELECT source, rule FROM marts.mql_rules ORDER BY source`, nil, func(r *sql.Rows) error {
 			var source, rule string
 			if err := r.Scan(&source, &rule); err != nil {
