@@ -601,13 +601,9 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		dr.Rows += fl.inserted
 		dr.Rejected += fl.rejected
 	}
-	var accepted any
-	if dr.Accepted != "" {
-		accepted = dr.Accepted
-	}
 	if _, err := b.conn.ExecContext(ctx, `INSERT INTO meta.drops (drop_id, source, name, kind, path, content_sha256, modified_at,
 		build_id, loaded_at, files, rows_loaded, rows_rejected, accepted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		dropID, src.Name, d.Name, d.Kind, d.Path, sum, d.Modified, b.opt.BuildID, b.opt.Now(), len(loads), dr.Rows, dr.Rejected, accepted); err != nil {
+		dropID, src.Name, d.Name, d.Kind, d.Path, sum, d.Modified, b.opt.BuildID, b.opt.Now(), len(loads), dr.Rows, dr.Rejected, warehouse.NullIfEmpty(dr.Accepted)); err != nil {
 		return err
 	}
 	started := time.Now()

@@ -290,10 +290,6 @@ func (f *fileLoad) rejectShare() float64 {
 }
 
 func (f *fileLoad) recordFile(ctx context.Context, conn *sql.Conn) error {
-	var firstErr any
-	if f.firstError != "" {
-		firstErr = f.firstError
-	}
 	unmapped := "[]"
 	if len(f.plan.unmapped) > 0 {
 		var q []string
@@ -305,7 +301,7 @@ func (f *fileLoad) recordFile(ctx context.Context, conn *sql.Conn) error {
 	_, err := conn.ExecContext(ctx, `INSERT INTO meta.files (file_id, drop_id, source, object, name, bytes, sha256, encoding, delimiter,
 		rows_read, rows_loaded, rows_rejected, first_error, unmapped, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, `+unmapped+`::VARCHAR[], ?)`,
 		f.fileID, f.dropID, f.source, string(f.object), f.file.name, f.file.size, f.file.scan.sha256,
-		f.dialect.encoding, delimiterName(f.dialect.delimiter), f.inserted+f.rejected, f.inserted, f.rejected, firstErr, nullable(f.plan.kind))
+		f.dialect.encoding, delimiterName(f.dialect.delimiter), f.inserted+f.rejected, f.inserted, f.rejected, warehouse.NullIfEmpty(f.firstError), warehouse.NullIfEmpty(f.plan.kind))
 	return err
 }
 
@@ -319,12 +315,4 @@ func delimiterName(d byte) string {
 // tempName is where a transcoded copy of a file is written.
 func tempName(dir string, f *dropFile) string {
 	return filepath.Join(dir, "utf8-"+f.name)
-}
-
-// nullable is NULL for an empty string.
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

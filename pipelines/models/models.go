@@ -20,6 +20,7 @@ import (
 
 	"coxswain"
 	"coxswain/pipelines/presets"
+	"coxswain/pipelines/warehouse"
 )
 
 // Layers are the model folders, in the order their schemas are created.
@@ -241,7 +242,7 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 			VALUES (?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?, ?, ?)`,
 			s.Name, s.WarnAfter.Hours(), fail, s.Role, listLiteral(status), score,
 			s.Changes.Status.Type, listLiteral(detail), s.Changes.Status.Value, s.Changes.Score.Type, s.Changes.Score.Value,
-			s.Changes.Merge.Type, s.Changes.Merge.Value, nullable(s.MQLRule), nullable(s.CRM)); err != nil {
+			s.Changes.Merge.Type, s.Changes.Merge.Value, warehouse.NullIfEmpty(s.MQLRule), warehouse.NullIfEmpty(s.CRM)); err != nil {
 			return err
 		}
 	}
@@ -281,12 +282,4 @@ func intListLiteral(xs []int) string {
 		q[i] = fmt.Sprint(x)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
-}
-
-// nullable is NULL for an empty string.
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

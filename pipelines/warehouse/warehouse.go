@@ -258,6 +258,14 @@ func QuoteIdent(name string) string {
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }
 
+// NullIfEmpty is a bind value for a nullable text column: NULL for "".
+func NullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 // QuoteString quotes a value as a SQL string literal, for the few places
 // where DuckDB takes no bind parameter (table function options, DDL).
 func QuoteString(s string) string {
