@@ -34,13 +34,8 @@ leads AS (
            count(*) FILTER (WHERE is_closed AND NOT is_won)    AS closed_lost,
            avg(close_date - created_local_date) FILTER (WHERE is_won) AS sales_cycle_days
     FROM intermediate.int_opportunities WHERE is_closed GROUP BY ALL
-), first_wins AS (                     -- an opportunity of several accounts counts for each
-    SELECT strftime(min(o.close_date), '%Y-%m') AS month
-    FROM intermediate.int_opportunities o, unnest(o.account_keys) AS a(account_key)
-    WHERE o.is_won
-    GROUP BY a.account_key
 ), new_customers AS (
-    SELECT month, count(*) AS new_customers FROM first_wins GROUP BY ALL
+    SELECT month, count(*) AS new_customers FROM intermediate.int_first_wins GROUP BY ALL
 ), sla AS (
     SELECT mql_month AS month,
            count(*) FILTER (WHERE sla_status = 'met')      AS sla_met,

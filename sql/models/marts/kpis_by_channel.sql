@@ -26,13 +26,8 @@ WITH channels AS (
 ), won AS (
     SELECT close_month AS month, channel, count(*) AS closed_won, round(sum(amount), 2) AS bookings
     FROM intermediate.int_opportunities WHERE is_won GROUP BY ALL
-), first_wins AS (                     -- each account's first win, and its channel
-    SELECT strftime(min(o.close_date), '%Y-%m') AS month, arg_min(o.channel, o.close_date) AS channel
-    FROM intermediate.int_opportunities o, unnest(o.account_keys) AS a(account_key)
-    WHERE o.is_won
-    GROUP BY a.account_key
 ), new_customers AS (
-    SELECT month, channel, count(*) AS new_customers FROM first_wins GROUP BY ALL
+    SELECT month, channel, count(*) AS new_customers FROM intermediate.int_first_wins GROUP BY ALL
 ), spend AS (
     SELECT month, coalesce(nullif(trim(channel), ''), '(none)') AS channel, sum(amount) AS marketing_spend
     FROM plans.spend GROUP BY ALL
