@@ -71,10 +71,7 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 	if obj, ok := m.byConfigName(lower); ok {
 		return Recognition{Object: obj, By: "config"}
 	}
-	have := map[string]bool{}
-	for _, h := range header {
-		have[NormHeader(h)] = true
-	}
+	have := headerSet(header)
 	type fit struct {
 		obj      coxswain.Object
 		named    bool
@@ -127,7 +124,7 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 	// export with associations is not an activity.
 	candidates = slices.DeleteFunc(candidates, func(f fit) bool {
 		om := m.Objects[f.obj]
-		return len(om.Identify) == 0 || len(om.Kinds) > 0 && om.KindOf(header) == ""
+		return len(om.Identify) == 0 || len(om.Kinds) > 0 && om.kindIn(have) == ""
 	})
 	if len(candidates) > 0 {
 		best := candidates[0]
@@ -168,7 +165,7 @@ func (m *Mapping) Recognize(name string, header []string) Recognition {
 			continue
 		}
 		borne = append(borne, f)
-		if f.found > f.required || om.KindOf(header) != "" {
+		if f.found > f.required || om.kindIn(have) != "" {
 			evident = append(evident, f)
 		}
 	}
@@ -260,10 +257,11 @@ func (c Column) presentIn(have map[string]bool) bool {
 // KindOf says which of the object's kinds a file holds, by its header; ""
 // when the object has no kinds or no kind's column is there.
 func (om ObjectMapping) KindOf(header []string) string {
-	have := map[string]bool{}
-	for _, h := range header {
-		have[NormHeader(h)] = true
-	}
+	return om.kindIn(headerSet(header))
+}
+
+// kindIn is KindOf over a header already normalised into a set.
+func (om ObjectMapping) kindIn(have map[string]bool) string {
 	for _, k := range om.Kinds {
 		for _, c := range k.Columns {
 			if have[NormHeader(c)] {
@@ -272,4 +270,13 @@ func (om ObjectMapping) KindOf(header []string) string {
 		}
 	}
 	return ""
+}
+
+// headerSet is a file's header as the set of its normalised names.
+func headerSet(header []string) map[string]bool {
+	have := map[string]bool{}
+	for _, h := range header {
+		have[NormHeader(h)] = true
+	}
+	return have
 }
