@@ -493,16 +493,16 @@ func stageFlags(st coxswain.Stages, exprs map[string]string) {
 	if byStage == "NULL::VARCHAR" {
 		return
 	}
-	exprs["is_won"] = coalesce([]string{won, status + " = 'won'", "false"}[boolIndex(!hasWon):])
-	exprs["is_closed"] = coalesce([]string{closed, status + " IN ('won', 'lost')", "false"}[boolIndex(!hasClosed):])
-}
-
-// boolIndex is 1 for true and 0 for false.
-func boolIndex(b bool) int {
-	if b {
-		return 1
+	// The export's flag where it is filled, else the status, else false.
+	flag := func(exported string, has bool, fromStatus string) string {
+		alts := []string{fromStatus, "false"}
+		if has {
+			alts = append([]string{exported}, alts...)
+		}
+		return coalesce(alts)
 	}
-	return 0
+	exprs["is_won"] = flag(won, hasWon, status+" = 'won'")
+	exprs["is_closed"] = flag(closed, hasClosed, status+" IN ('won', 'lost')")
 }
 
 // sqlList is a list of SQL string literals, lower-cased and trimmed.
