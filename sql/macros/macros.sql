@@ -69,3 +69,8 @@ CREATE OR REPLACE MACRO working_hours_between(a, b, tz, start_h, end_h, days, ho
 -- "MQL", ...}) as text; NULL when the attributes are not JSON or lack it.
 CREATE OR REPLACE MACRO attribute(attributes, name) AS
     CASE WHEN json_valid(attributes) THEN json_extract_string(attributes, '$."' || replace(name, '"', '\"') || '"') END;
+
+-- The examples column of data_checks.csv: up to five of the values, sorted,
+-- joined by ';' (docs/metrics.md, section 5).
+CREATE OR REPLACE MACRO examples(xs) AS
+    array_to_string(list_sort(xs)[1:5], ';');

@@ -39,20 +39,20 @@ WITH unmapped AS (
     SELECT 'person', source, id FROM staging.persons GROUP BY ALL HAVING count(*) > 1
 )
 SELECT 'unmapped_stage' AS "check", source, 'opportunity' AS object, count(*) AS records,
-       array_to_string(list_sort(list_distinct(list(stage)))[1:5], ';') AS examples
+       examples(list_distinct(list(stage))) AS examples
 FROM unmapped GROUP BY ALL
 UNION ALL
-SELECT 'duplicate_id', source, object, count(*), array_to_string(list_sort(list(id))[1:5], ';')
+SELECT 'duplicate_id', source, object, count(*), examples(list(id))
 FROM duplicates GROUP BY ALL
 UNION ALL
-SELECT 'identity_conflict', source, 'person', count(*), array_to_string(list_sort(list(id))[1:5], ';')
+SELECT 'identity_conflict', source, 'person', count(*), examples(list(id))
 FROM intermediate.int_person_records WHERE conflict GROUP BY ALL
 UNION ALL
-SELECT 'unknown_value', source, object, count(DISTINCT key), array_to_string(list_sort(list(DISTINCT value))[1:5], ';')
+SELECT 'unknown_value', source, object, count(DISTINCT key), examples(list(DISTINCT value))
 FROM staging.unknown_values GROUP BY ALL
 UNION ALL
-SELECT 'merged_away', source, object, count(*), array_to_string(list_sort(list(loser_id))[1:5], ';')
+SELECT 'merged_away', source, object, count(*), examples(list(loser_id))
 FROM intermediate.int_merges WHERE present GROUP BY ALL
 UNION ALL
-SELECT 'identity_ambiguous_email', source, 'person', count(*), array_to_string(list_sort(list(id))[1:5], ';')
+SELECT 'identity_ambiguous_email', source, 'person', count(*), examples(list(id))
 FROM intermediate.int_person_records WHERE ambiguous GROUP BY ALL
