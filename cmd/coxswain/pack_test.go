@@ -66,6 +66,24 @@ func builtCase(t *testing.T, name string) (dir, config string) {
 	return dir, config
 }
 
+// reportedCase builds a testdata case (builtCase) and writes its pack for
+// month; it returns the case's folder and config, the pack's folder, and
+// the case's expected/ folder.
+func reportedCase(t *testing.T, name, month string) (dir, config, pack, want string) {
+	t.Helper()
+	dir, config = builtCase(t, name)
+	mustRun(t, "report", "--config", config, "--month", month, "--out", filepath.Join(dir, "packs"))
+	return dir, config, filepath.Join(dir, "packs", month), filepath.Join("..", "..", "testdata", name, "expected")
+}
+
+// diffFiles compares files of a pack with the same files of expected/.
+func diffFiles(t *testing.T, pack, want string, files ...string) {
+	t.Helper()
+	for _, f := range files {
+		diffLines(t, f, readLines(t, filepath.Join(pack, f)), readLines(t, filepath.Join(want, f)))
+	}
+}
+
 // editConfig replaces old with new in a case's coxswain.yaml.
 func editConfig(t *testing.T, config, old, new string) {
 	t.Helper()
@@ -112,15 +130,8 @@ func diffLines(t *testing.T, what string, got, want []string) {
 // 12:00 UTC and compares the pack for 2026-11 with the numbers worked out by
 // hand in testdata/pack_edges/README.md.
 func TestPack_HandWorkedEdges(t *testing.T) {
-	dir, config := builtCase(t, "pack_edges")
-	out := filepath.Join(dir, "packs")
-	mustRun(t, "report", "--config", config, "--month", "2026-11", "--out", out)
-	pack := filepath.Join(out, "2026-11")
-	want := filepath.Join("..", "..", "testdata", "pack_edges", "expected")
-
-	for _, f := range []string{"funnel.csv", "sla_by_owner.csv", "targets.csv", "data_quality.csv", "data_checks.csv"} {
-		diffLines(t, f, readLines(t, filepath.Join(pack, f)), readLines(t, filepath.Join(want, f)))
-	}
+	dir, config, pack, want := reportedCase(t, "pack_edges", "2026-11")
+	diffFiles(t, pack, want, "funnel.csv", "sla_by_owner.csv", "targets.csv", "data_quality.csv", "data_checks.csv")
 
 	// kpis.csv: the four months with activity as worked out; the nine
 	// before have none, so counts are 0, sums of amounts 0.00, and every
@@ -160,7 +171,7 @@ func TestPack_HandWorkedEdges(t *testing.T) {
 	for _, e := range entries {
 		first[e.Name()], _ = os.ReadFile(filepath.Join(pack, e.Name()))
 	}
-	mustRun(t, "report", "--config", config, "--month", "2026-11", "--out", out)
+	mustRun(t, "report", "--config", config, "--month", "2026-11", "--out", filepath.Dir(pack))
 	for name, data := range first {
 		again, _ := os.ReadFile(filepath.Join(pack, name))
 		if !bytes.Equal(data, again) {
@@ -175,10 +186,7 @@ func TestPack_HandWorkedEdges(t *testing.T) {
 }
 
 func TestPack_VerifyFindsTampering(t *testing.T) {
-	dir, config := builtCase(t, "pack_edges")
-	out := filepath.Join(dir, "packs")
-	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
-	pack := filepath.Join(out, "2026-10")
+	_, _, pack, _ := reportedCase(t, "pack_edges", "2026-10")
 	kpis := filepath.Join(pack, "kpis.csv")
 	data, _ := os.ReadFile(kpis)
 	os.WriteFile(kpis, bytes.Replace(data, []byte("2026-10,leads_created,3"), []byte("2026-10,leads_created,4"), 1), 0o644)
@@ -319,14 +327,8 @@ func TestBuild_DuplicateIDsNameTheirFile(t *testing.T) {
 // portal with activities, several pipelines and many-to-many associations)
 // and compares its pack with the numbers worked out in its README.md.
 func TestPack_HubSpotEdges(t *testing.T) {
-	dir, config := builtCase(t, "hubspot_edges")
-	out := filepath.Join(dir, "packs")
-	mustRun(t, "report", "--config", config, "--month", "2026-11", "--out", out)
-	pack := filepath.Join(out, "2026-11")
-	want := filepath.Join("..", "..", "testdata", "hubspot_edges", "expected")
-	for _, f := range []string{"data_checks.csv", "sla_by_owner.csv", "funnel.csv"} {
-		diffLines(t, f, readLines(t, filepath.Join(pack, f)), readLines(t, filepath.Join(want, f)))
-	}
+	_, _, pack, want := reportedCase(t, "hubspot_edges", "2026-11")
+	diffFiles(t, pack, want, "data_checks.csv", "sla_by_owner.csv", "funnel.csv")
 	kpis := readLines(t, filepath.Join(pack, "kpis.csv"))
 	diffLines(t, "kpis.csv (2026-10 to 2026-11)", append(kpis[:1:1], kpis[1+11*29:]...), readLines(t, filepath.Join(want, "kpis_2026-10_to_2026-11.csv")))
 }
@@ -337,14 +339,8 @@ func TestPack_HubSpotEdges(t *testing.T) {
 // touches in and out of the influence window) and compares its pack with
 // the numbers worked out in its README.md.
 func TestPack_MarketingEdges(t *testing.T) {
-	dir, config := builtCase(t, "ma_edges")
-	out := filepath.Join(dir, "packs")
-	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
-	pack := filepath.Join(out, "2026-10")
-	want := filepath.Join("..", "..", "testdata", "ma_edges", "expected")
-	for _, f := range []string{"kpis.csv", "data_checks.csv", "sla_by_owner.csv", "funnel.csv"} {
-		diffLines(t, f, readLines(t, filepath.Join(pack, f)), readLines(t, filepath.Join(want, f)))
-	}
+	_, _, pack, want := reportedCase(t, "ma_edges", "2026-10")
+	diffFiles(t, pack, want, "kpis.csv", "data_checks.csv", "sla_by_owner.csv", "funnel.csv")
 	// The glossary says where each source's MQL date comes from.
 	html, err := os.ReadFile(filepath.Join(pack, "report.html"))
 	if err != nil {
@@ -566,15 +562,8 @@ func TestPack_OpportunityNamesItsPerson(t *testing.T) {
 // Pipedrive account in Denver, reported in Los Angeles) and compares its
 // pack with the numbers worked out in its README.md.
 func TestPack_PipedriveEdges(t *testing.T) {
-	dir := copyCase(t, "pipedrive_edges")
-	config := filepath.Join(dir, "coxswain.yaml")
-	mustRun(t, "build", "--config", config, "--as-of", "2026-11-03T12:00:00Z")
-	out := filepath.Join(dir, "packs")
-	mustRun(t, "report", "--config", config, "--month", "2026-10", "--out", out)
-	want := filepath.Join("..", "..", "testdata", "pipedrive_edges", "expected")
-	for _, f := range []string{"kpis.csv", "data_checks.csv", "sla_by_owner.csv", "funnel.csv"} {
-		diffLines(t, f, readLines(t, filepath.Join(out, "2026-10", f)), readLines(t, filepath.Join(want, f)))
-	}
+	dir, config, pack, want := reportedCase(t, "pipedrive_edges", "2026-10")
+	diffFiles(t, pack, want, "kpis.csv", "data_checks.csv", "sla_by_owner.csv", "funnel.csv")
 
 	// A user naming the preset's own status column for is_won keeps its
 	// values: the numbers do not move.
