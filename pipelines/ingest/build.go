@@ -597,7 +597,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		}
 		dr.Files = append(dr.Files, FileResult{Name: fl.file.name, Object: string(fl.object), Encoding: fl.dialect.encoding,
 			Rows: fl.inserted, Rejected: fl.rejected, FirstError: fl.firstError, Alternates: fl.plan.alternates,
-			Warnings: keyFieldWarnings(m, fl, key)})
+			Warnings: append(keyFieldWarnings(m, fl, key), layoutWarnings(fl)...)})
 		dr.Rows += fl.inserted
 		dr.Rejected += fl.rejected
 	}
@@ -614,6 +614,24 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	b.opt.Log.Debug(fmt.Sprintf("committed in %.1fs", time.Since(started).Seconds()), "event", "commit", "seconds", time.Since(started).Seconds())
 	committed = true
 	return nil
+}
+
+// layoutWarnings says what the reader passed over around the table, and a
+// file cut short (which a full snapshot's guard holds; elsewhere its last
+// row is quarantined).
+func layoutWarnings(fl *fileLoad) []string {
+	l := fl.dialect.layout
+	var w []string
+	if n := l.skip(); n > 0 {
+		w = append(w, fmt.Sprintf("%d line(s) before the header's last row skipped (a preamble or a header of several rows)", n))
+	}
+	if fl.footer > 0 {
+		w = append(w, fmt.Sprintf("%d footer line(s) after the data set aside, such as %s", fl.footer, excerpt(l.footer[0], 60)))
+	}
+	if l.truncated {
+		w = append(w, "the file ends inside a record: the export looks cut short, and its last row is quarantined")
+	}
+	return w
 }
 
 // rejectHint suggests a fix for a file with too many rejects.

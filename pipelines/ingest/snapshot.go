@@ -25,9 +25,17 @@ type SnapshotShrinkError struct {
 	After   int64    // records in this one
 	Missing int64    // records of the previous snapshot this one lacks
 	Allowed float64  // the source's max_delete_share
+	// Cut: a file of it ends inside a record (an open quote, or a last row
+	// shorter than the others with no line end): the export was cut short,
+	// and every record after the cut would count as deleted, however few.
+	Cut bool
 }
 
 func (e *SnapshotShrinkError) Error() string {
+	if e.Cut {
+		return fmt.Sprintf("%s: the file ends inside a record (an open quote, or a last row shorter than the others with no line end): this full snapshot of %s was cut short; it lists %d records where the previous one had %d (%d would be deleted); the drop is held",
+			strings.Join(e.Files, ", "), e.Object.Plural(), e.After, e.Before, e.Missing)
+	}
 	return fmt.Sprintf("%s: this full snapshot of %s lists %d records where the previous one had %d: %d of them (%s) would be deleted, more than the %s allowed (max_delete_share); the drop is held",
 		strings.Join(e.Files, ", "), e.Object.Plural(), e.After, e.Before, e.Missing, percent(e.Missing, e.Before), formatShare(e.Allowed))
 }
@@ -38,19 +46,18 @@ func (e *SnapshotShrinkError) Error() string {
 // drop's transaction, once its files are in the raw tables.
 func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop, dropID int64, loads []*fileLoad, dr *DropResult) error {
 	allowed := b.cfg.MaxDeleteShare(m.Source)
-	idExpr := "plain_id"
-	if m.Preset.IDs == presets.SalesforceIDs {
-		idExpr = "sf_id"
-	}
 	var errs []error
 	var notes []string
+	accepted := slices.Contains(b.opt.AcceptDrops, d.Name)
 	for _, obj := range coxswain.Objects {
 		var idCols, files []string
+		cut := false
 		for _, fl := range loads {
 			if fl.object != obj {
 				continue
 			}
 			files = append(files, fl.String())
+			cut = cut || fl.dialect.layout.truncated
 			for _, c := range fl.plan.columns {
 				if c.field == "id" && !slices.Contains(idCols, c.name) {
 					idCols = append(idCols, c.name)
@@ -60,49 +67,19 @@ func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop,
 		if len(idCols) == 0 {
 			continue
 		}
-		// The object's previous snapshot: the latest drop of this source
-		// that had files of it (this drop's rows are not recorded yet).
-		prev, prevName := int64(-1), ""
-		err := b.conn.QueryRowContext(ctx, `SELECT d.drop_id, d.name FROM meta.drops d JOIN meta.files f ON f.drop_id = d.drop_id
-			WHERE f.source = ? AND f.object = ? ORDER BY d.name DESC, d.modified_at DESC LIMIT 1`,
-			m.Source.Name, string(obj)).Scan(&prev, &prevName)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue // the first snapshot deletes nothing
-		}
-		if err != nil {
+		e := &SnapshotShrinkError{Object: obj, Files: files, Allowed: allowed, Cut: cut}
+		if err := b.countSnapshot(ctx, m, obj, d, dropID, idCols, e); err != nil {
 			return err
 		}
-		if d.Name < prevName {
-			// A late export older than the current state: staging keeps the
-			// newest snapshot, so this one deletes nothing.
+		if !cut && (e.Before == 0 || float64(e.Missing)/float64(e.Before) <= allowed) {
 			continue
 		}
-		var ids []string
-		for _, c := range idCols {
-			ids = append(ids, fmt.Sprintf("SELECT %s(CAST(%s AS VARCHAR)) AS id FROM %s WHERE %s = ? AND %s IS NULL",
-				idExpr, warehouse.QuoteIdent(c), warehouse.RawTable(m.Source.Name, obj), warehouse.ColDrop, warehouse.ColInvalid))
-		}
-		union := strings.Join(ids, " UNION ")
-		args := make([]any, 0, 2*len(ids))
-		for range ids {
-			args = append(args, prev)
-		}
-		for range ids {
-			args = append(args, dropID)
-		}
-		e := &SnapshotShrinkError{Object: obj, Files: files, Allowed: allowed}
-		err = b.conn.QueryRowContext(ctx, `WITH prev AS (SELECT DISTINCT id FROM (`+union+`) WHERE id IS NOT NULL),
-			cur AS (SELECT DISTINCT id FROM (`+union+`) WHERE id IS NOT NULL)
-			SELECT (SELECT count(*) FROM prev), (SELECT count(*) FROM cur), (SELECT count(*) FROM prev ANTI JOIN cur USING (id))`,
-			args...).Scan(&e.Before, &e.After, &e.Missing)
-		if err != nil {
-			return err
-		}
-		if e.Before == 0 || float64(e.Missing)/float64(e.Before) <= allowed {
-			continue
-		}
-		if slices.Contains(b.opt.AcceptDrops, d.Name) {
-			notes = append(notes, fmt.Sprintf("%s: %d of %d records deleted (%s), accepted", obj.Plural(), e.Missing, e.Before, percent(e.Missing, e.Before)))
+		if accepted {
+			note := fmt.Sprintf("%s: %d of %d records deleted (%s), accepted", obj.Plural(), e.Missing, e.Before, percent(e.Missing, e.Before))
+			if cut {
+				note = fmt.Sprintf("%s: cut short, %d of %d records deleted, accepted", obj.Plural(), e.Missing, e.Before)
+			}
+			notes = append(notes, note)
 			continue
 		}
 		errs = append(errs, e)
@@ -115,6 +92,47 @@ func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop,
 	}
 	dr.Accepted = strings.Join(notes, "; ")
 	return nil
+}
+
+// countSnapshot counts an object's records in its previous snapshot and in
+// this drop, and those of the previous one this drop lacks. A first
+// snapshot, or a late export older than the current state, deletes
+// nothing: Before stays 0.
+func (b *builder) countSnapshot(ctx context.Context, m *presets.Mapping, obj coxswain.Object, d Drop, dropID int64, idCols []string, e *SnapshotShrinkError) error {
+	idExpr := "plain_id"
+	if m.Preset.IDs == presets.SalesforceIDs {
+		idExpr = "sf_id"
+	}
+	// The object's previous snapshot: the latest drop of this source that
+	// had files of it (this drop's rows are not recorded yet).
+	prev, prevName := int64(-1), ""
+	err := b.conn.QueryRowContext(ctx, `SELECT d.drop_id, d.name FROM meta.drops d JOIN meta.files f ON f.drop_id = d.drop_id
+		WHERE f.source = ? AND f.object = ? ORDER BY d.name DESC, d.modified_at DESC LIMIT 1`,
+		m.Source.Name, string(obj)).Scan(&prev, &prevName)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && d.Name < prevName {
+		// The first snapshot; or a late export older than the current
+		// state (staging keeps the newest snapshot).
+		prev = -1
+	} else if err != nil {
+		return err
+	}
+	var ids []string
+	for _, c := range idCols {
+		ids = append(ids, fmt.Sprintf("SELECT %s(CAST(%s AS VARCHAR)) AS id FROM %s WHERE %s = ? AND %s IS NULL",
+			idExpr, warehouse.QuoteIdent(c), warehouse.RawTable(m.Source.Name, obj), warehouse.ColDrop, warehouse.ColInvalid))
+	}
+	union := strings.Join(ids, " UNION ")
+	args := make([]any, 0, 2*len(ids))
+	for range ids {
+		args = append(args, prev)
+	}
+	for range ids {
+		args = append(args, dropID)
+	}
+	return b.conn.QueryRowContext(ctx, `WITH prev AS (SELECT DISTINCT id FROM (`+union+`) WHERE id IS NOT NULL),
+		cur AS (SELECT DISTINCT id FROM (`+union+`) WHERE id IS NOT NULL)
+		SELECT (SELECT count(*) FROM prev), (SELECT count(*) FROM cur), (SELECT count(*) FROM prev ANTI JOIN cur USING (id))`,
+		args...).Scan(&e.Before, &e.After, &e.Missing)
 }
 
 // percent is n of total as a percentage with one decimal: 61.1%.

@@ -5,10 +5,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -287,6 +285,9 @@ type dialect struct {
 	// with strict_mode off.
 	lenient bool
 	header  []string
+	// layout is what the file's head and tail show of its table: quote,
+	// escape, preamble, footer, a cut.
+	layout *layout
 }
 
 // sniff decides a file's encoding (the configured one, or detected from its
@@ -314,50 +315,96 @@ func sniff(path string, sc *scan, configured string, delim byte) (*dialect, erro
 		d.encoding, d.transcode = "cp1252", charmap.Windows1252
 	}
 
-	f, err := os.Open(path)
+	head, complete, tail, err := sample(path, sc.size, d)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var r io.Reader = f
-	switch {
-	case d.transcode != nil:
-		r = d.transcode.NewDecoder().Reader(f)
-	case d.duckdb == "utf-16":
-		r = unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder().Reader(f)
-	case d.duckdb == "latin-1":
-		r = charmap.ISO8859_1.NewDecoder().Reader(f)
-	}
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, _ := br.Peek(64 << 10)
-	head = bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF})
-	if len(bytes.TrimSpace(head)) == 0 {
+	head = strings.TrimPrefix(head, "\uFEFF")
+	if strings.TrimSpace(head) == "" {
 		return nil, errors.New("the file is empty: it has no header line")
-	}
-	d.delimiter = delim
-	if d.delimiter == 0 {
-		d.delimiter = detectDelimiter(head)
 	}
 	switch {
 	case sc.ends.mixed():
 		d.lenient = true
-	case sc.ends.crOnly() || detectNewline(head) == "\r":
+	case sc.ends.crOnly() || detectNewline([]byte(head)) == "\r":
 		d.newline = `\r` // as DuckDB's new_line option spells it
-		head = bytes.ReplaceAll(head, []byte{'\r'}, []byte{'\n'})
 	}
-	cr := csv.NewReader(bytes.NewReader(head))
-	cr.Comma = rune(d.delimiter)
-	cr.LazyQuotes = true
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err != nil {
-		return nil, fmt.Errorf("read the header line: %w", err)
+	d.layout = detectLayout(head, complete, tail, delim)
+	d.delimiter = d.layout.delimiter
+	header := d.layout.header
+	if d.layout.headerRows == 0 {
+		header = d.layout.first // names nothing the presets know: the file is ignored, and says why
 	}
+	d.header = make([]string, len(header))
 	for i := range header {
-		header[i] = strings.TrimSpace(header[i])
+		d.header[i] = strings.TrimSpace(header[i])
 	}
-	d.header = header
 	return d, nil
+}
+
+// Sample sizes: the head settles the dialect and the header; the tail shows
+// a footer, or a cut.
+const (
+	sampleHead = 256 << 10
+	sampleTail = 64 << 10
+)
+
+// sample reads the start of a file, decoded to UTF-8, saying whether that
+// is the whole file, and, when it is not, the file's last bytes, decoded.
+func sample(path string, size int64, d *dialect) (head string, complete bool, tail string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false, "", err
+	}
+	defer f.Close()
+	decoder := func(r io.Reader, bom bool) io.Reader {
+		switch {
+		case d.transcode != nil && !bom && d.encoding == "utf-16be":
+			return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder().Reader(r)
+		case d.transcode != nil:
+			return d.transcode.NewDecoder().Reader(r)
+		case d.duckdb == "utf-16":
+			if !bom {
+				return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder().Reader(r)
+			}
+			return unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder().Reader(r)
+		case d.duckdb == "latin-1":
+			return charmap.ISO8859_1.NewDecoder().Reader(r)
+		}
+		return r
+	}
+	raw := make([]byte, sampleHead)
+	n, err := io.ReadFull(f, raw)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return "", false, "", err
+	}
+	complete = int64(n) >= size
+	b, _ := io.ReadAll(decoder(bytes.NewReader(raw[:n]), true))
+	head = string(b)
+	if complete || size <= sampleHead+sampleTail/2 {
+		if !complete {
+			// Nearly all of it: read the rest into the head.
+			rest, err := io.ReadAll(f)
+			if err != nil {
+				return "", false, "", err
+			}
+			b, _ := io.ReadAll(decoder(bytes.NewReader(append(raw[:n], rest...)), true))
+			head, complete = string(b), true
+		}
+		return head, complete, "", nil
+	}
+	off := size - sampleTail
+	if strings.HasPrefix(d.encoding, "utf-16") {
+		off &^= 1
+	}
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return "", false, "", err
+	}
+	t, err := io.ReadAll(decoder(f, false))
+	if err != nil {
+		return "", false, "", err
+	}
+	return head, false, string(t), nil
 }
 
 // detectNewline says how the first line ends, outside quotes: "\n",
@@ -378,34 +425,6 @@ func detectNewline(head []byte) string {
 		}
 	}
 	return ""
-}
-
-// detectDelimiter picks, from the first line, the candidate that occurs most
-// outside quotes: , ; tab | ^ or backquote (Bulk API 2.0 allows all of them).
-func detectDelimiter(head []byte) byte {
-	inQuote := false
-	counts := map[byte]int{}
-	for _, b := range head {
-		if b == '"' {
-			inQuote = !inQuote
-		}
-		if !inQuote && (b == '\n' || b == '\r') {
-			break // the end of the header line
-		}
-		if !inQuote {
-			switch b {
-			case ',', ';', '\t', '|', '^', '`':
-				counts[b]++
-			}
-		}
-	}
-	best := byte(',')
-	for _, c := range []byte{';', '\t', '|', '^', '`'} {
-		if counts[c] > counts[best] {
-			best = c
-		}
-	}
-	return best
 }
 
 // transcodeToUTF8 writes a UTF-8 copy of a file DuckDB cannot decode itself.
