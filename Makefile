@@ -8,7 +8,7 @@ AS_OF := 2026-11-15T06:00:00Z
 # The last complete month at that instant.
 MONTH := 2026-10
 
-.PHONY: run test bench build clean
+.PHONY: run test bench build clean pollock
 
 # The commit goes into coxswain version (and so into bug reports).
 COMMIT := $(shell c=$$(git rev-parse --short HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null || c=$$c-dirty; echo $$c; })
@@ -41,6 +41,14 @@ test:
 bench:
 	$(GO) test -tags bench -run TestBenchLoad -v -count=1 -timeout 60m ./pipelines/ingest/
 	$(GO) test -tags bench -run TestBenchOrg -v -count=1 -timeout 60m ./cmd/coxswain/
+
+# The dialect sniffing measured on the Pollock benchmark
+# (github.com/HPI-Information-Systems/Pollock): POLLOCK names its
+# polluted_files folder. Prints the detection's accuracy against its
+# annotations, and Pollock's scores for coxswain inspect --csv-dir beside
+# DuckDB's own sniffer.
+pollock:
+	POLLOCK=$(POLLOCK) $(GO) test -tags pollock -run 'TestPollock' -v -count=1 -timeout 60m ./pipelines/ingest/
 
 clean:
 	rm -rf bin $(DEMO) bench

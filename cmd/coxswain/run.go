@@ -45,6 +45,8 @@ func commands() []command {
 			example: "coxswain schedule --config coxswain.yaml --log-format json", run: runSchedule},
 		{name: "sample", summary: "write a deterministic sample org's exports, plans and coxswain.yaml",
 			example: "coxswain sample --dir demo", run: runSample},
+		{name: "inspect", args: "FILE...", summary: "sniff export files and show how they would load: encoding, dialect, header, preamble and footer, rows and rejects, preset",
+			example: "coxswain inspect exports/crm/2026-11-15/Lead.csv --csv-dir converted", run: runInspect},
 		{name: "presets", args: "[NAME]", summary: "list the export presets, or print one: its files, columns, stages and types",
 			example: "coxswain presets marketo", run: runPresets},
 		{name: "version", summary: "print the coxswain version, its commit and the DuckDB version",
@@ -313,6 +315,7 @@ func synopsis(c command, fs *flag.FlagSet) string {
 var argNames = map[string]string{
 	"config": "FILE", "as-of": "TIME", "end": "TIME", "month": "YYYY-MM", "out": "DIR", "dir": "DIR",
 	"log-format": "text|json", "n": "N", "leads": "N", "extra-activities": "N", "seed": "S", "accept-drop": "DROP",
+	"csv-dir": "DIR",
 }
 
 // flagArg is what a flag's value is called in usage lines; a switch has none.

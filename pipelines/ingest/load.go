@@ -82,17 +82,8 @@ func (f *fileLoad) readCSV(types map[string]string) string {
 		}
 		cols = append(cols, warehouse.QuoteString(c.name)+": "+warehouse.QuoteString(t))
 	}
-	opts := []string{
-		warehouse.QuoteString(f.readPath),
-		"header = true", "auto_detect = false",
-		"delim = " + warehouse.QuoteString(string(f.dialect.delimiter)),
-		"quote = " + warehouse.QuoteString(byteString(f.dialect.layout.quote)),
-		"escape = " + warehouse.QuoteString(byteString(f.dialect.layout.escape)),
-		"encoding = " + warehouse.QuoteString(f.duckdbEncoding()),
-		"columns = {" + strings.Join(cols, ", ") + "}",
-		"store_rejects = true",
-		"max_line_size = 8388608",
-	}
+	opts := append([]string{warehouse.QuoteString(f.readPath), "header = true"}, f.dialect.readOptions()...)
+	opts = append(opts, "columns = {"+strings.Join(cols, ", ")+"}", "store_rejects = true")
 	if f.dateFormat != "" {
 		opts = append(opts, "dateformat = "+warehouse.QuoteString(f.dateFormat))
 	}
@@ -103,17 +94,36 @@ func (f *fileLoad) readCSV(types map[string]string) string {
 		}
 		opts = append(opts, "nullstr = ["+strings.Join(nulls, ", ")+"]")
 	}
-	if f.dialect.newline != "" {
-		opts = append(opts, "new_line = "+warehouse.QuoteString(f.dialect.newline))
+	return "read_csv(" + strings.Join(opts, ", ") + ")"
+}
+
+// readOptions are the options of DuckDB's read_csv that read a file as its
+// dialect says, for the loader and for inspect alike; the caller adds the
+// header, the columns and what to do with bad rows.
+func (d *dialect) readOptions() []string {
+	enc := d.duckdb
+	if enc == "" {
+		enc = "utf-8" // transcoded
 	}
-	if n := f.dialect.layout.skip(); n > 0 {
+	opts := []string{
+		"auto_detect = false",
+		"delim = " + warehouse.QuoteString(string(d.delimiter)),
+		"quote = " + warehouse.QuoteString(byteString(d.layout.quote)),
+		"escape = " + warehouse.QuoteString(byteString(d.layout.escape)),
+		"encoding = " + warehouse.QuoteString(enc),
+		"max_line_size = 8388608",
+	}
+	if d.newline != "" {
+		opts = append(opts, "new_line = "+warehouse.QuoteString(d.newline))
+	}
+	if d.lenient {
+		opts = append(opts, "strict_mode = false")
+	}
+	if n := d.layout.skip(); n > 0 {
 		// A preamble, and all header rows but the last that names the columns.
 		opts = append(opts, fmt.Sprintf("skip = %d", n))
 	}
-	if f.dialect.lenient {
-		opts = append(opts, "strict_mode = false")
-	}
-	return "read_csv(" + strings.Join(opts, ", ") + ")"
+	return opts
 }
 
 // byteString is a dialect byte as DuckDB's options spell it: "" for none.
@@ -122,13 +132,6 @@ func byteString(b byte) string {
 		return ""
 	}
 	return string(b)
-}
-
-func (f *fileLoad) duckdbEncoding() string {
-	if f.dialect.duckdb == "" {
-		return "utf-8" // transcoded
-	}
-	return f.dialect.duckdb
 }
 
 // load inserts the file into its raw table and quarantines what could not be

@@ -321,7 +321,7 @@ func sniff(path string, sc *scan, configured string, delim byte) (*dialect, erro
 	}
 	head = strings.TrimPrefix(head, "\uFEFF")
 	if strings.TrimSpace(head) == "" {
-		return nil, errors.New("the file is empty: it has no header line")
+		return nil, errEmpty
 	}
 	switch {
 	case sc.ends.mixed():
@@ -341,6 +341,9 @@ func sniff(path string, sc *scan, configured string, delim byte) (*dialect, erro
 	}
 	return d, nil
 }
+
+// errEmpty is a file with nothing but white space in it.
+var errEmpty = errors.New("the file is empty: it has no header line")
 
 // Sample sizes: the head settles the dialect and the header; the tail shows
 // a footer, or a cut.
