@@ -56,6 +56,11 @@ type lineEnds struct {
 
 func (l *lineEnds) count(chunk []byte) {
 	for _, b := range chunk {
+		// A CR outside quotes that no LF follows ends a row by itself,
+		// whatever follows it (a quote opening the next row's first field).
+		if l.prevCR && b != '\n' {
+			l.cr++
+		}
 		switch {
 		case b == '"':
 			l.inQuote = !l.inQuote
@@ -64,8 +69,6 @@ func (l *lineEnds) count(chunk []byte) {
 			l.crlf++
 		case b == '\n':
 			l.lf++
-		case l.prevCR:
-			l.cr++
 		}
 		l.prevCR = b == '\r' && !l.inQuote
 	}
