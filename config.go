@@ -93,6 +93,13 @@ type Load struct {
 	// MaxColumns is how many columns a file's header may have (default
 	// 4096; Salesforce objects have at most about 800 fields).
 	MaxColumns *int `yaml:"max_columns"`
+	// MaxLineBytes is how long a row (and so any field of it) may be, in
+	// bytes, before it is quarantined (default 8 MiB; DuckDB's reader
+	// stops there).
+	MaxLineBytes *int64 `yaml:"max_line_bytes"`
+	// MaxExtractedBytes is how much an archive's entries may expand to in
+	// all (default 64 GiB), besides each entry's max_zip_ratio.
+	MaxExtractedBytes *int64 `yaml:"max_extracted_bytes"`
 }
 
 // Source is one exporting tool whose drops arrive in a folder.
@@ -587,6 +594,12 @@ func (c *Config) problems() []*ValidationError {
 	if n := c.Load.MaxColumns; n != nil && *n < 1 {
 		bad("load.max_columns", fmt.Sprint(*n), "must be 1 or more: how many columns a file's header may have")
 	}
+	if n := c.Load.MaxLineBytes; n != nil && *n < 1024 {
+		bad("load.max_line_bytes", fmt.Sprint(*n), "must be 1024 or more: how many bytes a row may have")
+	}
+	if n := c.Load.MaxExtractedBytes; n != nil && *n < 1 {
+		bad("load.max_extracted_bytes", fmt.Sprint(*n), "must be 1 or more: how many bytes an archive may expand to in all")
+	}
 	if r := c.Load.MaxZipRatio; r != nil && *r < 1 {
 		bad("load.max_zip_ratio", fmt.Sprint(*r), "must be 1 or more: how many times its compressed size an archive entry may expand to")
 	}
@@ -755,6 +768,23 @@ func (c *Config) MaxColumns() int {
 		return *c.Load.MaxColumns
 	}
 	return 4096
+}
+
+// MaxLineBytes is how long a row may be (load.max_line_bytes).
+func (c *Config) MaxLineBytes() int64 {
+	if c.Load.MaxLineBytes != nil {
+		return *c.Load.MaxLineBytes
+	}
+	return 8 << 20
+}
+
+// MaxExtractedBytes is what an archive may expand to in all
+// (load.max_extracted_bytes).
+func (c *Config) MaxExtractedBytes() int64 {
+	if c.Load.MaxExtractedBytes != nil {
+		return *c.Load.MaxExtractedBytes
+	}
+	return 64 << 30
 }
 
 // MaxZipRatio is the expansion an archive entry may have (load.max_zip_ratio).

@@ -262,8 +262,9 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 	// settle returns once every file of the drop is hashed and checked,
 	// with the drop's content hash; the load calls it before it commits.
 	var settle func() (string, error)
+	loadCtx := ctx // cancelled when the scan beside the load finds a file it must refuse
 	if d.Kind == "zip" {
-		if err := extract(zr, files, tmp, b.cfg.MaxZipRatio()); err != nil {
+		if err := extract(zr, files, tmp, b.cfg.MaxZipRatio(), b.cfg.MaxExtractedBytes()); err != nil {
 			return fail(fmt.Errorf("extract %s: %w", d.Name, err))
 		}
 		for _, f := range files {
@@ -280,6 +281,9 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 			}
 		}
 		done := make(chan error, 1)
+		var cancel context.CancelCauseFunc
+		loadCtx, cancel = context.WithCancelCause(ctx)
+		defer cancel(nil)
 		go func() {
 			for _, f := range files {
 				sc, err := scanFile(f.path)
@@ -288,6 +292,14 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 					return
 				}
 				f.scan = sc
+				// A row too wide past the first megabyte would hold DuckDB's
+				// reader for minutes: stop the load now.
+				if err := sc.tooWide(b.cfg.MaxColumns()); err != nil {
+					err = &FileError{File: m.Source.Name + "/" + d.Name + "/" + f.name, Err: err}
+					cancel(err)
+					done <- err
+					return
+				}
 			}
 			done <- nil
 		}()
@@ -308,7 +320,10 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 		}
 	}
 
-	err = b.load(ctx, m, key, d, files, tmp, &dr, settle)
+	err = b.load(loadCtx, m, key, d, files, tmp, &dr, settle)
+	if cause := context.Cause(loadCtx); err != nil && cause != nil && ctx.Err() == nil {
+		err = &DropError{Source: m.Source.Name, Drop: d.Name, Files: []error{cause}}
+	}
 	// At most twice: once for the encoding, once for the line ends.
 	for retry := 0; retry < 2 && errors.Is(err, errNotUTF8AfterAll); retry++ {
 		// A file was not what its first megabyte said: load the drop
@@ -473,6 +488,10 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			errs = append(errs, &FileError{File: path(f), Err: err})
 			continue
 		}
+		if err := f.head.tooWide(b.cfg.MaxColumns()); err != nil {
+			errs = append(errs, &FileError{File: path(f), Err: err})
+			continue
+		}
 		rec := m.Recognize(f.name, dia.header)
 		if rec.Object == "" {
 			dr.Files = append(dr.Files, FileResult{Name: f.name, Ignored: true, Reason: rec.Reason()})
@@ -482,6 +501,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		if f.lenient {
 			dia.lenient, dia.newline = true, ""
 		}
+		dia.maxLine = b.cfg.MaxLineBytes()
 		// A header of hundreds of thousands of columns is a broken or
 		// hostile file, not an export: refused before any table grows.
 		if limit := b.cfg.MaxColumns(); len(dia.header) > limit {

@@ -157,7 +157,8 @@ func zipEntries(d Drop) ([]*dropFile, *zip.ReadCloser, error) {
 
 // extract writes an archive's CSV entries into dir, scanning (hashing and
 // sniffing) each while it is written, so that the bytes are read once.
-func extract(zr *zip.ReadCloser, files []*dropFile, dir string, maxRatio int64) error {
+func extract(zr *zip.ReadCloser, files []*dropFile, dir string, maxRatio, maxTotal int64) error {
+	initial := maxTotal
 	byName := map[string]*zip.File{}
 	for _, f := range zr.File {
 		byName[f.Name] = f
@@ -176,12 +177,22 @@ func extract(zr *zip.ReadCloser, files []*dropFile, dir string, maxRatio int64) 
 		}
 		// What an entry may expand to is bounded by its compressed size,
 		// counted as it is written: the header's sizes can lie.
+		// So is what the archive expands to in all.
 		limit := max(df.compressed, 1<<20) * maxRatio
+		byTotal := maxTotal < limit
+		limit = min(limit, maxTotal)
 		lr := &io.LimitedReader{R: rc, N: limit + 1}
 		sc, err := scanReader(io.TeeReader(lr, w))
 		rc.Close()
-		if err == nil && lr.N == 0 {
+		switch {
+		case err != nil || lr.N > 0:
+		case byTotal:
+			err = fmt.Errorf("the archive expands to more than %d bytes in all; refused (load.max_extracted_bytes raises the limit)", initial)
+		default:
 			err = fmt.Errorf("expands to more than %d times its compressed size (%d bytes); refused as a possible ZIP bomb (load.max_zip_ratio raises the limit)", maxRatio, df.compressed)
+		}
+		if sc != nil {
+			maxTotal -= sc.size
 		}
 		if cerr := w.Close(); err == nil {
 			err = cerr

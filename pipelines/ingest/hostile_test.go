@@ -68,6 +68,16 @@ func TestBuild_HostileDrops(t *testing.T) {
 			t.Errorf("got %.1000v", err)
 		}
 	})
+	t.Run("archive past max_extracted_bytes", func(t *testing.T) {
+		e := newEnv(t, "load: { max_extracted_bytes: 1000000 }\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
+		body := "Id,CreatedDate,Status\n" + strings.Repeat("00Q5g0000000001AAA,2026-10-01 00:00:00,Open\n", 15000) // 660 kB each
+		writeZip(t, filepath.Join(e.dir, "exports", "crm", "WE_1.ZIP"), map[*zip.FileHeader]string{
+			{Name: "Lead.csv", Method: zip.Deflate}: body, {Name: "Contact.csv", Method: zip.Deflate}: strings.ReplaceAll(body, "Status", "AccountId")})
+		_, err := e.build()
+		if err == nil || !strings.Contains(err.Error(), "the archive expands to more than 1000000 bytes in all; refused (load.max_extracted_bytes raises the limit)") {
+			t.Errorf("got %.1000v", err)
+		}
+	})
 	t.Run("NUL bytes in a bad value", func(t *testing.T) {
 		e := newEnv(t, "")
 		e.drop("crm", "2026-11-01", map[string]string{"Opportunity.csv": "Id,CreatedDate,Amount\n006000000000001AAA,2026-10-01 00:00:00," + strings.Repeat("\x00", 70000) + "\n"})
@@ -76,6 +86,39 @@ func TestBuild_HostileDrops(t *testing.T) {
 			t.Errorf("error of %d characters: %.300v", len(err.Error()), err)
 		}
 	})
+}
+
+// TestBuild_RowLimits: a row longer than load.max_line_bytes is
+// quarantined with its line; a row of 100,000 fields under a header of
+// three (which DuckDB's reader would take minutes over) fails the file at
+// once with its line, whether it is in the first megabyte or far past it.
+func TestBuild_RowLimits(t *testing.T) {
+	e := newEnv(t, "load: { max_line_bytes: 65536, max_reject_share: 0.5 }\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n")
+	long := leadsCSV(1, 3) + "00Q5g0000000004AAA,2026-10-01 00:00:00,\"" + strings.Repeat("x", 200000) + "\"\n" + "00Q5g0000000006AAA,2026-10-01 00:00:00,Open\n"
+	e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": long})
+	e.mustBuild()
+	equalRows(t, "leads", e.query(`SELECT count(*) FROM staging.leads`), []string{"4"})
+	equalRows(t, "quarantined", e.query(`SELECT DISTINCT line, error_type FROM meta.rejects ORDER BY line`), []string{"5|LINE SIZE OVER MAXIMUM"})
+
+	wide := "00Q5g0000000005AAA,2026-10-01 00:00:00" + strings.Repeat(",Open", 100000) + "\n"
+	for _, tc := range []struct {
+		name, body string
+		line       int
+	}{
+		{"in the first megabyte", leadsCSV(10, 12) + wide, 5},
+		{"past it", leadsCSV(10, 30009) + wide, 30002},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, "")
+			e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": tc.body})
+			_, err := e.build()
+			want := fmt.Sprintf("crm/2026-11-01/Lead.csv: line %d has about 100002 fields, more than the 4096 allowed; the file is refused", tc.line)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("got %.600v\nwant %s", err, want)
+			}
+			equalRows(t, "nothing loaded", e.query(`SELECT count(*) FROM meta.drops`), []string{"0"})
+		})
+	}
 }
 
 // TestBuild_LineEnds: rows ending with CR alone, and files that mix CRLF

@@ -53,6 +53,9 @@ type Inspection struct {
 	read    string // the read_csv call
 }
 
+// defaultMaxColumns is load.max_columns' default.
+const defaultMaxColumns = 4096
+
 // Inspect sniffs a file and reads it through DuckDB as the loader would,
 // in a database of its own in memory. tmp holds a UTF-8 copy of a file
 // DuckDB cannot decode itself.
@@ -67,6 +70,9 @@ func Inspect(ctx context.Context, path, tmp string) (*Inspection, error) {
 	sc, err := scanFile(path)
 	if err != nil {
 		return nil, err
+	}
+	if err := sc.tooWide(defaultMaxColumns); err != nil {
+		return nil, err // DuckDB's reader would take minutes over it
 	}
 	d, err := sniff(path, sc, "auto", 0)
 	if errors.Is(err, errEmpty) {

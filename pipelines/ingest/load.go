@@ -111,7 +111,7 @@ func (d *dialect) readOptions() []string {
 		"quote = " + warehouse.QuoteString(byteString(d.layout.quote)),
 		"escape = " + warehouse.QuoteString(byteString(d.layout.escape)),
 		"encoding = " + warehouse.QuoteString(enc),
-		"max_line_size = 8388608",
+		fmt.Sprintf("max_line_size = %d", d.maxLineBytes()),
 	}
 	if d.newline != "" {
 		opts = append(opts, "new_line = "+warehouse.QuoteString(d.newline))

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -32,6 +33,84 @@ type scan struct {
 	// The evidence for UTF-8: bytes that start a multibyte sequence, and
 	// bytes that are not valid UTF-8 (counted in the chunks that hold some).
 	leads, invalid int64
+	// rows follows line lengths, and the widest long line's fields.
+	rows rowWidth
+}
+
+// rowWidth finds the line with the most fields among lines of more than
+// wideLine bytes, for any candidate delimiter (quotes aside: an upper
+// bound). DuckDB's reader, recording its rejects, takes time quadratic in
+// a row's fields (minutes for 100,000): such a row must be refused before
+// it reaches the reader. Lines are found with IndexByte and only long ones
+// are counted, so that the scan keeps its pace.
+type rowWidth struct {
+	line       int64 // lines seen so far (the current one is line+1)
+	length     int64 // bytes of the current line so far
+	counts     [len(rowDelims)]int64
+	widest     int64 // fields of the widest long line
+	widestLine int64 // its line number, from 1
+}
+
+const wideLine = 1024
+
+// rowDelims are the delimiters a row's width is counted with: those the
+// sniffer chooses from.
+var rowDelims = [...]byte{',', ';', '\t', '|', '^', '`'}
+
+func (w *rowWidth) feed(chunk []byte) {
+	for len(chunk) > 0 {
+		i := bytes.IndexByte(chunk, '\n')
+		seg := chunk
+		if i >= 0 {
+			seg = chunk[:i]
+		}
+		w.length += int64(len(seg))
+		if w.length > wideLine {
+			for k, d := range delimiters {
+				w.counts[k] += int64(bytes.Count(seg, []byte{d}))
+			}
+		}
+		if i < 0 {
+			return
+		}
+		w.end()
+		chunk = chunk[i+1:]
+	}
+}
+
+// end closes the current line.
+func (w *rowWidth) end() {
+	w.line++
+	if w.length > wideLine {
+		for _, c := range w.counts {
+			if c+1 > w.widest {
+				w.widest, w.widestLine = c+1, w.line
+			}
+		}
+		w.counts = [len(rowDelims)]int64{}
+	}
+	w.length = 0
+}
+
+// WideRowError is a file with a row of more fields than load.max_columns.
+type WideRowError struct {
+	Line, Fields int64
+	Allowed      int
+}
+
+func (e *WideRowError) Error() string {
+	if e.Line == 1 {
+		return fmt.Sprintf("the header has about %d columns, more than the %d allowed; the file is refused (is it the export you expect? load.max_columns raises the limit)", e.Fields, e.Allowed)
+	}
+	return fmt.Sprintf("line %d has about %d fields, more than the %d allowed; the file is refused (is it the export you expect? load.max_columns raises the limit)", e.Line, e.Fields, e.Allowed)
+}
+
+// tooWide says whether the scan saw a row wider than limit fields.
+func (s *scan) tooWide(limit int) error {
+	if s == nil || s.rows.widest <= int64(limit) {
+		return nil
+	}
+	return &WideRowError{Line: s.rows.widestLine, Fields: s.rows.widest, Allowed: limit}
 }
 
 // mostlyUTF8 says whether a file that is not valid UTF-8 throughout is
@@ -137,6 +216,9 @@ func scanReader(r io.Reader) (*scan, error) {
 				sc.bom = bomOf(chunk)
 				first = false
 			}
+			if !strings.HasPrefix(sc.bom, "utf-16") {
+				sc.rows.feed(chunk)
+			}
 			// The evidence for UTF-8 is gathered chunk by chunk, good bytes
 			// and bad alike, until there is plenty (see mostlyUTF8).
 			gathering := sc.leads < 1000
@@ -204,6 +286,9 @@ func scanReader(r io.Reader) (*scan, error) {
 	}
 	if sc.ends.prevCR && sc.size <= headSize {
 		sc.ends.cr++ // the file ends with a lone CR
+	}
+	if sc.rows.length > 0 {
+		sc.rows.end()
 	}
 	sc.sha256 = hex.EncodeToString(h.Sum(nil))
 	return sc, nil
@@ -291,6 +376,16 @@ type dialect struct {
 	// layout is what the file's head and tail show of its table: quote,
 	// escape, preamble, footer, a cut.
 	layout *layout
+	// maxLine is how long a row may be before the reader quarantines it
+	// (load.max_line_bytes; 0: 8 MiB).
+	maxLine int64
+}
+
+func (d *dialect) maxLineBytes() int64 {
+	if d.maxLine > 0 {
+		return d.maxLine
+	}
+	return 8 << 20
 }
 
 // sniff decides a file's encoding (the configured one, or detected from its
