@@ -11,11 +11,12 @@ CREATE OR REPLACE MACRO sf_id_chunk(s) AS
 -- A Salesforce id in its 18-character form: 15-character ids (case-sensitive)
 -- get their checksum suffix; 18-character ids keep their first 15 characters
 -- and an upper-cased suffix (the suffix is case-insensitive). The dummy id
--- 000000000000000AAA and empty values are null. The first branch is the
--- common case (an export's 18-character id), tested before anything costly.
+-- 000000000000000AAA (its suffix in any case) and empty values are null.
+-- The first branch is the common case (an export's 18-character id), tested
+-- before anything costly.
 CREATE OR REPLACE MACRO sf_id_trimmed(t) AS
     CASE
-        WHEN t IN ('', '000000000000000', '000000000000000AAA') THEN NULL
+        WHEN t IN ('', '000000000000000') OR upper(t) = '000000000000000AAA' THEN NULL
         WHEN length(t) = 15 THEN t || sf_id_chunk(substr(t, 1, 5)) || sf_id_chunk(substr(t, 6, 5)) || sf_id_chunk(substr(t, 11, 5))
         WHEN length(t) = 18 THEN substr(t, 1, 15) || upper(substr(t, 16, 3))
         ELSE t
@@ -23,7 +24,7 @@ CREATE OR REPLACE MACRO sf_id_trimmed(t) AS
 
 CREATE OR REPLACE MACRO sf_id(x) AS
     CASE
-        WHEN length(x) = 18 AND x <> '000000000000000AAA' AND x NOT LIKE ' %' AND x NOT LIKE '% '
+        WHEN length(x) = 18 AND NOT starts_with(x, '000000000000000') AND x NOT LIKE ' %' AND x NOT LIKE '% '
             THEN substr(x, 1, 15) || upper(substr(x, 16, 3))
         ELSE sf_id_trimmed(trim(x))
     END;
