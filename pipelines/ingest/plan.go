@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"coxswain"
@@ -142,9 +143,22 @@ func planFile(om presets.ObjectMapping, m *presets.Mapping, header []string, exi
 
 // datetimeExpr converts a text datetime to an instant. Zone-less values are
 // read in the source's zone: the load connection's TimeZone is set to it.
+// A format with a zone (%z, %Z) reads an instant already: putting it in the
+// source's zone would turn it back into a wall-clock time, which a DST
+// change's repeated hour makes ambiguous (an hour off).
 func datetimeExpr(col string, m *presets.Mapping) string {
 	if f := m.Source.Formats.Timestamp; f != "" {
+		if zoneDirective.MatchString(f) {
+			return fmt.Sprintf("TRY_STRPTIME(%s, %s)", col, warehouse.QuoteString(f))
+		}
 		return fmt.Sprintf("timezone(%s, TRY_STRPTIME(%s, %s))", warehouse.QuoteString(m.Timezone), col, warehouse.QuoteString(f))
 	}
-	return fmt.Sprintf("TRY_CAST(%s AS TIMESTAMPTZ)", col)
+	// TRY around TRY_CAST: DuckDB's zone conversion raises, even in a
+	// TRY_CAST, on a zone-less value at the very ends of its range
+	// (294247-01-10 in a zone behind UTC), which would stop the whole drop
+	// instead of quarantining the row.
+	return fmt.Sprintf("TRY(TRY_CAST(%s AS TIMESTAMPTZ))", col)
 }
+
+// zoneDirective finds a strptime %z or %Z (not a literal %%z).
+var zoneDirective = regexp.MustCompile(`(^|[^%])(%%)*%[zZ]`)
