@@ -8,7 +8,7 @@ AS_OF := 2026-11-15T06:00:00Z
 # The last complete month at that instant.
 MONTH := 2026-10
 
-.PHONY: run test bench build clean pollock
+.PHONY: run test bench build clean pollock fuzz faults
 
 # The commit goes into coxswain version (and so into bug reports).
 COMMIT := $(shell c=$$(git rev-parse --short HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null || c=$$c-dirty; echo $$c; })
@@ -49,6 +49,46 @@ bench:
 # DuckDB's own sniffer.
 pollock:
 	POLLOCK=$(POLLOCK) $(GO) test -tags pollock -run 'TestPollock' -v -count=1 -timeout 60m ./pipelines/ingest/
+
+# Fuzzing: each fuzz target (package:Target) for FUZZTIME, one after the
+# other; make fuzz FUZZ_TARGETS=./pipelines/warehouse:FuzzSalesforceID runs
+# one. A failing input is written to the package's testdata/fuzz/<Target>/:
+# keep it (commit it with the fix), it is then a seed that every go test runs.
+# Plain go test runs every target's seeds only.
+FUZZTIME ?= 30s
+FUZZ_TARGETS ?= \
+	.:FuzzParseConfig \
+	./pipelines/ingest:FuzzScanReader \
+	./pipelines/ingest:FuzzLineEnds \
+	./pipelines/ingest:FuzzSplitRecords \
+	./pipelines/ingest:FuzzDetectLayout \
+	./pipelines/ingest:FuzzSniff \
+	./pipelines/ingest:FuzzExcerpt \
+	./pipelines/ingest:FuzzDatetimeExpr \
+	./pipelines/ingest:FuzzDatetimeRoundTrip \
+	./pipelines/ingest:FuzzGuessTimestampFormat \
+	./pipelines/ingest:FuzzLoadDatetimes \
+	./pipelines/warehouse:FuzzSalesforceID \
+	./pipelines/warehouse:FuzzIDMacros \
+	./cmd/coxswain:FuzzParseTime \
+	./cmd/coxswain:FuzzMonthJustEnded \
+	./reports/pack:FuzzMonths
+
+# Every target runs even when one fails; make fuzz fails if any did.
+# -fuzzminimizetime: shrinking each new input must not eat a short run.
+fuzz:
+	@failed=; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $$pkg || failed="$$failed $$name"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed"; exit 1; fi
+
+# The long kill test: SIGKILL at some fifty points of build and report (extraction,
+# load, models, export, report), each followed by build and report to
+# completion, checked against a run without kills; prints a table.
+faults:
+	$(GO) test -tags faults -run TestFaults -v -count=1 -timeout 60m ./cmd/coxswain/
 
 clean:
 	rm -rf bin $(DEMO) bench
