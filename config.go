@@ -184,6 +184,36 @@ type MQLRule struct {
 	Score  float64  `yaml:"score"`  // the score that makes an MQL; 0: none
 }
 
+// strptimeSpecifiers are the letters DuckDB's strptime reads after %, and
+// those it also reads after %- (asked of DuckDB 1.5 letter by letter).
+const (
+	strptimeSpecifiers = "ABGHIMSTUVWXYZabcdfghjmnpuwxyz%"
+	strptimeDashed     = "HIMSdjmy"
+)
+
+// badStrptime names the first specifier of a strptime format that DuckDB
+// does not know ("%P"), or "" when there is none; a format that passed the
+// config check would otherwise fail every build.
+func badStrptime(f string) string {
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		j, known := i+1, strptimeSpecifiers
+		if j < len(f) && f[j] == '-' {
+			j, known = j+1, strptimeDashed
+		}
+		if j >= len(f) {
+			return "a % at its end"
+		}
+		if !strings.ContainsRune(known, rune(f[j])) {
+			return fmt.Sprintf("%q", f[i:j+1])
+		}
+		i = j
+	}
+	return ""
+}
+
 // Formats are strptime formats for a source's datetime and date columns.
 type Formats struct {
 	Timestamp string `yaml:"timestamp"`
@@ -639,6 +669,11 @@ func (c *Config) problems() []*ValidationError {
 		}
 		if _, err := s.DelimiterByte(); err != nil {
 			bad(key+".delimiter", s.Delimiter, err.Error())
+		}
+		for k, f := range map[string]string{".formats.timestamp": s.Formats.Timestamp, ".formats.date": s.Formats.Date} {
+			if bad1 := badStrptime(f); bad1 != "" {
+				bad(key+k, f, "has "+bad1+", which DuckDB's strptime does not know (see https://duckdb.org/docs/sql/functions/dateformat)")
+			}
 		}
 		for k, spec := range s.Fields {
 			if len(spec.Names) == 0 {

@@ -180,6 +180,9 @@ func TestParseConfig_Problems(t *testing.T) {
 		{"misspelt key", src + "sla:\n  folow_up_hours: 12\n", []string{
 			"3: sla.folow_up_hours: unknown key; did you mean follow_up_hours?",
 		}},
+		{"strptime formats", "sources: [{name: a, preset: salesforce, path: exports/salesforce,\n  formats: {timestamp: '%m/%d/%Y %-I:%M %P', date: '%-d.%m.%Y'}}]\n", []string{
+			`2: sources[0].formats.timestamp: "%m/%d/%Y %-I:%M %P" has "%P", which DuckDB's strptime does not know (see https://duckdb.org/docs/sql/functions/dateformat)`,
+		}},
 		{"swapped letters", src + "timeozne: UTC\n", []string{
 			"2: timeozne: unknown key; did you mean timezone?",
 		}},

@@ -20,10 +20,13 @@ func excerpt(s string, n int) string {
 			fmt.Fprintf(&b, "… (%d more characters)", rest)
 			break
 		}
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+		switch {
+		case r == unicode.ReplacementChar:
+			b.WriteString(`\ufffd`) // an invalid byte, or the character itself: both say the text is damaged
+		case unicode.IsControl(r):
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
-		} else {
+		default:
 			b.WriteRune(r)
 		}
 		count++
