@@ -759,3 +759,16 @@ func TestBuild_ReportExport(t *testing.T) {
 		}
 	}
 }
+
+// TestBuild_DatetimeOutOfRange: a datetime past the end of the instant
+// parser's range (in a zone behind UTC) is quarantined with a record of its
+// own, though no line can be named for it, and the drop loads (found by
+// FuzzDatetimeExpr in St John's, which is 3.5 hours behind UTC).
+func TestBuild_DatetimeOutOfRange(t *testing.T) {
+	e := newEnv(t, "load: { max_reject_share: 0.5 }\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm, timezone: America/St_Johns}\n")
+	e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": leadsCSV(1, 3) + "00Q5g0000000004AAA,294247-1-10 1:,Open\n"})
+	e.mustBuild()
+	equalRows(t, "loaded, rejected", e.query(`SELECT rows_loaded, rows_rejected FROM meta.files`), []string{"3|1"})
+	equalRows(t, "its record", e.query(`SELECT column_name, line IS NULL, reason FROM meta.rejects`),
+		[]string{"CreatedDate|true|a date and time the instant parser could not read (out of its range); its line is not known"})
+}

@@ -302,6 +302,20 @@ func (f *fileLoad) quarantineDatetimes(ctx context.Context, conn *sql.Conn) erro
 	if err != nil {
 		return err
 	}
+	// A value the plain re-read accepts but the instant parser does not (a
+	// date at the end of the range, in a zone behind UTC) has no line to
+	// point at, and the raw row keeps no text: it is recorded all the same,
+	// so that every quarantined row has its record.
+	_, err = conn.ExecContext(ctx, fmt.Sprintf(`
+		INSERT INTO meta.rejects (file_id, drop_id, source, object, file, line, column_name, value, error_type, reason, csv_line)
+		SELECT ?, ?, ?, ?, ?, NULL, col, NULL, 'CAST', 'a date and time the instant parser could not read (out of its range); its line is not known', NULL
+		FROM (SELECT %s AS col, count(*) AS n FROM %s WHERE %s = ? AND %s IS NOT NULL GROUP BY ALL) AS r,
+		     range(r.n - (SELECT count(*) FROM meta.rejects j WHERE j.file_id = ? AND j.column_name = r.col AND j.error_type = 'CAST'))`,
+		warehouse.ColInvalid, table, warehouse.ColFile, warehouse.ColInvalid),
+		f.fileID, f.dropID, f.source, string(f.object), f.file.name, f.fileID, f.fileID)
+	if err != nil {
+		return err
+	}
 	_, err = conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s = ? AND %s IS NOT NULL`, table, warehouse.ColFile, warehouse.ColInvalid), f.fileID)
 	return err
 }
