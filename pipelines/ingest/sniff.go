@@ -413,7 +413,7 @@ func sniff(path string, sc *scan, configured string, delim byte) (*dialect, erro
 		d.encoding, d.transcode = "cp1252", charmap.Windows1252
 	}
 
-	head, complete, tail, err := sample(path, sc.size, d)
+	head, complete, tail, err := sample(path, d)
 	if err != nil {
 		return nil, err
 	}
@@ -452,12 +452,18 @@ const (
 
 // sample reads the start of a file, decoded to UTF-8, saying whether that
 // is the whole file, and, when it is not, the file's last bytes, decoded.
-func sample(path string, size int64, d *dialect) (head string, complete bool, tail string, err error) {
+func sample(path string, d *dialect) (head string, complete bool, tail string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", false, "", err
 	}
 	defer f.Close()
+	// The file's own size: a scan of its head knows only the head's.
+	st, err := f.Stat()
+	if err != nil {
+		return "", false, "", err
+	}
+	size := st.Size()
 	decoder := func(r io.Reader, bom bool) io.Reader {
 		switch {
 		case d.transcode != nil && !bom && d.encoding == "utf-16be":
@@ -501,7 +507,7 @@ func sample(path string, size int64, d *dialect) (head string, complete bool, ta
 	if _, err := f.Seek(off, io.SeekStart); err != nil {
 		return "", false, "", err
 	}
-	t, err := io.ReadAll(decoder(f, false))
+	t, err := io.ReadAll(decoder(io.LimitReader(f, sampleTail), false))
 	if err != nil {
 		return "", false, "", err
 	}
