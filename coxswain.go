@@ -6,7 +6,10 @@
 // rendered and delivered by reports/, and wired together in cmd/coxswain.
 package coxswain
 
-import "embed"
+import (
+	"embed"
+	"fmt"
+)
 
 // SQL is the sql/ folder: warehouse DDL, macros, and the models. It is
 // embedded here because a Go file inside sql/ would be package sql and
@@ -55,4 +58,17 @@ func (o Object) Plural() string {
 		return "activities"
 	}
 	return string(o) + "s"
+}
+
+// FormatBytes is a size as people read it: 1.4 GB, 12.0 MB, 3.5 kB, 512 bytes.
+func FormatBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

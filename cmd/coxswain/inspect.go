@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"coxswain"
 	"coxswain/pipelines/ingest"
 )
 
@@ -89,7 +90,7 @@ func converted(dir, file string) string {
 }
 
 func printInspection(w io.Writer, in *ingest.Inspection) {
-	fmt.Fprintf(w, "%s (%s)\n", in.File, size(in.Size))
+	fmt.Fprintf(w, "%s (%s)\n", in.File, coxswain.FormatBytes(in.Size))
 	if in.Empty {
 		fmt.Fprintf(w, "  empty: no header and no rows (a build refuses it)\n")
 		return
@@ -207,16 +208,4 @@ func charName(b byte) string {
 		return `\ (backslash)`
 	}
 	return string(b)
-}
-
-func size(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f kB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

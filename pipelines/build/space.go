@@ -40,7 +40,7 @@ func explainSpace(err error, paths ...string) error {
 		}
 		seen[dir] = true
 		if free, ok := freeBytes(dir); ok {
-			where = append(where, fmt.Sprintf("%s (%s free)", dir, humanBytes(free)))
+			where = append(where, fmt.Sprintf("%s (%s free)", dir, coxswain.FormatBytes(int64(free))))
 		} else {
 			where = append(where, dir)
 		}
@@ -52,14 +52,4 @@ func explainSpace(err error, paths ...string) error {
 func hasAdvice(err error) bool {
 	var h *coxswain.Hint
 	return errors.As(err, &h) && h.Advice != ""
-}
-
-func humanBytes(n uint64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	}
-	return fmt.Sprintf("%d KB", n>>10)
 }

@@ -1,14 +1,12 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/csv"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -82,42 +80,28 @@ func datetimeSeeds(tb testing.TB) []string {
 	shape := regexp.MustCompile(`[0-9]`)
 	seen := map[string]bool{}
 	var out []string
-	for _, root := range []string{corpusDir, "../../testdata/hubspot_edges/exports", "../../testdata/ma_edges/exports",
-		"../../testdata/pack_edges/exports", "../../testdata/pipedrive_edges/exports"} {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(strings.ToLower(path), ".csv") {
-				return err
-			}
-			f, err := os.Open(path)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			r := csv.NewReader(f)
-			r.LazyQuotes, r.FieldsPerRecord = true, -1
-			header, err := r.Read()
-			if err != nil {
-				return nil
-			}
-			for row := 0; row < 20; row++ {
-				rec, err := r.Read()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					return nil
-				}
-				for i, v := range rec {
-					if k := shape.ReplaceAllString(v, "9"); i < len(header) && col.MatchString(header[i]) && v != "" && !seen[k] {
-						seen[k] = true
-						out = append(out, v)
-					}
-				}
-			}
-			return nil
-		})
+	for _, path := range sampleCSVs(tb) {
+		b, err := os.ReadFile(path)
 		if err != nil {
 			tb.Fatal(err)
+		}
+		r := csv.NewReader(bytes.NewReader(b))
+		r.LazyQuotes, r.FieldsPerRecord = true, -1
+		header, err := r.Read()
+		if err != nil {
+			continue // not a table: nothing to seed
+		}
+		for row := 0; row < 20; row++ {
+			rec, err := r.Read()
+			if err != nil {
+				break
+			}
+			for i, v := range rec {
+				if k := shape.ReplaceAllString(v, "9"); i < len(header) && col.MatchString(header[i]) && v != "" && !seen[k] {
+					seen[k] = true
+					out = append(out, v)
+				}
+			}
 		}
 	}
 	return out

@@ -22,28 +22,37 @@ import (
 // any bytes, and check what it says against models written from its
 // documentation. make fuzz runs them.
 
-// sampleHeads are the first bytes of the sample exports (the public corpus
-// and the golden cases' drops), for seeds: real headers, quoting, line ends
-// and encodings.
-func sampleHeads(tb testing.TB, n int) [][]byte {
+// sampleCSVs are the paths of the sample exports (the public corpus and the
+// golden cases' drops), the seeds of the fuzz targets.
+func sampleCSVs(tb testing.TB) []string {
 	tb.Helper()
-	var out [][]byte
+	var out []string
 	for _, root := range []string{corpusDir, "../../testdata/hubspot_edges/exports", "../../testdata/ma_edges/exports",
 		"../../testdata/pack_edges/exports", "../../testdata/pipedrive_edges/exports"} {
 		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(strings.ToLower(path), ".csv") {
-				return err
+			if err == nil && !d.IsDir() && strings.HasSuffix(strings.ToLower(path), ".csv") {
+				out = append(out, path)
 			}
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			out = append(out, b[:min(len(b), n)])
-			return nil
+			return err
 		})
 		if err != nil {
 			tb.Fatal(err)
 		}
+	}
+	return out
+}
+
+// sampleHeads are the first bytes of the sample exports, for seeds: real
+// headers, quoting, line ends and encodings.
+func sampleHeads(tb testing.TB, n int) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	for _, path := range sampleCSVs(tb) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, b[:min(len(b), n)])
 	}
 	return out
 }
