@@ -116,6 +116,9 @@ func (b *builder) countSnapshot(ctx context.Context, m *presets.Mapping, obj cox
 	} else if err != nil {
 		return err
 	}
+	if prev < 0 && !e.Cut {
+		return nil // nothing to delete, nothing to tell: no need to count
+	}
 	var ids []string
 	for _, c := range idCols {
 		ids = append(ids, fmt.Sprintf("SELECT %s(CAST(%s AS VARCHAR)) AS id FROM %s WHERE %s = ? AND %s IS NULL",
