@@ -1,9 +1,11 @@
 package build
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"coxswain"
@@ -27,22 +29,39 @@ func noSpace(err error) bool {
 
 // explainSpace adds to a failure for want of space what the user needs to
 // know: which folders, how much is free there, and that nothing was lost.
+// Of the folders the build writes, it names those on the fullest disk (and
+// on any other disk nearly as full), once per disk.
 func explainSpace(err error, paths ...string) error {
 	if !noSpace(err) || hasAdvice(err) {
 		return err
 	}
-	var where []string
-	seen := map[string]bool{}
+	type place struct {
+		dir   string
+		free  uint64
+		known bool
+	}
+	var places []place
+	disks := map[uint64]bool{}
 	for _, p := range paths {
-		dir := filepath.Dir(p)
-		if p == "" || seen[dir] {
+		if p == "" {
 			continue
 		}
-		seen[dir] = true
-		if free, ok := freeBytes(dir); ok {
-			where = append(where, fmt.Sprintf("%s (%s free)", dir, coxswain.FormatBytes(int64(free))))
-		} else {
-			where = append(where, dir)
+		dir := filepath.Dir(p)
+		disk, free, ok := diskOf(dir)
+		if ok && disks[disk] || slices.ContainsFunc(places, func(q place) bool { return q.dir == dir }) {
+			continue
+		}
+		disks[disk] = ok
+		places = append(places, place{dir, free, ok})
+	}
+	slices.SortStableFunc(places, func(a, b place) int { return cmp.Compare(a.free, b.free) })
+	var where []string
+	for _, p := range places {
+		switch {
+		case !p.known:
+			where = append(where, p.dir)
+		case p.free <= 10*places[0].free+1<<20:
+			where = append(where, fmt.Sprintf("%s (%s free)", p.dir, coxswain.FormatBytes(int64(p.free))))
 		}
 	}
 	return coxswain.WithAdvice(fmt.Errorf("the disk is full: %w", err),

@@ -2,5 +2,5 @@
 
 package build
 
-// freeBytes is not known here.
-func freeBytes(string) (uint64, bool) { return 0, false }
+// diskOf is not known here.
+func diskOf(string) (disk uint64, free uint64, ok bool) { return 0, 0, false }

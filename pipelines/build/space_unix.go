@@ -4,11 +4,13 @@ package build
 
 import "syscall"
 
-// freeBytes is the space an unprivileged writer has left on dir's disk.
-func freeBytes(dir string) (uint64, bool) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0, false
+// diskOf is the disk (its device number) dir is on and the space an
+// unprivileged writer has left there.
+func diskOf(dir string) (disk uint64, free uint64, ok bool) {
+	var st syscall.Stat_t
+	var fs syscall.Statfs_t
+	if syscall.Stat(dir, &st) != nil || syscall.Statfs(dir, &fs) != nil {
+		return 0, 0, false
 	}
-	return st.Bavail * uint64(st.Bsize), true
+	return uint64(st.Dev), fs.Bavail * uint64(fs.Bsize), true
 }
