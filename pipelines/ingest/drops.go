@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"coxswain"
 )
 
 // Drop is one export delivered into a source folder: a sub-folder or a ZIP
@@ -124,6 +127,12 @@ func isCSV(name string) bool {
 // the whole archive refused: it is either broken or hostile.
 func zipEntries(d Drop) ([]*dropFile, *zip.ReadCloser, error) {
 	zr, err := zip.OpenReader(d.Path)
+	if errors.Is(err, zip.ErrFormat) {
+		// No central directory: the archive is empty, or cut short (still
+		// being copied, or a transfer that failed).
+		return nil, nil, coxswain.WithAdvice(fmt.Errorf("open archive %s: it is not a whole ZIP archive (%s): empty, or cut short", d.Name, coxswain.FormatBytes(d.Size)),
+			"if it is still being copied, wait for the copy to end; otherwise download or export it again")
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("open archive %s: %w", d.Name, err)
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"coxswain"
 )
 
 // writeZip writes an archive whose entries are given by header, with data.
@@ -78,6 +80,21 @@ func TestBuild_HostileDrops(t *testing.T) {
 			t.Errorf("got %.1000v", err)
 		}
 	})
+	for name, body := range map[string]string{"empty archive": "", "archive cut short": "PK\x03\x04\x14\x00\x00\x00\x08\x00"} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, "")
+			if err := os.WriteFile(filepath.Join(e.dir, "exports", "crm", "WE_1.ZIP"), []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := e.build()
+			if err == nil || !strings.Contains(err.Error(), "it is not a whole ZIP archive") {
+				t.Fatalf("got %v", err)
+			}
+			if hs := coxswain.Hints(err); len(hs) == 0 || !strings.Contains(hs[0].Advice, "wait for the copy to end") {
+				t.Errorf("hints %v", hs)
+			}
+		})
+	}
 	t.Run("NUL bytes in a bad value", func(t *testing.T) {
 		e := newEnv(t, "")
 		e.drop("crm", "2026-11-01", map[string]string{"Opportunity.csv": "Id,CreatedDate,Amount\n006000000000001AAA,2026-10-01 00:00:00," + strings.Repeat("\x00", 70000) + "\n"})
