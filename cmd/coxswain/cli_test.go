@@ -3,7 +3,9 @@ package main
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -191,5 +193,40 @@ func TestPresets_ListAndPrint(t *testing.T) {
 	_, errOut, code := run(t, "presets", "marketto")
 	if code != 2 || !strings.Contains(errOut, "did you mean marketo?") {
 		t.Errorf("an unknown preset: exit %d, %s", code, errOut)
+	}
+}
+
+// TestStatus_SweepsLitter: status removes the temporary folders killed runs
+// left (an extracted drop, half a feed, half a pack) once their process is
+// gone, and says so; it leaves a set-aside pack alone.
+func TestStatus_SweepsLitter(t *testing.T) {
+	dir, config := sample(t, "2000")
+	mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("no true here:", err)
+	}
+	pid := dead.Process.Pid
+	litter := []string{
+		filepath.Join(dir, "warehouse.duckdb.tmp", fmt.Sprintf("drop-%d-1", pid)),
+		filepath.Join(dir, fmt.Sprintf(".export-%d-1", pid)),
+		filepath.Join(dir, "packs", fmt.Sprintf(".2026-10.tmp-%d-1", pid)),
+		filepath.Join(dir, "packs", fmt.Sprintf(".2026-09.tmp-%d-1", pid)),
+	}
+	kept := filepath.Join(dir, "packs", fmt.Sprintf(".2026-10.old-%d-1", pid))
+	for _, d := range append(litter, kept) {
+		if err := os.MkdirAll(d, 0o750); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := mustRun(t, "status", "--config", config)
+	mustSay(t, "status", out, "removed 4 temporary folder(s) left by killed runs")
+	for _, d := range litter {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("%s is still there", d)
+		}
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Errorf("the set-aside pack was removed: %v", err)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"coxswain/pipelines/sampleorg"
 	"coxswain/pipelines/staging"
 	"coxswain/pipelines/warehouse"
+	"coxswain/reports/pack"
 )
 
 // checkPresets resolves every source's preset and overrides (fields,
@@ -251,6 +252,8 @@ type statusReport struct {
 	RunLog    string                 `json:"run_log"`
 	LastRuns  []runlog.Run           `json:"last_runs"`
 	LastBuild *ingest.BuildRecord    `json:"last_build"`
+	// Swept are the temporary folders of killed runs this status removed.
+	Swept []string `json:"swept,omitempty"`
 }
 
 // sourceStatus is one source: its drops waiting and loaded, and how fresh
@@ -284,6 +287,9 @@ func runStatus(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if rep.Swept, err = sweepLitter(cfg); err != nil {
+		return err
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -291,6 +297,23 @@ func runStatus(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	}
 	printStatus(stdout, rep)
 	return nil
+}
+
+// sweepLitter removes what killed runs left on disk (extracted drops, half
+// a Parquet feed, half a pack) once their process is gone: status does it
+// as any run does when it starts.
+func sweepLitter(cfg *coxswain.Config) ([]string, error) {
+	drops, err := ingest.SweepDrops(cfg.DuckDB.TempDir(cfg.WarehousePath()))
+	if err != nil {
+		return drops, err
+	}
+	feed, err := models.SweepExport(cfg.ExportPath())
+	removed := append(drops, feed...)
+	if err != nil {
+		return removed, err
+	}
+	packs, err := pack.SweepPacks(cfg.Resolve(cfg.Packs))
+	return append(removed, packs...), err
 }
 
 func readStatus(ctx context.Context, cfg *coxswain.Config, now time.Time) (*statusReport, error) {
@@ -335,7 +358,11 @@ func readStatus(ctx context.Context, cfg *coxswain.Config, now time.Time) (*stat
 }
 
 func printStatus(stdout io.Writer, rep *statusReport) {
-	fmt.Fprintf(stdout, "warehouse %s (reporting zone %s)\n\nSources\n", rep.Warehouse, rep.Timezone)
+	fmt.Fprintf(stdout, "warehouse %s (reporting zone %s)\n", rep.Warehouse, rep.Timezone)
+	if len(rep.Swept) > 0 {
+		fmt.Fprintf(stdout, "removed %d temporary folder(s) left by killed runs: %s\n", len(rep.Swept), strings.Join(rep.Swept, ", "))
+	}
+	fmt.Fprintf(stdout, "\nSources\n")
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "  source\tpreset\tfolder\tdrops waiting\tdrops loaded\tnewest loaded\tfreshness")
 	for _, s := range rep.Sources {

@@ -148,7 +148,7 @@ func Load(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, warehousePa
 	b := &builder{cfg: cfg, warehouse: warehousePath, conn: conn, opt: opt, res: &Result{}}
 	// The caller holds the warehouse's lock: no other load is running, and
 	// what a killed one left behind goes.
-	if removed, err := coxswain.SweepScratch(b.tempRoot(), "drop-"); err != nil {
+	if removed, err := SweepDrops(b.tempRoot()); err != nil {
 		opt.Log.Warn("a killed build's temporary files could not be removed", "error", err)
 	} else if len(removed) > 0 {
 		opt.Log.Info(fmt.Sprintf("removed %d temporary folders of a killed build", len(removed)), "event", "sweep", "removed", removed)
@@ -253,7 +253,7 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 		b.opt.Log.Debug(fmt.Sprintf("%s/%s: %s in %.1fs", dr.Source, dr.Name, dr.Status, time.Since(started).Seconds()),
 			"event", "drop_time", "source", dr.Source, "drop", dr.Name, "seconds", time.Since(started).Seconds())
 	}()
-	tmp, err := coxswain.MkdirScratch(b.tempRoot(), "drop-")
+	tmp, err := coxswain.MkdirScratch(b.tempRoot(), dropScratch)
 	if err != nil {
 		return fail(err)
 	}
@@ -418,6 +418,15 @@ func (b *builder) settle(ctx context.Context, source string, files []*dropFile) 
 	}
 	return sum, nil
 }
+
+// SweepDrops removes the extracted and transcoded drops of killed builds
+// from the warehouse's temp folder.
+func SweepDrops(tempRoot string) ([]string, error) {
+	return coxswain.SweepScratch(tempRoot, dropScratch)
+}
+
+// dropScratch is the prefix of the folders a drop is extracted in.
+const dropScratch = "drop-"
 
 func (b *builder) tempRoot() string {
 	root := b.cfg.DuckDB.TempDir(b.warehouse)

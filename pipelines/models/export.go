@@ -19,6 +19,14 @@ var Exported = []struct{ Mart, MonthColumn string }{
 	{"funnel", "cohort_month"}, {"targets", "month"},
 }
 
+// exportScratch is the prefix of the folders a feed is written in, beside dir.
+func exportScratch(dir string) string { return "." + filepath.Base(dir) + "-" }
+
+// SweepExport removes the half-written feeds of killed builds beside dir.
+func SweepExport(dir string) ([]string, error) {
+	return coxswain.SweepScratch(filepath.Dir(dir), exportScratch(dir))
+}
+
 // ExportParquet writes dir/<mart>/month=YYYY-MM/*.parquet for each exported
 // mart. It writes beside dir and swaps the folder in, so a reader never sees
 // half an export.
@@ -27,11 +35,10 @@ func ExportParquet(ctx context.Context, conn *sql.Conn, dir string) error {
 	if err := os.MkdirAll(parent, coxswain.DirMode); err != nil {
 		return err
 	}
-	prefix := "." + filepath.Base(dir) + "-"
-	if _, err := coxswain.SweepScratch(parent, prefix); err != nil {
+	if _, err := SweepExport(dir); err != nil {
 		return err
 	}
-	tmp, err := coxswain.MkdirScratch(parent, prefix)
+	tmp, err := coxswain.MkdirScratch(parent, exportScratch(dir))
 	if err != nil {
 		return err
 	}

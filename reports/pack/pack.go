@@ -157,6 +157,38 @@ func entry(name string, data []byte, rows *int) FileEntry {
 	return FileEntry{Name: name, Bytes: int64(len(data)), Rows: rows, SHA256: hex.EncodeToString(sum[:])}
 }
 
+// packScratch is the prefix of the folders a month's pack is written in.
+func packScratch(month string) string { return "." + month + ".tmp-" }
+
+var scratchMonth = regexp.MustCompile(`^\.(\d{4}-\d{2})\.tmp-`)
+
+// SweepPacks removes the half-written packs of killed reports in dir, the
+// packs folder, of every month.
+func SweepPacks(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		m := scratchMonth.FindStringSubmatch(e.Name())
+		if m == nil || seen[m[1]] {
+			continue
+		}
+		seen[m[1]] = true
+		r, err := coxswain.SweepScratch(dir, packScratch(m[1]))
+		removed = append(removed, r...)
+		if err != nil {
+			return removed, err
+		}
+	}
+	return removed, nil
+}
+
 // writeAtomically writes the files into a temporary folder beside dir, syncs
 // them, and renames the folder into place.
 func writeAtomically(dir string, contents map[string][]byte) error {
@@ -165,11 +197,10 @@ func writeAtomically(dir string, contents map[string][]byte) error {
 		return err
 	}
 	// A killed report's half-written pack goes (only a dead process's).
-	prefix := "." + filepath.Base(dir) + ".tmp-"
-	if _, err := coxswain.SweepScratch(parent, prefix); err != nil {
+	if _, err := coxswain.SweepScratch(parent, packScratch(filepath.Base(dir))); err != nil {
 		return err
 	}
-	tmp, err := coxswain.MkdirScratch(parent, prefix)
+	tmp, err := coxswain.MkdirScratch(parent, packScratch(filepath.Base(dir)))
 	if err != nil {
 		return err
 	}
