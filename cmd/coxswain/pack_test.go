@@ -163,6 +163,18 @@ func TestPack_HandWorkedEdges(t *testing.T) {
 	}
 	diffLines(t, "kpis_by_channel.csv (2026-10)", oct, readLines(t, filepath.Join(want, "kpis_by_channel_2026-10.csv")))
 
+	// definitions.csv: the catalog, one row per metric of kpis.csv, in its
+	// order, with the contract's wording.
+	defs := readLines(t, filepath.Join(pack, "definitions.csv"))
+	if len(defs) != 1+29 || defs[0] != "metric,label,unit,definition" || defs[1] != "leads_created,Leads,count,leads with created_at in month" {
+		t.Errorf("definitions.csv: %d lines, starting %q", len(defs), defs[:min(2, len(defs))])
+	}
+	for i, line := range defs[1:] {
+		if metric, _, _ := strings.Cut(line, ","); !strings.HasPrefix(kpis[1+i], "2025-11,"+metric+",") {
+			t.Errorf("definitions.csv row %d is %s, kpis.csv's metric %d is %s", i+1, metric, i+1, kpis[1+i])
+		}
+	}
+
 	// The pack checks out against its manifest, and a second report of
 	// the same build gives the same bytes.
 	mustRun(t, "verify", pack)

@@ -119,6 +119,7 @@ func Write(ctx context.Context, db *sql.DB, opt Options) (string, *Manifest, err
 		{"targets.csv", writeTargets},
 		{"data_quality.csv", writeDataQuality},
 		{"data_checks.csv", writeDataChecks},
+		{"definitions.csv", writeDefinitions},
 	}
 	contents := map[string][]byte{}
 	for _, f := range files {
@@ -435,6 +436,27 @@ func writeTargets(ctx context.Context, db *sql.DB, months []string) ([]byte, int
 		err := rows.Scan(&r.Month, &r.Metric, &target, &actual, &attainment, &projected, &kind)
 		r.Metric = Text(r.Metric)
 		r.Target, r.Actual, r.Attainment, r.Projected = formatValue(target, kind), formatValue(actual, kind), formatValue(attainment, "ratio"), formatValue(projected, kind)
+		return r, err
+	})
+}
+
+type definitionRow struct {
+	Metric     string `csv:"metric"`
+	Label      string `csv:"label"`
+	Unit       string `csv:"unit"`
+	Definition string `csv:"definition"`
+}
+
+// writeDefinitions writes the metric catalog for the pack's readers: each
+// metric's label, its unit (the catalog's kind: count, money, hours, days,
+// ratio as a fraction, multiple) and the contract's definition, in the
+// catalog's order.
+func writeDefinitions(ctx context.Context, db *sql.DB, _ []string) ([]byte, int, error) {
+	return collect(ctx, db, `SELECT metric, coalesce(label, metric), kind, coalesce(definition, '')
+		FROM marts.metric_definitions ORDER BY position`, nil, func(rows *sql.Rows) (definitionRow, error) {
+		var r definitionRow
+		err := rows.Scan(&r.Metric, &r.Label, &r.Unit, &r.Definition)
+		r.Metric, r.Label, r.Definition = Text(r.Metric), Text(r.Label), Text(r.Definition)
 		return r, err
 	})
 }
