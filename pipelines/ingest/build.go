@@ -651,8 +651,11 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 func layoutWarnings(fl *fileLoad) []string {
 	l := fl.dialect.layout
 	var w []string
-	if n := l.skip(); n > 0 {
-		w = append(w, fmt.Sprintf("%d line(s) before the header's last row skipped (a preamble or a header of several rows)", n))
+	if l.preamble > 0 {
+		w = append(w, fmt.Sprintf("%d line(s) before the header skipped (a title, a note: a preamble)", l.preamble))
+	}
+	if l.headerRows > 1 {
+		w = append(w, fmt.Sprintf("a header of %d rows, joined into one name per column", l.headerRows))
 	}
 	if fl.footer > 0 {
 		w = append(w, fmt.Sprintf("%d footer line(s) after the data set aside, such as %s", fl.footer, excerpt(l.footer[0], 60)))

@@ -21,7 +21,10 @@ type layout struct {
 	// a blank line, an export note); headerRows how many rows the header
 	// spans (0: none, the first row is data).
 	preamble, headerRows int
-	header               []string
+	// preambleRows is the preamble in rows, as DuckDB's skip counts it (a
+	// quoted title may span lines).
+	preambleRows int
+	header       []string
 	// first is the first row's fields where the file has no header.
 	first   []string
 	columns int
@@ -41,9 +44,9 @@ type layout struct {
 // row it names columns from: the preamble and all header rows but the last.
 func (l *layout) skip() int {
 	if l.headerRows == 0 {
-		return l.preamble
+		return l.preambleRows
 	}
-	return l.preamble + l.headerRows - 1
+	return l.preambleRows + l.headerRows - 1
 }
 
 // record is one row of a sample as a candidate dialect reads it.
@@ -170,7 +173,7 @@ func detectLayout(head string, complete bool, tail string, delim byte) *layout {
 	if first, rest, ok := cutLine(text); ok || complete {
 		// Excel's hint line: sep=; names the delimiter, and is no row.
 		if m := sepLine.FindStringSubmatch(first); m != nil {
-			l.sep, l.preamble = true, 1
+			l.sep, l.preamble, l.preambleRows = true, 1, 1
 			delim = m[1][0]
 			text = rest
 		}
@@ -192,8 +195,12 @@ func detectLayout(head string, complete bool, tail string, delim byte) *layout {
 		if d != delim && !strings.ContainsRune(text, rune(d)) {
 			continue
 		}
-		for _, q := range []byte{'"', '\'', 0} {
-			if q != 0 && !strings.ContainsRune(text, rune(q)) && q != '"' {
+		// A double quote, or an apostrophe; never no quote at all: a file
+		// without quotes reads the same with them, and reading a quoted
+		// comma as a delimiter makes a wider table that can win on width
+		// alone, splitting "Lee, Ann" silently.
+		for _, q := range []byte{'"', '\''} {
+			if q != '"' && !strings.ContainsRune(text, rune(q)) {
 				continue
 			}
 			escapes := []byte{q}
@@ -202,7 +209,14 @@ func detectLayout(head string, complete bool, tail string, delim byte) *layout {
 			}
 			for _, e := range escapes {
 				recs := splitRecords(text, d, q, e, maxRecords)
-				if s := uniformity(recs, complete); s > best+1e-9 {
+				s := uniformity(recs, complete)
+				if first := firstFilled(recs); first != nil && len(first.fields) < 2 {
+					// The first line, the header most often, is not split by
+					// this delimiter: doubtful, unless no candidate splits it
+					// (a title above the table).
+					s *= 0.6
+				}
+				if s > best+1e-9 {
 					best, rows = s, recs
 					l.delimiter, l.quote, l.escape = d, q, e
 				}
@@ -212,8 +226,23 @@ func detectLayout(head string, complete bool, tail string, delim byte) *layout {
 	if rows == nil {
 		rows = splitRecords(text, l.delimiter, l.quote, l.escape, maxRecords)
 	}
+	if complete && len(rows) >= maxRecords {
+		// The whole file, but more rows than were read: its end is read
+		// from its last bytes, as a long file's is.
+		complete, tail = false, text[max(0, len(text)-sampleTail):]
+	}
 	l.bound(rows, complete, tail)
 	return l
+}
+
+// firstFilled is the first record that is not blank.
+func firstFilled(recs []record) *record {
+	for i := range recs {
+		if !recs[i].blank() {
+			return &recs[i]
+		}
+	}
+	return nil
 }
 
 var sepLine = regexp.MustCompile(`^"?sep=(.)"?\s*$`)
@@ -317,10 +346,10 @@ func (l *layout) bound(rows []record, complete bool, tail string) {
 	if h >= len(rows) {
 		return
 	}
+	l.preamble, l.preambleRows = rows[h].line-1, h
 	if l.sep {
-		l.preamble = rows[h].line // the hint line and what follows it
-	} else {
-		l.preamble = rows[h].line - 1
+		// The hint line and what follows it.
+		l.preamble, l.preambleRows = rows[h].line, h+1
 	}
 
 	// The data's column kinds, from the rows after the header's first row.
@@ -445,6 +474,12 @@ func footerOf(recs []record, w int) (footer []record, truncated bool) {
 			break // a record (one of few filled fields is still one), or a short one the reader rejects
 		}
 		i--
+	}
+	// A footer stands apart from the data, after a blank line, as report
+	// tools write it; a short line right after the rows is a short row
+	// (some tools leave out trailing empty fields), the reader's to reject.
+	if i < len(recs) && !recs[i].blank() {
+		return nil, false
 	}
 	for _, r := range recs[i:] {
 		if !r.blank() {
@@ -575,6 +610,17 @@ func headerLike(r record, kinds []int) bool {
 		}
 		typed++
 		if cellKind(r.fields[j]) != kindText {
+			return false
+		}
+	}
+	// Names and units, not values: no digit anywhere (a phone, a postcode,
+	// an id), and no placeholder of a missing value.
+	for _, f := range r.fields {
+		if strings.ContainsAny(f, "0123456789") {
+			return false
+		}
+		switch strings.ToLower(strings.TrimSpace(f)) {
+		case "n/a", "na", "-", "--", "none", "null", "tbd", "?", "unknown":
 			return false
 		}
 	}

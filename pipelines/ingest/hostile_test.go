@@ -251,3 +251,14 @@ func TestMixedLineEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestBuild_LongQuotedText: a field of 5,000 commas inside quotes (a long
+// description) is one field: the row-width bound does not refuse it.
+func TestBuild_LongQuotedText(t *testing.T) {
+	e := newEnv(t, "")
+	note := `"` + strings.Repeat("item, ", 5000) + "\nand \"\"more\"\", on a second line\""
+	e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": "Id,CreatedDate,Status,Description\n" +
+		"00Q5g0000000001AAA,2026-10-01 00:00:00,Open," + note + "\n00Q5g0000000002AAA,2026-10-01 00:00:00,Open,short\n"})
+	e.mustBuild()
+	equalRows(t, "leads", e.query(`SELECT count(*) FROM staging.leads`), []string{"2"})
+}

@@ -296,7 +296,7 @@ func (f *fileLoad) quarantineDatetimes(ctx context.Context, conn *sql.Conn) erro
 		SELECT ?, ?, ?, ?, ?, line, column_name, val, 'CAST',
 		       'Could not convert string "' || val || '" to a date and time', csv_line
 		FROM (SELECT *, regexp_extract(error_message, 'Could not convert string "(.*)" to', 1) AS val
-		      FROM reject_errors WHERE scan_id > ?)
+		      FROM reject_errors WHERE scan_id > ? AND error_type = 'CAST')
 		WHERE `+parsed+` IS NULL`,
 		f.fileID, f.dropID, f.source, string(f.object), f.file.name, lastScan)
 	if err != nil {

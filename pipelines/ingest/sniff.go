@@ -37,18 +37,21 @@ type scan struct {
 	rows rowWidth
 }
 
-// rowWidth finds the line with the most fields among lines of more than
-// wideLine bytes, for any candidate delimiter (quotes aside: an upper
-// bound). DuckDB's reader, recording its rejects, takes time quadratic in
-// a row's fields (minutes for 100,000): such a row must be refused before
-// it reaches the reader. Lines are found with IndexByte and only long ones
-// are counted, so that the scan keeps its pace.
+// rowWidth finds the record with the most fields among records of more
+// than wideLine bytes, for any candidate delimiter, outside quotes. DuckDB's
+// reader, recording its rejects, takes time quadratic in a row's fields
+// (minutes for 100,000): such a row must be refused before it reaches the
+// reader. Lines are found with IndexByte and quotes counted with
+// bytes.Count (which tells whether a line ends inside a quoted field); only
+// long records are read byte by byte, so that the scan keeps its pace.
 type rowWidth struct {
-	line       int64 // lines seen so far (the current one is line+1)
-	length     int64 // bytes of the current line so far
+	line       int64 // lines seen so far
+	start      int64 // the line the current record starts on, from 1
+	length     int64 // bytes of the current record so far
+	inQuote    bool
 	counts     [len(rowDelims)]int64
-	widest     int64 // fields of the widest long line
-	widestLine int64 // its line number, from 1
+	widest     int64 // fields of the widest long record
+	widestLine int64 // the line it starts on
 }
 
 const wideLine = 1024
@@ -57,6 +60,17 @@ const wideLine = 1024
 // sniffer chooses from.
 var rowDelims = [...]byte{',', ';', '\t', '|', '^', '`'}
 
+// delimIndex is each byte's place in rowDelims, or -1.
+var delimIndex = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for i, d := range rowDelims {
+		t[d] = int8(i)
+	}
+	return t
+}()
+
 func (w *rowWidth) feed(chunk []byte) {
 	for len(chunk) > 0 {
 		i := bytes.IndexByte(chunk, '\n')
@@ -64,27 +78,42 @@ func (w *rowWidth) feed(chunk []byte) {
 		if i >= 0 {
 			seg = chunk[:i]
 		}
-		w.length += int64(len(seg))
-		if w.length > wideLine {
-			for k, d := range delimiters {
-				w.counts[k] += int64(bytes.Count(seg, []byte{d}))
-			}
+		if w.length == 0 {
+			w.start = w.line + 1
 		}
+		if w.length+int64(len(seg)) > wideLine {
+			for _, c := range seg {
+				switch {
+				case c == '"':
+					w.inQuote = !w.inQuote
+				case !w.inQuote:
+					if k := delimIndex[c]; k >= 0 {
+						w.counts[k]++
+					}
+				}
+			}
+		} else if bytes.Count(seg, []byte{'"'})%2 == 1 {
+			w.inQuote = !w.inQuote
+		}
+		w.length += int64(len(seg)) + 1
 		if i < 0 {
+			w.length--
 			return
 		}
-		w.end()
+		w.line++
+		if !w.inQuote {
+			w.end()
+		}
 		chunk = chunk[i+1:]
 	}
 }
 
-// end closes the current line.
+// end closes the current record.
 func (w *rowWidth) end() {
-	w.line++
 	if w.length > wideLine {
 		for _, c := range w.counts {
 			if c+1 > w.widest {
-				w.widest, w.widestLine = c+1, w.line
+				w.widest, w.widestLine = c+1, w.start
 			}
 		}
 		w.counts = [len(rowDelims)]int64{}
