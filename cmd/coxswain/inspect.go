@@ -40,7 +40,13 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer os.RemoveAll(tmp)
 	var failed []error
-	var all []*ingest.Inspection
+	// In JSON, every file has an entry: its findings, or its error.
+	type entry struct {
+		*ingest.Inspection
+		File  string `json:"File"`
+		Error string `json:"Error,omitempty"`
+	}
+	all := []entry{}
 	for i, f := range files {
 		in, err := ingest.Inspect(ctx, f, tmp)
 		if err == nil && *csvDir != "" {
@@ -56,9 +62,11 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 		}
 		if *asJSON {
-			if in != nil {
-				all = append(all, in)
+			e := entry{Inspection: in, File: f}
+			if err != nil {
+				e.Error = err.Error()
 			}
+			all = append(all, e)
 			continue
 		}
 		if i > 0 {

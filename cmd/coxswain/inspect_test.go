@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,5 +67,25 @@ func TestInspect(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(out, "missing.csv_converted.csv"))
 	if err != nil || !strings.HasPrefix(string(b), "Application Error\n") {
 		t.Errorf("a file that cannot be read: %q, %v", b, err)
+	}
+}
+
+// TestInspect_JSON: every file has an entry, a failed one with its error.
+func TestInspect_JSON(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "Lead.csv")
+	if err := os.WriteFile(good, []byte("Id,Name\n1,a\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, code := run(t, "inspect", "--json", good, filepath.Join(dir, "missing.csv"))
+	var got []struct {
+		File, Error string
+		Rows        int64
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil || code != 1 || len(got) != 2 {
+		t.Fatalf("exit %d, %v:\n%s", code, err, stdout)
+	}
+	if got[0].File != good || got[0].Rows != 1 || got[0].Error != "" || !strings.Contains(got[1].Error, "no such file") {
+		t.Errorf("got %+v", got)
 	}
 }

@@ -196,7 +196,7 @@ func extract(zr *zip.ReadCloser, files []*dropFile, dir string, maxRatio, maxTot
 		switch {
 		case err != nil || lr.N > 0:
 		case byTotal:
-			err = fmt.Errorf("the archive expands to more than %d bytes in all; refused (load.max_extracted_bytes raises the limit)", initial)
+			err = fmt.Errorf("the archive expands to more than %s in all; refused (load.max_extracted_bytes raises the limit)", coxswain.FormatBytes(initial))
 		default:
 			err = fmt.Errorf("expands to more than %d times its compressed size (%d bytes); refused as a possible ZIP bomb (load.max_zip_ratio raises the limit)", maxRatio, df.compressed)
 		}

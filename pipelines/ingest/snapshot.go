@@ -32,6 +32,10 @@ type SnapshotShrinkError struct {
 }
 
 func (e *SnapshotShrinkError) Error() string {
+	if e.Cut && e.Before == 0 {
+		return fmt.Sprintf("%s: the file ends inside a record (an open quote, or a last row shorter than the others with no line end): this first full snapshot of %s was cut short after %d records; the drop is held",
+			strings.Join(e.Files, ", "), e.Object.Plural(), e.After)
+	}
 	if e.Cut {
 		return fmt.Sprintf("%s: the file ends inside a record (an open quote, or a last row shorter than the others with no line end): this full snapshot of %s was cut short; it lists %d records where the previous one had %d (%d would be deleted); the drop is held",
 			strings.Join(e.Files, ", "), e.Object.Plural(), e.After, e.Before, e.Missing)
@@ -86,8 +90,11 @@ func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop,
 	}
 	if len(errs) > 0 {
 		de := &DropError{Source: m.Source.Name, Drop: d.Name, Files: errs}
-		return coxswain.WithCommand(coxswain.WithAdvice(de,
-			"if the export is complete (the records were deleted or merged in the tool), accept it; if it was cut short, export it again"),
+		advice := "if the export is complete (the records were deleted or merged in the tool), accept it; if it was cut short, export it again"
+		if slices.ContainsFunc(errs, func(err error) bool { se, ok := err.(*SnapshotShrinkError); return ok && se.Cut }) {
+			advice = "export it again (or wait for its copy to end); if the file really ends like this, accept it"
+		}
+		return coxswain.WithCommand(coxswain.WithAdvice(de, advice),
 			"build", "--accept-drop", d.Name)
 	}
 	dr.Accepted = strings.Join(notes, "; ")
