@@ -452,7 +452,18 @@ type definitionRow struct {
 // ratio as a fraction, multiple) and the contract's definition, in the
 // catalog's order.
 func writeDefinitions(ctx context.Context, db *sql.DB, _ []string) ([]byte, int, error) {
-	return collect(ctx, db, `SELECT metric, coalesce(label, metric), kind, coalesce(definition, '')
+	// A warehouse built by an older release has no labels in its marts
+	// (its pack is written before the next build): the metric names then.
+	label := "metric"
+	var has bool
+	if err := db.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_columns()
+		WHERE schema_name = 'marts' AND table_name = 'metric_definitions' AND column_name = 'label'`).Scan(&has); err != nil {
+		return nil, 0, err
+	}
+	if has {
+		label = "coalesce(label, metric)"
+	}
+	return collect(ctx, db, `SELECT metric, `+label+`, kind, coalesce(definition, '')
 		FROM marts.metric_definitions ORDER BY position`, nil, func(rows *sql.Rows) (definitionRow, error) {
 		var r definitionRow
 		err := rows.Scan(&r.Metric, &r.Label, &r.Unit, &r.Definition)
