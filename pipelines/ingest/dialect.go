@@ -204,12 +204,12 @@ func detectLayout(head string, complete bool, tail string, delim byte) *layout {
 				continue
 			}
 			escapes := []byte{q}
-			if q != 0 && strings.Contains(text, `\`+string(q)) {
+			if strings.Contains(text, `\`+string(q)) {
 				escapes = append(escapes, '\\')
 			}
 			for _, e := range escapes {
 				recs := splitRecords(text, d, q, e, maxRecords)
-				s := uniformity(recs, complete)
+				s := uniformity(recs)
 				if first := firstFilled(recs); first != nil && len(first.fields) < 2 {
 					// The first line, the header most often, is not split by
 					// this delimiter: doubtful, unless no candidate splits it
@@ -286,7 +286,7 @@ func modeWidth(recs []record) int {
 // width, and by how many of their cells read as a type (numbers, dates,
 // times, addresses), which separates a real delimiter from a character that
 // happens to recur in text.
-func uniformity(recs []record, complete bool) float64 {
+func uniformity(recs []record) float64 {
 	var n, same int
 	w := modeWidth(recs)
 	if w < 2 {
