@@ -204,6 +204,9 @@ func printBuild(w io.Writer, res *build.Result, cfg *coxswain.Config) {
 		if d.Accepted != "" {
 			fmt.Fprintf(w, "  %s/%s: snapshot accepted with --accept-drop: %s\n", d.Source, d.Name, d.Accepted)
 		}
+		if d.Status == "empty" {
+			fmt.Fprintf(w, "  %s/%s: no export file in it yet: left waiting\n", d.Source, d.Name)
+		}
 	}
 	fmt.Fprintf(w, "build %d as of %s: %s loaded (%s, %s quarantined), %s already loaded\n",
 		res.BuildID, res.AsOf.UTC().Format(time.RFC3339), plural(int64(loaded), "drop"), plural(rows, "row"),

@@ -48,7 +48,7 @@ type Result struct {
 // DropResult is what happened to one drop.
 type DropResult struct {
 	Source, Name string
-	Status       string // loaded, skipped, failed or blocked
+	Status       string // loaded, skipped, failed, blocked, or empty (no export file in it yet)
 	Files        []FileResult
 	Rows         int64
 	Rejected     int64
@@ -237,6 +237,13 @@ func (b *builder) drop(ctx context.Context, m *presets.Mapping, key string, d Dr
 	}
 	if zr != nil {
 		defer zr.Close()
+	}
+	if len(files) == 0 {
+		// A folder made before its files are copied in, or an archive of
+		// nothing: not a drop yet. Nothing is recorded, so that it loads
+		// once its files are there.
+		dr.Status = "empty"
+		return dr, nil
 	}
 
 	// Skip a drop already loaded, without reading it when its files are

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"archive/zip"
 	"context"
 	"errors"
 	"fmt"
@@ -785,4 +786,25 @@ func TestBuild_ReportExportWithBadDatetime(t *testing.T) {
 	equalRows(t, "loaded, rejected", e.query(`SELECT rows_loaded, rows_rejected FROM meta.files`), []string{"30|2"})
 	equalRows(t, "records", e.query(`SELECT coalesce(line, -1), column_name, coalesce(value, '') FROM meta.rejects ORDER BY line NULLS LAST`),
 		[]string{"32|CreatedDate|yesterday", "-1|CreatedDate|"})
+}
+
+// TestBuild_EmptyDrop: a drop folder made before its files arrive, or an
+// archive of nothing, is left waiting, not recorded as loaded; once its
+// files are there it loads.
+func TestBuild_EmptyDrop(t *testing.T) {
+	e := newEnv(t, "")
+	d := e.drop("crm", "2026-11-01", nil)
+	writeZip(t, filepath.Join(e.dir, "exports", "crm", "2026-11-02_WE_1.ZIP"), map[*zip.FileHeader]string{})
+	res := e.mustBuild()
+	for _, dr := range res.Drops {
+		if dr.Status != "empty" {
+			t.Errorf("%s: %s, want empty", dr.Name, dr.Status)
+		}
+	}
+	equalRows(t, "nothing recorded", e.query(`SELECT count(*) FROM meta.drops`), []string{"0"})
+	if err := os.WriteFile(filepath.Join(d, "Lead.csv"), []byte(leadsCSV(1, 3)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.mustBuild()
+	equalRows(t, "loaded once its files are there", e.query(`SELECT name, files, rows_loaded FROM meta.drops`), []string{"2026-11-01|1|3"})
 }
