@@ -438,8 +438,15 @@ func faultPoints(t *testing.T, ref *faultRef) []faultPoint {
 		}
 		targeted[n] = true
 		phase := "load" // the line of a file
-		if strings.HasPrefix(logged[n-1].line, "loaded ") {
+		switch line := logged[n-1].line; {
+		case strings.HasPrefix(line, "loaded "):
 			phase = "between" // the line of a drop
+		case strings.HasPrefix(line, "building the models"):
+			phase = "models"
+		case strings.HasPrefix(line, "models and data tests done"):
+			phase = "export"
+		case strings.HasPrefix(line, "Parquet feed exported"):
+			phase = "finish"
 		}
 		p := fresh(fmt.Sprintf("line-%d/%d", n, len(logged)), phase, afterLines(n))
 		p.json = true

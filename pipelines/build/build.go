@@ -139,9 +139,20 @@ func build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, ma
 	// The models are rebuilt only over a complete load: after a failed drop
 	// the marts keep the last good build rather than show a partial one.
 	if len(failures) == 0 && !opt.LoadOnly {
+		// The steps after the load log too, so that an analyst watching a
+		// long build sees where it is.
+		started := time.Now()
+		opt.Log.Info("building the models and running the data tests", "event", "models_start")
 		res.Models, err = models.Run(ctx, conn, coxswain.SQL, models.ParamsFrom(cfg, opt.AsOf), res.BuildID)
 		if err == nil {
+			opt.Log.Info(fmt.Sprintf("models and data tests done in %.1fs; exporting the Parquet feed", time.Since(started).Seconds()),
+				"event", "models", "seconds", time.Since(started).Seconds())
+			started = time.Now()
 			err = models.ExportParquet(ctx, conn, cfg.ExportPath())
+			if err == nil {
+				opt.Log.Info(fmt.Sprintf("Parquet feed exported in %.1fs", time.Since(started).Seconds()),
+					"event", "feed", "seconds", time.Since(started).Seconds())
+			}
 		}
 		if err != nil {
 			failures = append(failures, err)
