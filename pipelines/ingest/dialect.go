@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -487,6 +488,20 @@ func footerOf(recs []record, w int) (footer []record, truncated bool) {
 		}
 	}
 	return nil, false // blank lines alone at the end are no footer
+}
+
+// footerRejectTypes are the reader's errors a footer line gets: narrower
+// than the table, or wider where a comma splits a note.
+var footerRejectTypes = []string{"MISSING COLUMNS", "TOO MANY COLUMNS", "UNQUOTED VALUE"}
+
+// isFooter says whether a line the reader rejected, with its error type, is
+// one of the file's footer lines rather than a bad record.
+func (l *layout) isFooter(errType, csvLine string) bool {
+	if !slices.Contains(footerRejectTypes, errType) {
+		return false
+	}
+	csvLine = strings.Trim(csvLine, " \t\r\n")
+	return slices.ContainsFunc(l.footer, func(f string) bool { return strings.TrimSpace(f) == csvLine })
 }
 
 // uniform is the share of the records that are not blank that have w fields.

@@ -124,10 +124,6 @@ func Inspect(ctx context.Context, path, tmp string) (*Inspection, error) {
 		return nil, err
 	}
 	seen := map[int64]bool{}
-	footer := map[string]bool{}
-	for _, f := range in.Footer {
-		footer[strings.TrimSpace(f)] = true
-	}
 	for rows.Next() {
 		var line int64
 		var kind, msg, text string
@@ -135,7 +131,7 @@ func Inspect(ctx context.Context, path, tmp string) (*Inspection, error) {
 			rows.Close()
 			return nil, err
 		}
-		if seen[line] || footer[strings.Trim(text, " \t\r\n")] {
+		if seen[line] || d.layout.isFooter(kind, text) {
 			continue
 		}
 		seen[line] = true

@@ -227,11 +227,15 @@ func (f *fileLoad) dropFooter(ctx context.Context, conn *sql.Conn) error {
 	if len(footer) == 0 {
 		return nil
 	}
-	var lines []string
+	var lines, types []string
 	for _, l := range footer {
 		lines = append(lines, warehouse.QuoteString(strings.TrimSpace(l)))
 	}
-	where := `file_id = ? AND error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS', 'UNQUOTED VALUE')
+	for _, t := range footerRejectTypes {
+		types = append(types, warehouse.QuoteString(t))
+	}
+	// The same rule as layout.isFooter, in SQL.
+	where := `file_id = ? AND error_type IN (` + strings.Join(types, ", ") + `)
 		AND trim(csv_line, E' \t\r\n') IN (` + strings.Join(lines, ", ") + `)`
 	if err := conn.QueryRowContext(ctx, `SELECT count(DISTINCT line) FROM meta.rejects WHERE `+where, f.fileID).Scan(&f.footer); err != nil {
 		return err
