@@ -23,6 +23,10 @@ import (
 type Config struct {
 	// Timezone is the reporting zone (IANA name): months are calendar months there.
 	Timezone string `yaml:"timezone"`
+	// Currency is the ISO 4217 code of the amounts (USD, EUR...): the report
+	// writes money as $1.43M and the workbook in its currency format; empty:
+	// plain numbers.
+	Currency string `yaml:"currency"`
 	// Warehouse is the DuckDB file the build writes.
 	Warehouse string `yaml:"warehouse"`
 	// DuckDB holds the engine's resource settings.
@@ -222,7 +226,11 @@ type Formats struct {
 
 // SLA configures the follow-up window for marketing qualified leads.
 type SLA struct {
-	FollowUpHours float64       `yaml:"follow_up_hours"`
+	FollowUpHours float64 `yaml:"follow_up_hours"`
+	// TargetShare is the commitment: the share of MQLs sales follow up in
+	// time (0.9 is 90%), shown beside the SLA in the report; nil: none.
+	// A sla_compliance target in the targets plan wins for its month.
+	TargetShare   *float64      `yaml:"target_share"`
 	BusinessHours BusinessHours `yaml:"business_hours"`
 }
 
@@ -588,6 +596,8 @@ var sourceName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 // Encodings lists the accepted values of a source's encoding.
 var Encodings = []string{"auto", "utf-8", "utf-16", "latin-1", "cp1252"}
 
+var currencyCode = regexp.MustCompile(`^[A-Z]{3}$`)
+
 // Validate checks every key and returns all problems at once, each a
 // *ValidationError naming its key (and its line, when the config came from a
 // file). Preset-specific keys (fields, files) are checked by the presets package.
@@ -635,6 +645,10 @@ func (c *Config) problems() []*ValidationError {
 	}
 	if c.SLA.FollowUpHours < 0 {
 		bad("sla.follow_up_hours", fmt.Sprint(c.SLA.FollowUpHours), "must be positive")
+	}
+	checkShare("sla.target_share", c.SLA.TargetShare)
+	if c.Currency != "" && !currencyCode.MatchString(c.Currency) {
+		bad("currency", c.Currency, "must be an ISO 4217 code of three capital letters (USD, EUR, GBP)")
 	}
 	if len(c.Sources) == 0 {
 		bad("sources", "", "must list at least one source (name, preset, path)")

@@ -53,6 +53,8 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"bad encoding", "sources: [{name: a, preset: salesforce, path: exports, encoding: ebcdic}]", `sources[0].encoding: "ebcdic" must be one of auto, utf-8, utf-16, latin-1, cp1252`},
 		{"bad delimiter", "sources: [{name: a, preset: salesforce, path: exports, delimiter: ';;'}]", `sources[0].delimiter: ";;" must be auto, tab, or one character`},
 		{"bad share", "load: {max_reject_share: 5}\nsources: [{name: a, preset: salesforce, path: exports}]", `load.max_reject_share: "5" must be a share between 0 and 1`},
+		{"bad SLA target", "sla: {target_share: 90}\nsources: [{name: a, preset: salesforce, path: exports}]", `sla.target_share: "90" must be a share between 0 and 1 (0.01 is 1%)`},
+		{"bad currency", "currency: $\nsources: [{name: a, preset: salesforce, path: exports}]", `currency: "$" must be an ISO 4217 code`},
 		{"bad memory", "duckdb: {memory_limit: lots}\nsources: [{name: a, preset: salesforce, path: exports}]", `duckdb.memory_limit: "lots" must be a size`},
 		{"missing plan", "plans: {spend: plans/spend.csv}\nsources: [{name: a, preset: salesforce, path: exports}]", `plans.spend: "plans/spend.csv" does not exist`},
 	} {
@@ -171,7 +173,7 @@ func problemLines(tb testing.TB, err error) []string {
 
 func TestParseConfig_Problems(t *testing.T) {
 	const src = "sources: [{name: a, preset: salesforce, path: exports/salesforce}]\n"
-	rootKeys := "timezone, warehouse, duckdb, load, sources, sla, plans, influence, tests, export, email, run_log, packs, schedule, alerts"
+	rootKeys := "timezone, currency, warehouse, duckdb, load, sources, sla, plans, influence, tests, export, email, run_log, packs, schedule, alerts"
 	for _, tc := range []struct {
 		name, yaml string
 		want       []string
@@ -190,7 +192,7 @@ func TestParseConfig_Problems(t *testing.T) {
 			"2: sla.followUpHours: unknown key; did you mean follow_up_hours?",
 		}},
 		{"no key close", src + "sla: {deadline: 12}\n", []string{
-			"2: sla.deadline: unknown key; the keys here are follow_up_hours, business_hours",
+			"2: sla.deadline: unknown key; the keys here are follow_up_hours, target_share, business_hours",
 		}},
 		{"every problem in one run", src + "timezone: Mars/Base\nwarehose: w.duckdb\nduckdb: {threads: many}\nemail: {to: [ok@example.com, nobody]}\n", []string{
 			`2: timezone: "Mars/Base" is not an IANA time zone name (for example America/New_York)`,

@@ -94,7 +94,7 @@ func TestRun_BadConfigLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := strings.Replace(string(data), "fields: { mql_at: MQL_Date__c }", "fields: { mql_at: MQL_Date__c, lead.no_such_field: X }", 1)
-	bad = strings.Replace(bad, "sla: { follow_up_hours: 24 }", "sla: { folow_up_hours: 24 }", 1)
+	bad = strings.Replace(bad, "sla: { follow_up_hours: 24,", "sla: { folow_up_hours: 24,", 1)
 	if err := os.WriteFile(config, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}

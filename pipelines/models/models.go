@@ -124,6 +124,8 @@ func stripComments(s string) string {
 type Params struct {
 	ReportingTZ        string
 	AsOf               time.Time
+	Currency           string   // ISO 4217 code of the amounts, "" when not configured
+	SLATarget          *float64 // the committed share of MQLs followed up in time
 	FollowUpHours      float64
 	UntouchedDays      int
 	InfluenceDays      int
@@ -154,6 +156,8 @@ func ParamsFrom(cfg *coxswain.Config, asOf time.Time) Params {
 	p := Params{
 		ReportingTZ:        cfg.Timezone,
 		AsOf:               asOf,
+		Currency:           cfg.Currency,
+		SLATarget:          cfg.SLA.TargetShare,
 		FollowUpHours:      cfg.SLA.FollowUpHours,
 		UntouchedDays:      30,
 		InfluenceDays:      cfg.Influence.WindowDays,
@@ -204,14 +208,15 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.params (
 		reporting_tz VARCHAR, as_of TIMESTAMPTZ, follow_up_hours DOUBLE, untouched_days INTEGER,
 		influence_days INTEGER, touch_types VARCHAR[], close_date_slack_days INTEGER,
-		business_hours BOOLEAN, workday_start INTEGER, workday_end INTEGER, workdays INTEGER[], holidays DATE[])`); err != nil {
+		business_hours BOOLEAN, workday_start INTEGER, workday_end INTEGER, workdays INTEGER[], holidays DATE[],
+		currency VARCHAR, sla_target DOUBLE)`); err != nil {
 		return err
 	}
 	_, err := conn.ExecContext(ctx, `INSERT INTO intermediate.params (reporting_tz, as_of, follow_up_hours, untouched_days, influence_days, touch_types,
-		close_date_slack_days, business_hours, workday_start, workday_end, workdays, holidays)
-		VALUES (?, ?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?::INTEGER[], ?::DATE[])`,
+		close_date_slack_days, business_hours, workday_start, workday_end, workdays, holidays, currency, sla_target)
+		VALUES (?, ?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?::INTEGER[], ?::DATE[], nullif(?, ''), ?)`,
 		p.ReportingTZ, p.AsOf, p.FollowUpHours, p.UntouchedDays, p.InfluenceDays, listLiteral(p.TouchTypes), p.CloseDateSlackDays,
-		p.BusinessHours, p.WorkdayStart, p.WorkdayEnd, intListLiteral(p.Workdays), listLiteral(p.Holidays))
+		p.BusinessHours, p.WorkdayStart, p.WorkdayEnd, intListLiteral(p.Workdays), listLiteral(p.Holidays), p.Currency, p.SLATarget)
 	if err != nil {
 		return err
 	}

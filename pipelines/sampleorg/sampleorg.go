@@ -136,13 +136,14 @@ func Generate(dir string, o Options) ([]string, error) {
 
 const demoConfig = `# The sample org's configuration, written by coxswain sample.
 timezone: America/New_York
+currency: USD
 warehouse: warehouse.duckdb
 sources:
   - name: crm
     preset: salesforce
     path: exports/salesforce
     fields: { mql_at: MQL_Date__c }
-sla: { follow_up_hours: 24 }
+sla: { follow_up_hours: 24, target_share: 0.9 }
 plans: { spend: plans/spend.csv, targets: plans/targets.csv }
 email:
   from: coxswain@example.com

@@ -53,6 +53,17 @@ func RawColumns(ctx context.Context, q Queryer, source string, obj coxswain.Obje
 	return cols, rows.Err()
 }
 
+// HasColumn says whether the table schema.name has the column: the
+// marts of an earlier release lack the newer ones until its next build.
+func HasColumn(ctx context.Context, q Queryer, schema, name, column string) (bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT 1 FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? AND column_name = ?`, schema, name, column)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	return rows.Next(), rows.Err()
+}
+
 // HasTable says whether the warehouse has the table schema.name: a
 // warehouse of an earlier release lacks the newer ones until its next
 // build.
