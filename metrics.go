@@ -17,11 +17,14 @@ type Metric struct {
 	// Kind says how the value is written: count, money, hours, days, ratio
 	// or multiple.
 	Kind string `yaml:"kind"`
-	// Good is the direction that is good news: up or down.
+	// Good is the direction that is good news: up or down; neutral for a
+	// metric judged against its plan rather than by its direction (spend).
 	Good string `yaml:"good"`
 	// ByChannel says the metric is also computed per channel.
 	ByChannel  bool   `yaml:"by_channel"`
 	Definition string `yaml:"definition"`
+	// Explain says the same in plain words, for leaders.
+	Explain string `yaml:"explain"`
 }
 
 // LowerIsBetter says whether a fall of the metric is good news.
@@ -75,14 +78,14 @@ func (c *Catalog) check() error {
 			errs = append(errs, fmt.Errorf("metric %s is listed twice", m.Name))
 		}
 		seen[m.Name] = true
-		if m.Label == "" || m.Definition == "" {
-			errs = append(errs, fmt.Errorf("metric %s needs a label and a definition", m.Name))
+		if m.Label == "" || m.Definition == "" || m.Explain == "" {
+			errs = append(errs, fmt.Errorf("metric %s needs a label, a definition and an explanation", m.Name))
 		}
 		if !slices.Contains(MetricKinds, m.Kind) {
 			errs = append(errs, fmt.Errorf("metric %s: kind %q is not one of %v", m.Name, m.Kind, MetricKinds))
 		}
-		if m.Good != "up" && m.Good != "down" {
-			errs = append(errs, fmt.Errorf("metric %s: good %q must be up or down", m.Name, m.Good))
+		if m.Good != "up" && m.Good != "down" && m.Good != "neutral" {
+			errs = append(errs, fmt.Errorf("metric %s: good %q must be up, down or neutral", m.Name, m.Good))
 		}
 	}
 	for section, names := range c.Report {
