@@ -295,7 +295,7 @@ func TestSend_DryRunAndRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustSay(t, "the .eml", string(eml), "Subject: Sales and marketing scorecard, 2026-10: ", "Content-Type: image/png", `filename="kpis.csv"`)
+	mustSay(t, "the .eml", string(eml), "Subject: Sales and marketing scorecard, October 2026: ", "Content-Type: image/png", `filename="kpis.csv"`, `filename="pack.xlsx"`)
 	mustRun(t, "verify", filepath.Join(packs, "2026-10")) // the .eml is beside the pack, not in it
 
 	// A later build makes the pack stale: send refuses it until it is written again.

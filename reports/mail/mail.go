@@ -43,7 +43,11 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 			return nil, fmt.Errorf("email.cc: %w", err)
 		}
 	}
-	m.Subject(strings.NewReplacer("{month}", d.Month, "{headline}", d.Summary()).Replace(cfg.Subject))
+	month := report.MonthName(d.Month)
+	if d.MonthToDate != nil {
+		month += " so far"
+	}
+	m.Subject(strings.NewReplacer("{month}", month, "{headline}", d.Summary()).Replace(cfg.Subject))
 	m.SetDate()
 	setMessageID(m, cfg.From)
 	m.SetBodyString(gomail.TypeTextPlain, PlainText(d))
@@ -62,7 +66,11 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 		return nil, err
 	}
 	sort.Strings(csvs)
-	// The manifest too: finance checks the attached files against it.
+	// The workbook first, for finance to open; the manifest last, to check
+	// the attached files against.
+	if _, err := os.Stat(filepath.Join(packDir, "pack.xlsx")); err == nil {
+		csvs = append([]string{filepath.Join(packDir, "pack.xlsx")}, csvs...)
+	}
 	if _, err := os.Stat(filepath.Join(packDir, "manifest.json")); err == nil {
 		csvs = append(csvs, filepath.Join(packDir, "manifest.json"))
 	}
@@ -72,8 +80,11 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 			return nil, err
 		}
 		ct := gomail.ContentType("text/csv; charset=utf-8")
-		if strings.HasSuffix(f, ".json") {
+		switch filepath.Ext(f) {
+		case ".json":
 			ct = "application/json"
+		case ".xlsx":
+			ct = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 		}
 		if err := m.AttachReader(filepath.Base(f), bytes.NewReader(data), gomail.WithFileContentType(ct)); err != nil {
 			return nil, err
@@ -86,7 +97,11 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 // that show no HTML.
 func PlainText(d *report.Data) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Sales and marketing scorecard, %s: %s\n(as of %s)\n\n", d.Month, d.Summary(), d.AsOf.UTC().Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintf(&b, "Sales and marketing scorecard, %s: %s\n(as of %s)\n\n", report.MonthName(d.Month), d.Summary(), d.AsOf.UTC().Format("2 January 2006, 15:04 UTC"))
+	for _, s := range d.Sentences() {
+		b.WriteString(s + "\n")
+	}
+	b.WriteString("\n")
 	if len(d.Warnings) > 0 {
 		b.WriteString("Check before you rely on these numbers:\n")
 		for _, w := range d.Warnings {
@@ -96,9 +111,9 @@ func PlainText(d *report.Data) string {
 	}
 	for _, group := range [][]report.Headline{d.Headlines, d.Sales, d.Efficiency} {
 		for _, h := range group {
-			fmt.Fprintf(&b, "%-34s %14s", h.Label, report.Format(h.Value, h.Kind))
+			fmt.Fprintf(&b, "%-34s %14s", h.Label, d.Fmt(h.Value, h.Kind))
 			if h.VsPrev != "" {
-				fmt.Fprintf(&b, "   %s vs %s", h.VsPrev, d.PrevMonth)
+				fmt.Fprintf(&b, "   %s vs %s", h.VsPrev, report.MonthName(d.PrevMonth))
 			}
 			if h.Against != "" {
 				fmt.Fprintf(&b, "   %s", h.Against)
@@ -107,7 +122,7 @@ func PlainText(d *report.Data) string {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("The attached CSV files hold every number; the HTML version of this message has the charts and tables.\n")
+	b.WriteString("The attached workbook (pack.xlsx) and CSV files hold every number; the HTML version of this message has the charts and tables.\n")
 	return b.String()
 }
 

@@ -102,6 +102,7 @@ func packDir(t *testing.T) string {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "kpis.csv"), []byte("month,metric,value\n2026-10,leads_created,626\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "funnel.csv"), []byte("cohort_month,leads,mqls,sqls,opportunities,won\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "pack.xlsx"), []byte("PK\x03\x04"), 0o644)
 	os.WriteFile(filepath.Join(dir, "manifest.json"), []byte("{}"), 0o644)
 	return dir
 }
@@ -163,7 +164,7 @@ func TestSend_ToLoopbackServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := msg.Header.Get("Subject"); got != "Scorecard 2026-10" {
+	if got := msg.Header.Get("Subject"); got != "Scorecard October 2026" {
 		t.Errorf("subject %q", got)
 	}
 	if !strings.Contains(msg.Header.Get("Cc"), "finance@example.com") {
@@ -198,24 +199,28 @@ func TestSend_ToLoopbackServer(t *testing.T) {
 		case p.contentType == "application/json":
 			_, params, _ := mime.ParseMediaType(strings.Join(p.header["Content-Disposition"], ""))
 			csvs = append(csvs, "manifest:"+params["filename"])
+		case p.contentType == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+			_, params, _ := mime.ParseMediaType(strings.Join(p.header["Content-Disposition"], ""))
+			csvs = append(csvs, "workbook:"+params["filename"])
 		case p.contentType == "text/csv":
 			_, params, _ := mime.ParseMediaType(strings.Join(p.header["Content-Disposition"], ""))
 			csvs = append(csvs, params["filename"])
 		}
 	}
-	if len(cids) != 2 {
-		t.Errorf("%d chart parts, want 2", len(cids))
+	// The two trends and a sparkline per headline card.
+	if len(cids) != 3 {
+		t.Errorf("%d chart parts, want 3", len(cids))
 	}
 	for cid := range cids {
 		if !strings.Contains(html, `src="cid:`+cid+`"`) {
 			t.Errorf("the HTML does not reference cid:%s", cid)
 		}
 	}
-	if !strings.Contains(text, "Leads") || !strings.Contains(text, "626") || !strings.Contains(text, "+9% vs 2026-09") {
+	if !strings.Contains(text, "Leads") || !strings.Contains(text, "626") || !strings.Contains(text, "+9% vs September 2026") {
 		t.Errorf("the text alternative lacks the headline numbers:\n%s", text)
 	}
-	if strings.Join(csvs, ",") != "funnel.csv,kpis.csv,manifest:manifest.json" {
-		t.Errorf("attachments %v, want the pack's CSV files and its manifest", csvs)
+	if strings.Join(csvs, ",") != "workbook:pack.xlsx,funnel.csv,kpis.csv,manifest:manifest.json" {
+		t.Errorf("attachments %v, want the pack's workbook, CSV files and manifest", csvs)
 	}
 }
 

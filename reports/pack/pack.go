@@ -25,6 +25,7 @@ import (
 	"coxswain"
 	"coxswain/pipelines/warehouse"
 	"coxswain/reports/report"
+	"coxswain/reports/workbook"
 )
 
 // Options say which pack to write.
@@ -122,18 +123,28 @@ func Write(ctx context.Context, db *sql.DB, opt Options) (string, *Manifest, err
 		{"definitions.csv", writeDefinitions},
 	}
 	contents := map[string][]byte{}
+	var sheets []workbook.File
 	for _, f := range files {
 		data, rows, err := f.write(ctx, db, months)
 		if err != nil {
 			return "", nil, fmt.Errorf("%s: %w", f.name, err)
 		}
 		contents[f.name] = data
+		sheets = append(sheets, workbook.File{Name: f.name, CSV: data})
 		m.Files = append(m.Files, entry(f.name, data, &rows))
 	}
 	data, err := report.Load(ctx, db, opt.Month, months)
 	if err != nil {
 		return "", nil, fmt.Errorf("report.html: %w", err)
 	}
+	// The same values as one workbook, typed, for finance to open.
+	xlsx, err := workbook.Build(sheets, workbook.About{Month: opt.Month, Months: months, AsOf: m.AsOf, Zone: m.ReportingTimezone,
+		BuildID: m.BuildID, Version: opt.Version, Currency: data.Currency})
+	if err != nil {
+		return "", nil, fmt.Errorf("pack.xlsx: %w", err)
+	}
+	contents["pack.xlsx"] = xlsx
+	m.Files = append(m.Files, entry("pack.xlsx", xlsx, nil))
 	html, _, err := report.Render(data, report.FileCopy)
 	if err != nil {
 		return "", nil, fmt.Errorf("report.html: %w", err)

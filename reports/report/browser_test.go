@@ -2,14 +2,17 @@ package report
 
 import (
 	"context"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -105,7 +108,11 @@ func TestRender_InChromium(t *testing.T) {
 				os.WriteFile(filepath.Join(dst, tc.name+".png"), shot, 0o644)
 			}
 			if scrollWidth > innerWidth {
-				t.Errorf("at %d px the page is %d px wide: it scrolls sideways (screenshot %s)", innerWidth, scrollWidth, shotPath)
+				// Name the innermost elements that stick out.
+				wide, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('body *')]
+					.filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 && ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+					.slice(0, 5).map(e => e.tagName + ' ' + Math.round(e.getBoundingClientRect().right) + 'px: ' + (e.textContent || e.getAttribute('alt') || '').trim().slice(0, 60))`))
+				t.Errorf("at %d px the page is %d px wide: it scrolls sideways (screenshot %s); sticking out: %q", innerWidth, scrollWidth, shotPath, wide)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -114,4 +121,67 @@ func TestRender_InChromium(t *testing.T) {
 			}
 		})
 	}
+
+	// Printed on A4, the summary (the sentences and cards) fills at most
+	// the first page and the agreement with the charts the second; the
+	// tables follow, and no page holds only a footer.
+	t.Run("print", func(t *testing.T) {
+		ctx, cancel := chromedp.NewContext(allocCtx)
+		defer cancel()
+		ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		const mm = 96 / 25.4           // CSS px per millimetre
+		pageW, pageH := 186*mm, 273*mm // A4 less the 12 mm margins of @page
+		err := chromedp.Do(ctx,
+			chromedp.EmulateViewport(int64(pageW), int64(pageH)),
+			chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+				return err
+			}),
+			chromedp.Navigate("file://"+page),
+			chromedp.WaitReady("body"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Where each part that starts a page begins, and the end.
+		tops, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[...document.querySelectorAll('.newpage')]
+			.map(e => e.getBoundingClientRect().top + window.scrollY).concat([document.documentElement.scrollHeight])`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tops) < 3 {
+			t.Fatalf("the report has %d parts that start a page, want the agreement and the channels", len(tops)-1)
+		}
+		for i, part := range []string{"the summary", "the agreement and the charts"} {
+			from := 0.0
+			if i > 0 {
+				from = tops[i-1]
+			}
+			if h := tops[i] - from; h > pageH {
+				t.Errorf("printed, %s is %.0f px high, more than an A4 page (%.0f px)", part, h, pageH)
+			}
+		}
+		pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "report.pdf"), pdf, 0o644)
+		if dst := os.Getenv("COXSWAIN_SCREENSHOTS"); dst != "" {
+			os.WriteFile(filepath.Join(dst, "report.pdf"), pdf, 0o644)
+		}
+		// The last page holds more than a footer: the tables after the
+		// charts end with the data quality section, never on a page of its
+		// own line.
+		rest := tops[len(tops)-1] - tops[len(tops)-2]
+		if pages := pdfPages(pdf); pages < 3 {
+			t.Errorf("the PDF has %d pages, want the summary, the charts and the tables", pages)
+		} else if tail := math.Mod(rest, pageH); tail > 0 && tail < 60 {
+			t.Errorf("the last printed page holds only %.0f px", tail)
+		}
+	})
+}
+
+// pdfPages counts the page objects of a PDF.
+func pdfPages(pdf []byte) int {
+	return len(regexp.MustCompile(`/Type\s*/Page\b`).FindAll(pdf, -1))
 }

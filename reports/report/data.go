@@ -5,6 +5,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -25,36 +26,69 @@ type Data struct {
 	AsOf                      time.Time
 	Zone                      string
 	BuildID                   int64
+	Currency                  string    // ISO 4217 code of the amounts; "" when not configured
+	MonthToDate               *Progress // set when the month is not over at the as-of
 
-	Warnings   []string // failed or warning data tests, stale sources: shown at the top
-	Headlines  []Headline
-	Marketing  []Headline // marketing's side of the SLA: the MQL commitment
-	Sales      []Headline // sales' side: follow-up
-	Trend      map[string][]float64
-	Funnel     []FunnelRow
-	Channels   []ChannelRow
-	Efficiency []Headline
-	Owners     []OwnerRow
-	Glossary   []Term
-	Files      []FileRow
-	Tests      []TestRow
-	Runs       []RunRow // the last command runs
+	Warnings  []string // failed or warning data tests, stale sources: shown at the top
+	Headlines []Headline
+	Marketing []Headline // marketing's side of the SLA: the MQL commitment
+	Sales     []Headline // sales' side: follow-up
+	// Trend holds each trend metric's 13 monthly values, oldest first,
+	// NaN where undefined; TrendTarget the targets of those months, NaN
+	// where the plan has none.
+	Trend       map[string][]float64
+	TrendTarget map[string][]float64
+	Funnel      []FunnelRow
+	Channels    []ChannelRow
+	Efficiency  []Headline
+	Owners      []OwnerRow
+	Glossary    []Term
+	Files       []FileRow
+	Tests       []TestRow
+	// ChannelTotal sums the channels (the cost per lead is the total
+	// spend over the total leads).
+	ChannelTotal *ChannelRow
+	// LeftOutAmount is the amount of the opportunities left out because
+	// their amount could not be read, as far as it can be made out.
+	LeftOutAmount float64
 }
 
-// RunRow is a recent command run.
-type RunRow struct {
-	Command, Detail, Outcome, Error string
-	Started                         time.Time
-	Seconds                         float64
+// Progress is how far a month not yet over had come at the as-of.
+type Progress struct {
+	Days, DaysIn int     // days begun at the as-of, days in the month
+	Share        float64 // of the month's time elapsed, 0 to 1
 }
 
 // Headline is a metric of the month with its comparisons.
 type Headline struct {
-	Metric, Label, Kind     string
-	Value, Prev, YearAgo    sql.NullFloat64
-	Target                  sql.NullFloat64
-	LowerIsBetter           bool
+	Metric, Label, Kind  string
+	Good                 string // up, down or neutral: which direction is good news
+	Value, Prev, YearAgo sql.NullFloat64
+	Target               sql.NullFloat64
+	// Projected is the run-rate forecast of a month not yet over: the
+	// value so far over the share of the month elapsed (counts and money).
+	Projected sql.NullFloat64
+	// SameDays is the previous month up to the same point, for a month
+	// not yet over (the metrics that add up over days).
+	SameDays                sql.NullFloat64
 	VsPrev, VsYear, Against string // rendered changes, "" when not defined
+	// PrevLabel and YearLabel say what VsPrev and VsYear compare with:
+	// "vs September", "vs the same days of September", "run rate vs
+	// October 2025".
+	PrevLabel, YearLabel string
+}
+
+// Attainment is the value as a share of the target (of the projection,
+// for a month not yet over); false when there is no target.
+func (h Headline) Attainment() (float64, bool) {
+	v := h.Value
+	if h.Projected.Valid {
+		v = h.Projected
+	}
+	if !v.Valid || !h.Target.Valid || h.Target.Float64 == 0 {
+		return 0, false
+	}
+	return v.Float64 / h.Target.Float64, true
 }
 
 // FunnelRow is a cohort of the funnel.
@@ -64,11 +98,12 @@ type FunnelRow struct {
 	MQLRate, SQLRate, OppRate, WinOf string
 }
 
-// ChannelRow is a channel's volume in the month.
+// ChannelRow is a channel's volume in the month, formatted.
 type ChannelRow struct {
-	Channel                      string
-	Leads, MQLs, SQLs, Opps, Won string
-	Pipeline, Bookings           string
+	Channel                         string
+	Leads, MQLs, Pipeline, Bookings string
+	Spend, CostPerLead              string
+	pipeline, leads                 float64 // for the order
 }
 
 // OwnerRow is an owner's follow-up in the month.
@@ -77,8 +112,9 @@ type OwnerRow struct {
 	MQLs, Met, Breached, Pending, Compliance, Hrs string
 }
 
-// Term is a glossary entry.
-type Term struct{ Metric, Label, Definition string }
+// Term is a glossary entry: the label, the plain words, and the
+// contract's definition.
+type Term struct{ Metric, Label, Explain, Definition string }
 
 // FileRow is an export file that fed the build.
 type FileRow struct {
@@ -98,12 +134,31 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 	if err != nil {
 		return nil, err
 	}
-	d := &Data{Month: month, Months: months, PrevMonth: months[len(months)-2], YearAgo: months[0], Trend: map[string][]float64{}}
+	d := &Data{Month: month, Months: months, PrevMonth: months[len(months)-2], YearAgo: months[0],
+		Trend: map[string][]float64{}, TrendTarget: map[string][]float64{}}
 	if err := db.QueryRowContext(ctx, `SELECT p.as_of, p.reporting_tz, coalesce((SELECT max(build_id) FROM meta.builds WHERE outcome = 'ok'), 0)
 		FROM intermediate.params p`).Scan(&d.AsOf, &d.Zone, &d.BuildID); err != nil {
 		return nil, fmt.Errorf("the warehouse has no marts yet: %w", err)
 	}
-	// Every KPI of the 13 months.
+	// The currency and the SLA's commitment (marts of a release before
+	// them have neither).
+	var slaTarget sql.NullFloat64
+	hasCurrency, err := warehouse.HasColumn(ctx, db, "intermediate", "params", "currency")
+	if err != nil {
+		return nil, err
+	}
+	if hasCurrency {
+		var currency sql.NullString
+		if err := db.QueryRowContext(ctx, `SELECT currency, sla_target FROM intermediate.params`).Scan(&currency, &slaTarget); err != nil {
+			return nil, err
+		}
+		d.Currency = currency.String
+	}
+	if d.MonthToDate, err = progress(month, d.AsOf, d.Zone); err != nil {
+		return nil, err
+	}
+
+	// Every KPI and target of the 13 months.
 	type kv struct {
 		v    sql.NullFloat64
 		kind string
@@ -126,29 +181,80 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 		kpis[metric][m] = x
 	}
 	rows.Close()
-	targets := map[string]sql.NullFloat64{}
-	rows, err = db.QueryContext(ctx, `SELECT metric, target::DOUBLE FROM marts.targets WHERE month = ?`, month)
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	targets := map[string]map[string]sql.NullFloat64{}
+	rows, err = db.QueryContext(ctx, `SELECT month, metric, target::DOUBLE FROM marts.targets WHERE month BETWEEN ? AND ?`, months[0], month)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var metric string
+		var m, metric string
 		var t sql.NullFloat64
-		if err := rows.Scan(&metric, &t); err != nil {
+		if err := rows.Scan(&m, &metric, &t); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		targets[metric] = t
+		if targets[metric] == nil {
+			targets[metric] = map[string]sql.NullFloat64{}
+		}
+		targets[metric][m] = t
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// The SLA's commitment is the target of every month the plan gives none.
+	if slaTarget.Valid {
+		if targets["sla_compliance"] == nil {
+			targets["sla_compliance"] = map[string]sql.NullFloat64{}
+		}
+		for _, m := range months {
+			if !targets["sla_compliance"][m].Valid {
+				targets["sla_compliance"][m] = slaTarget
+			}
+		}
+	}
 
+	// The same days of the previous month, for a month not yet over
+	// (marts of a release before them have none).
+	sameDays := map[string]sql.NullFloat64{}
+	if d.MonthToDate != nil {
+		has, err := warehouse.HasTable(ctx, db, "marts", "kpis_same_days")
+		if err != nil {
+			return nil, err
+		}
+		if has {
+			rows, err := db.QueryContext(ctx, `SELECT metric, value FROM marts.kpis_same_days WHERE month = ?`, month)
+			if err != nil {
+				return nil, err
+			}
+			for rows.Next() {
+				var metric string
+				var v sql.NullFloat64
+				if err := rows.Scan(&metric, &v); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				sameDays[metric] = v
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
 	headline := func(m coxswain.Metric) Headline {
 		metric := m.Name
-		h := Headline{Metric: metric, Label: m.Label, Kind: m.Kind, LowerIsBetter: m.LowerIsBetter(),
-			Value: kpis[metric][month].v, Prev: kpis[metric][d.PrevMonth].v, YearAgo: kpis[metric][d.YearAgo].v, Target: targets[metric]}
-		h.VsPrev, h.VsYear = change(h.Value, h.Prev, h.Kind), change(h.Value, h.YearAgo, h.Kind)
-		if h.Target.Valid && h.Target.Float64 != 0 && h.Value.Valid {
-			h.Against = strconv.FormatFloat(100*h.Value.Float64/h.Target.Float64, 'f', 0, 64) + "% of target"
+		h := Headline{Metric: metric, Label: m.Label, Kind: m.Kind, Good: m.Good,
+			Value: kpis[metric][month].v, Prev: kpis[metric][d.PrevMonth].v, YearAgo: kpis[metric][d.YearAgo].v, Target: targets[metric][month]}
+		d.compare(&h, sameDays[metric])
+		if a, ok := h.Attainment(); ok {
+			h.Against = strconv.FormatFloat(100*a, 'f', 0, 64) + "% of target"
+			if h.Kind == "ratio" {
+				h.Against = "target " + Format(h.Target, h.Kind, d.Currency)
+			}
 		}
 		return h
 	}
@@ -158,9 +264,23 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 			*into = append(*into, headline(m))
 		}
 	}
-	for _, metric := range catalog.Section("trend") {
+	// Thirteen months of every metric, for the trends and the cards'
+	// sparklines; a month not yet over at its run rate, as the cards
+	// compare it (its value so far would draw a collapse).
+	for _, metric := range catalog.Metrics {
 		for _, m := range months {
-			d.Trend[metric.Name] = append(d.Trend[metric.Name], kpis[metric.Name][m].v.Float64)
+			v, t := math.NaN(), math.NaN()
+			if x := kpis[metric.Name][m].v; x.Valid {
+				v = x.Float64
+				if m == month && d.MonthToDate != nil && (metric.Kind == "count" || metric.Kind == "money") {
+					v /= d.MonthToDate.Share
+				}
+			}
+			if x := targets[metric.Name][m]; x.Valid {
+				t = x.Float64
+			}
+			d.Trend[metric.Name] = append(d.Trend[metric.Name], v)
+			d.TrendTarget[metric.Name] = append(d.TrendTarget[metric.Name], t)
 		}
 	}
 
@@ -168,6 +288,50 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 		return nil, err
 	}
 	return d, nil
+}
+
+// compare sets a headline's changes and what they compare with: the
+// previous month and the same month a year before; for a month not yet
+// over, by its run rate, and with the same days of the previous month
+// where sameDays is known.
+func (d *Data) compare(h *Headline, sameDays sql.NullFloat64) {
+	prev, year := vsMonth(d.PrevMonth, d.Month), vsMonth(d.YearAgo, d.Month)
+	h.VsPrev, h.VsYear = change(h.Value, h.Prev, h.Kind), change(h.Value, h.YearAgo, h.Kind)
+	h.PrevLabel, h.YearLabel = "vs "+prev, "vs "+year
+	h.Projected, h.SameDays = sql.NullFloat64{}, sql.NullFloat64{}
+	if d.MonthToDate == nil || (h.Kind != "count" && h.Kind != "money") || !h.Value.Valid {
+		return
+	}
+	// A month not yet over is compared by its run rate, and with the same
+	// days of the month before: its value so far would read as a collapse
+	// against a whole month.
+	h.Projected = sql.NullFloat64{Float64: h.Value.Float64 / d.MonthToDate.Share, Valid: true}
+	h.VsPrev, h.VsYear = change(h.Projected, h.Prev, h.Kind), change(h.Projected, h.YearAgo, h.Kind)
+	h.PrevLabel, h.YearLabel = "run rate vs "+prev, "run rate vs "+year
+	if sameDays.Valid {
+		h.SameDays = sameDays
+		h.VsPrev, h.PrevLabel = change(h.Value, sameDays, h.Kind), "vs the same days of "+prev
+	}
+}
+
+// progress says how far month had come at asOf in zone; nil when the
+// month is over (or not begun).
+func progress(month string, asOf time.Time, zone string) (*Progress, error) {
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return nil, err
+	}
+	t, err := time.ParseInLocation("2006-01", month, loc)
+	if err != nil {
+		return nil, err
+	}
+	end := t.AddDate(0, 1, 0)
+	if !asOf.After(t) || !asOf.Before(end) {
+		return nil, nil
+	}
+	local := asOf.In(loc)
+	return &Progress{Days: local.Day(), DaysIn: end.AddDate(0, 0, -1).Day(),
+		Share: asOf.Sub(t).Seconds() / end.Sub(t).Seconds()}, nil
 }
 
 func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Catalog) error {
@@ -190,6 +354,9 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 			if err := r.Scan(&f.Cohort, &f.Leads, &f.MQLs, &f.SQLs, &f.Opps, &f.Won); err != nil {
 				return err
 			}
+			if t, err := time.Parse("2006-01", f.Cohort); err == nil {
+				f.Cohort = t.Format("Jan 2006")
+			}
 			f.MQLRate, f.SQLRate, f.OppRate, f.WinOf = pct(f.MQLs, f.Leads), pct(f.SQLs, f.MQLs), pct(f.Opps, f.SQLs), pct(f.Won, f.Opps)
 			d.Funnel = append(d.Funnel, f)
 			return nil
@@ -197,45 +364,8 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 	if err != nil {
 		return err
 	}
-	byChannel := map[string]*ChannelRow{}
-	var order []string
-	err = q(`SELECT channel, metric, value, kind FROM marts.kpis_by_channel WHERE month = ? ORDER BY channel, position`,
-		[]any{d.Month}, func(r *sql.Rows) error {
-			var channel, metric, kind string
-			var v sql.NullFloat64
-			if err := r.Scan(&channel, &metric, &v, &kind); err != nil {
-				return err
-			}
-			c := byChannel[channel]
-			if c == nil {
-				c = &ChannelRow{Channel: channel}
-				byChannel[channel] = c
-				order = append(order, channel)
-			}
-			s := Format(v, kind)
-			switch metric {
-			case "leads_created":
-				c.Leads = s
-			case "mqls":
-				c.MQLs = s
-			case "sqls":
-				c.SQLs = s
-			case "opportunities_created":
-				c.Opps = s
-			case "pipeline_created":
-				c.Pipeline = s
-			case "closed_won":
-				c.Won = s
-			case "bookings":
-				c.Bookings = s
-			}
-			return nil
-		})
-	if err != nil {
+	if err := d.loadChannels(ctx, db); err != nil {
 		return err
-	}
-	for _, ch := range order {
-		d.Channels = append(d.Channels, *byChannel[ch])
 	}
 	err = q(`SELECT owner, mqls, sla_met, sla_breached, sla_pending, sla_compliance, first_touch_hours_median
 		FROM marts.sla_by_owner WHERE month = ? ORDER BY sla_compliance NULLS LAST, owner`, []any{d.Month}, func(r *sql.Rows) error {
@@ -244,8 +374,8 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 		if err := r.Scan(&o.Owner, &mqls, &met, &breached, &pending, &compliance, &hrs); err != nil {
 			return err
 		}
-		o.MQLs, o.Met, o.Breached, o.Pending = Format(mqls, "count"), Format(met, "count"), Format(breached, "count"), Format(pending, "count")
-		o.Compliance, o.Hrs = Format(compliance, "ratio"), Format(hrs, "hours")
+		o.MQLs, o.Met, o.Breached, o.Pending = Format(mqls, "count", ""), Format(met, "count", ""), Format(breached, "count", ""), Format(pending, "count", "")
+		o.Compliance, o.Hrs = Format(compliance, "ratio", ""), Format(hrs, "hours", "")
 		d.Owners = append(d.Owners, o)
 		return nil
 	})
@@ -260,7 +390,7 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 			return err
 		}
 		m, _ := catalog.Metric(t.Metric)
-		t.Label = m.Label
+		t.Label, t.Explain = m.Label, m.Explain
 		d.Glossary = append(d.Glossary, t)
 		return nil
 	})
@@ -312,20 +442,18 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 	if err != nil {
 		return err
 	}
-	err = q(`SELECT command, coalesce(detail, ''), outcome, coalesce(error, ''), started_at, epoch(finished_at) - epoch(started_at)
-		FROM meta.runs
-		-- the runs up to the build the marts came from, so that the report
-		-- of one build is the same however often it is written
-		WHERE started_at <= (SELECT max(finished_at) FROM meta.builds WHERE build_id = ?)
-		ORDER BY run_id DESC LIMIT 5`, []any{d.BuildID}, func(r *sql.Rows) error {
-		var run RunRow
-		if err := r.Scan(&run.Command, &run.Detail, &run.Outcome, &run.Error, &run.Started, &run.Seconds); err != nil {
+	// What the rejected opportunities were worth, where the amount is
+	// what could not be read ("8.850,00"): the report states the impact.
+	err = q(`SELECT r.value FROM meta.rejects r JOIN meta.files f USING (file_id) JOIN meta.drops dr ON dr.drop_id = f.drop_id
+		WHERE r.object = 'opportunity' AND dr.name || '/' || f.name IN (SELECT file FROM marts.export_files)
+		  AND (lower(r.column_name) LIKE '%amount%' OR lower(r.column_name) LIKE '%value%')`, nil, func(r *sql.Rows) error {
+		var v sql.NullString
+		if err := r.Scan(&v); err != nil {
 			return err
 		}
-		if i := strings.IndexByte(run.Error, '\n'); i >= 0 {
-			run.Error = run.Error[:i] + " ..."
+		if x, ok := lenientNumber(v.String); ok {
+			d.LeftOutAmount += x
 		}
-		d.Runs = append(d.Runs, run)
 		return nil
 	})
 	if err != nil {
@@ -366,68 +494,83 @@ func pct(n, of int64) string {
 	return strconv.FormatFloat(100*float64(n)/float64(of), 'f', 0, 64) + "%"
 }
 
-// Format writes a value for people: thousands separated, ratios as
-// percentages; empty when undefined.
-func Format(v sql.NullFloat64, kind string) string {
-	if !v.Valid {
-		return "–"
-	}
-	switch kind {
-	case "ratio":
-		return strconv.FormatFloat(100*v.Float64, 'f', 1, 64) + "%"
-	case "multiple":
-		return strconv.FormatFloat(v.Float64, 'f', 1, 64) + "×"
-	case "money":
-		return group(strconv.FormatFloat(v.Float64, 'f', 0, 64))
-	case "count":
-		return group(strconv.FormatFloat(v.Float64, 'f', 0, 64))
-	}
-	return strconv.FormatFloat(v.Float64, 'f', 1, 64)
-}
+// NoChannel is how the report names the leads and deals with no channel.
+const NoChannel = "No channel recorded"
 
-// group puts thousands separators into an integer string.
-func group(s string) string {
-	neg := len(s) > 0 && s[0] == '-'
-	if neg {
-		s = s[1:]
+// loadChannels reads the month's channels, largest pipeline first and the
+// unattributed last, with a total row.
+func (d *Data) loadChannels(ctx context.Context, db *sql.DB) error {
+	type channel struct {
+		name string
+		v    map[string]sql.NullFloat64
 	}
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
+	byName := map[string]*channel{}
+	var all []*channel
+	rows, err := db.QueryContext(ctx, `SELECT channel, metric, value FROM marts.kpis_by_channel WHERE month = ?`, d.Month)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, metric string
+		var v sql.NullFloat64
+		if err := rows.Scan(&name, &metric, &v); err != nil {
+			return err
 		}
-		out = append(out, s[i])
+		c := byName[name]
+		if c == nil {
+			c = &channel{name: name, v: map[string]sql.NullFloat64{}}
+			byName[name] = c
+			all = append(all, c)
+		}
+		c.v[metric] = v
 	}
-	if neg {
-		return "-" + string(out)
+	if err := rows.Err(); err != nil {
+		return err
 	}
-	return string(out)
-}
-
-// Summary is the month in one line, for an inbox: the subject and the
-// preview text that clients show before the message is opened, such as
-// "427 leads (+9%), pipeline created 1,247,200, bookings 312,000, follow-up SLA 75.0%".
-func (d *Data) Summary() string {
-	pick := map[string]Headline{}
-	for _, group := range [][]Headline{d.Headlines, d.Sales} {
-		for _, h := range group {
-			pick[h.Metric] = h
+	none := func(c *channel) bool { return c.name == "(none)" || c.name == "" }
+	slices.SortFunc(all, func(a, b *channel) int {
+		if none(a) != none(b) {
+			if none(a) {
+				return 1
+			}
+			return -1
+		}
+		if c := cmp.Compare(b.v["pipeline_created"].Float64, a.v["pipeline_created"].Float64); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.v["leads_created"].Float64, a.v["leads_created"].Float64); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	total := map[string]sql.NullFloat64{}
+	for _, c := range all {
+		for _, m := range []string{"leads_created", "mqls", "pipeline_created", "bookings", "marketing_spend"} {
+			if v := c.v[m]; v.Valid {
+				total[m] = sql.NullFloat64{Float64: total[m].Float64 + v.Float64, Valid: true}
+			}
 		}
 	}
-	var parts []string
-	if h, ok := pick["leads_created"]; ok && h.Value.Valid {
-		p := Format(h.Value, h.Kind) + " leads"
-		if h.VsPrev != "" {
-			p += " (" + h.VsPrev + ")"
-		}
-		parts = append(parts, p)
+	if l := total["leads_created"]; l.Valid && l.Float64 > 0 && total["marketing_spend"].Valid {
+		total["cost_per_lead"] = sql.NullFloat64{Float64: total["marketing_spend"].Float64 / l.Float64, Valid: true}
 	}
-	for _, m := range []struct{ metric, words string }{
-		{"pipeline_created", "pipeline created"}, {"bookings", "bookings"}, {"sla_compliance", "follow-up SLA"},
-	} {
-		if h, ok := pick[m.metric]; ok && h.Value.Valid {
-			parts = append(parts, m.words+" "+Format(h.Value, h.Kind))
-		}
+	row := func(name string, v map[string]sql.NullFloat64) ChannelRow {
+		f := func(metric, kind string) string { return Format(v[metric], kind, d.Currency) }
+		return ChannelRow{Channel: name, Leads: f("leads_created", "count"), MQLs: f("mqls", "count"),
+			Pipeline: f("pipeline_created", "money"), Bookings: f("bookings", "money"),
+			Spend: f("marketing_spend", "money"), CostPerLead: f("cost_per_lead", "money")}
 	}
-	return strings.Join(parts, ", ")
+	for _, c := range all {
+		name := c.name
+		if none(c) {
+			name = NoChannel
+		}
+		d.Channels = append(d.Channels, row(name, c.v))
+	}
+	if len(all) > 0 {
+		t := row("Total", total)
+		d.ChannelTotal = &t
+	}
+	return nil
 }
