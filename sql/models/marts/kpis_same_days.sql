@@ -2,31 +2,38 @@
 -- a month not yet over with "the same days of last month" (a month-to-date
 -- figure against the whole previous month would read as a collapse). One
 -- row per metric that adds up over days, counted as marts.kpis counts it.
--- The cut-off is the as-of's local time one month earlier (the 31st of a
--- 30-day month is its last day); close dates are dates, cut off at that
--- local date.
+-- The same point is the same share of the month's time as the as-of has
+-- reached of its own (in the reporting zone), so that 30.6 days of March
+-- meet 27.6 of February, as the run rate assumes; close dates are dates,
+-- cut off at the local date of that point.
 WITH p AS (
-    SELECT as_of, reporting_tz, timezone(reporting_tz, as_of) AS local_as_of FROM intermediate.params
+    SELECT as_of, reporting_tz,
+           timezone(reporting_tz, date_trunc('month', timezone(reporting_tz, as_of)))                       AS month_start,
+           timezone(reporting_tz, date_trunc('month', timezone(reporting_tz, as_of)) + INTERVAL 1 MONTH)    AS month_end,
+           timezone(reporting_tz, date_trunc('month', timezone(reporting_tz, as_of)) - INTERVAL 1 MONTH)    AS prev_start
+    FROM intermediate.params
 ), w AS (
-    SELECT strftime(local_as_of, '%Y-%m')                                    AS month,
-           strftime(local_as_of - INTERVAL 1 MONTH, '%Y-%m')                 AS prev_month,
-           timezone(reporting_tz, local_as_of - INTERVAL 1 MONTH)            AS cutoff,
-           CAST(local_as_of - INTERVAL 1 MONTH AS DATE)                      AS cutoff_date
+    SELECT strftime(timezone(reporting_tz, as_of), '%Y-%m')                                     AS month,
+           strftime(timezone(reporting_tz, prev_start), '%Y-%m')                                AS prev_month,
+           to_timestamp(epoch(prev_start) + (epoch(month_start) - epoch(prev_start))
+                        * (epoch(as_of) - epoch(month_start)) / (epoch(month_end) - epoch(month_start)))  AS cutoff
     FROM p
+), w2 AS (
+    SELECT w.*, CAST(timezone(p.reporting_tz, w.cutoff) AS DATE) AS cutoff_date FROM w, p
 ), leads AS (
     SELECT count(DISTINCT l.key) FILTER (WHERE l.created_month = w.prev_month AND l.created_at <= w.cutoff) AS leads_created,
            count(DISTINCT l.key) FILTER (WHERE l.mql_month = w.prev_month AND l.mql_at <= w.cutoff)         AS mqls,
            count(DISTINCT l.key) FILTER (WHERE l.sql_month = w.prev_month AND l.sql_at <= w.cutoff)         AS sqls
-    FROM intermediate.int_leads l, w
+    FROM intermediate.int_leads l, w2 AS w
 ), opps AS (
     SELECT count(DISTINCT o.key) FILTER (WHERE o.created_month = w.prev_month AND o.created_at <= w.cutoff)             AS opportunities_created,
            coalesce(sum(o.amount) FILTER (WHERE o.created_month = w.prev_month AND o.created_at <= w.cutoff), 0)      AS pipeline_created,
            count(*) FILTER (WHERE o.is_won AND o.close_month = w.prev_month AND o.close_date <= w.cutoff_date)        AS closed_won,
            coalesce(sum(o.amount) FILTER (WHERE o.is_won AND o.close_month = w.prev_month AND o.close_date <= w.cutoff_date), 0) AS bookings
-    FROM intermediate.int_opportunities o, w
+    FROM intermediate.int_opportunities o, w2 AS w
 )
 SELECT w.month, w.prev_month, x.metric, round(x.value, 2) AS value
-FROM w, (
+FROM w2 AS w, (
               SELECT 1 AS position, 'leads_created' AS metric, leads_created::DOUBLE AS value FROM leads
     UNION ALL SELECT 2, 'mqls', mqls FROM leads
     UNION ALL SELECT 3, 'sqls', sqls FROM leads
