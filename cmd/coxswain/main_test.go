@@ -107,7 +107,7 @@ func TestRun_SampleBuildStatus(t *testing.T) {
 		"build 2: ok;",
 		"as of 2026-11-16T00:00:00Z",
 		"0 drops loaded, 2 drops already loaded",
-		"Data tests (last run: 15,",
+		"Data tests (last run: 16,",
 	)
 }
 

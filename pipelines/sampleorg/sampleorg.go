@@ -136,7 +136,7 @@ func Generate(dir string, o Options) ([]string, error) {
 
 const demoConfig = `# The sample org's configuration, written by coxswain sample.
 timezone: America/New_York
-currency: USD
+currency: EUR
 warehouse: warehouse.duckdb
 sources:
   - name: crm
