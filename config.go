@@ -571,7 +571,7 @@ func (c *Config) setDefaults() {
 		c.Schedule.Report = "0 7 1 * *"
 	}
 	if c.Email.Subject == "" {
-		c.Email.Subject = "Sales and marketing scorecard, {month}: {headline}"
+		c.Email.Subject = "Scorecard {month}: {headline}"
 	}
 	if c.Email.SMTP.Port == 0 {
 		c.Email.SMTP.Port = 587

@@ -20,6 +20,12 @@ type Metric struct {
 	// Good is the direction that is good news: up or down; neutral for a
 	// metric judged against its plan rather than by its direction (spend).
 	Good string `yaml:"good"`
+	// MonthToDate says how a month not yet over is compared: run_rate,
+	// as_is or when_over (see MonthToDateModes).
+	MonthToDate string `yaml:"month_to_date"`
+	// MaturesDays, for a metric that looks past its month's end, is how
+	// many days after it the value is final.
+	MaturesDays int `yaml:"matures_days"`
 	// ByChannel says the metric is also computed per channel.
 	ByChannel  bool   `yaml:"by_channel"`
 	Definition string `yaml:"definition"`
@@ -27,8 +33,10 @@ type Metric struct {
 	Explain string `yaml:"explain"`
 }
 
-// LowerIsBetter says whether a fall of the metric is good news.
-func (m Metric) LowerIsBetter() bool { return m.Good == "down" }
+// MonthToDateModes are how a month not yet over compares a metric: by its
+// run rate and the same days of the month before (it adds up over days),
+// as it is (a rate, or the month's plan), or not until the month is over.
+var MonthToDateModes = []string{"run_rate", "as_is", "when_over"}
 
 // Catalog is the metric catalog: every metric, described once, and the
 // report's sections. The marts, the pack, the report and the glossary all
@@ -83,6 +91,9 @@ func (c *Catalog) check() error {
 		}
 		if !slices.Contains(MetricKinds, m.Kind) {
 			errs = append(errs, fmt.Errorf("metric %s: kind %q is not one of %v", m.Name, m.Kind, MetricKinds))
+		}
+		if !slices.Contains(MonthToDateModes, m.MonthToDate) {
+			errs = append(errs, fmt.Errorf("metric %s: month_to_date %q is not one of %v", m.Name, m.MonthToDate, MonthToDateModes))
 		}
 		if m.Good != "up" && m.Good != "down" && m.Good != "neutral" {
 			errs = append(errs, fmt.Errorf("metric %s: good %q must be up, down or neutral", m.Name, m.Good))

@@ -19,7 +19,7 @@ func TestLoadCatalog(t *testing.T) {
 			t.Errorf("report section %s lists no metric", s)
 		}
 	}
-	if m, _ := c.Metric("cac"); !m.LowerIsBetter() || m.Kind != "money" {
+	if m, _ := c.Metric("cac"); m.Good != "down" || m.Kind != "money" || m.MonthToDate != "when_over" {
 		t.Errorf("cac = %+v", m)
 	}
 }

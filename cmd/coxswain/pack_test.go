@@ -175,6 +175,18 @@ func TestPack_HandWorkedEdges(t *testing.T) {
 		}
 	}
 
+	// The same days of October as the as-of has reached of November
+	// (README, "The same days of last month"): 56 of November's 721 hours,
+	// so October up to 57.8 of its 744, 2026-10-03 13:47 UTC.
+	sameDays := map[string]int64{"leads_created": 0, "mqls": 1, "sqls": 1, "opportunities_created": 2, "pipeline_created": 300, "closed_won": 0, "bookings": 0}
+	for metric, want := range sameDays {
+		got := queryInt(t, filepath.Join(dir, "warehouse.duckdb"),
+			`SELECT value::BIGINT FROM marts.kpis_same_days WHERE month = '2026-11' AND prev_month = '2026-10' AND metric = '`+metric+`'`)
+		if got != want {
+			t.Errorf("kpis_same_days %s = %d, want %d", metric, got, want)
+		}
+	}
+
 	// The pack checks out against its manifest, and a second report of
 	// the same build gives the same bytes.
 	mustRun(t, "verify", pack)
@@ -295,7 +307,7 @@ func TestSend_DryRunAndRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustSay(t, "the .eml", string(eml), "Subject: Sales and marketing scorecard, October 2026: ", "Content-Type: image/png", `filename="kpis.csv"`, `filename="pack.xlsx"`)
+	mustSay(t, "the .eml", string(eml), "Subject: Scorecard October 2026: bookings ", "Content-Type: image/png", `filename="kpis.csv"`, `filename="pack.xlsx"`)
 	mustRun(t, "verify", filepath.Join(packs, "2026-10")) // the .eml is beside the pack, not in it
 
 	// A later build makes the pack stale: send refuses it until it is written again.

@@ -10,10 +10,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	netmail "net/mail"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -32,7 +34,7 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 		return nil, err
 	}
 	m := gomail.NewMsg()
-	if err := from(m, cfg.From); err != nil {
+	if err := from(m, cfg.From, "Sales and marketing scorecard"); err != nil {
 		return nil, err
 	}
 	if err := m.To(cfg.To...); err != nil {
@@ -93,30 +95,31 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 	return m, nil
 }
 
+var tagRe = regexp.MustCompile(`<[^>]*>`)
+
 // PlainText is the text alternative: the headline numbers, for clients
 // that show no HTML.
 func PlainText(d *report.Data) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Sales and marketing scorecard, %s: %s\n(as of %s)\n\n", report.MonthName(d.Month), d.Summary(), d.AsOf.UTC().Format("2 January 2006, 15:04 UTC"))
+	fmt.Fprintf(&b, "Sales and marketing scorecard, %s: %s\n(as of %s)\n\n", report.MonthName(d.Month), d.Summary(), d.LocalAsOf()+" "+d.Zone)
 	for _, s := range d.Sentences() {
 		b.WriteString(s + "\n")
 	}
 	b.WriteString("\n")
-	if len(d.Warnings) > 0 {
-		b.WriteString("Check before you rely on these numbers:\n")
-		for _, w := range d.Warnings {
-			b.WriteString("  - " + w + "\n")
-		}
-		b.WriteString("\n")
+	if q := d.Quality(); q != "" {
+		b.WriteString("Data: " + q + " The HTML version lists the details.\n\n")
 	}
 	for _, group := range [][]report.Headline{d.Headlines, d.Sales, d.Efficiency} {
 		for _, h := range group {
 			fmt.Fprintf(&b, "%-34s %14s", h.Label, d.Fmt(h.Value, h.Kind))
-			if h.VsPrev != "" {
-				fmt.Fprintf(&b, "   %s vs %s", h.VsPrev, report.MonthName(d.PrevMonth))
+			switch {
+			case h.Note != "":
+				fmt.Fprintf(&b, "   %s", h.Note)
+			case h.VsPrev != "":
+				fmt.Fprintf(&b, "   %s %s", h.VsPrev, h.PrevLabel)
 			}
-			if h.Against != "" {
-				fmt.Fprintf(&b, "   %s", h.Against)
+			if a := d.Against(h); a != "" {
+				fmt.Fprintf(&b, "   %s", html.UnescapeString(tagRe.ReplaceAllString(string(a), "")))
 			}
 			b.WriteString("\n")
 		}
@@ -129,7 +132,7 @@ func PlainText(d *report.Data) string {
 // Alert is the message that tells of a failed scheduled run.
 func Alert(cfg coxswain.Email, to []string, subject, body string) (*gomail.Msg, error) {
 	m := gomail.NewMsg()
-	if err := from(m, cfg.From); err != nil {
+	if err := from(m, cfg.From, "coxswain"); err != nil {
 		return nil, err
 	}
 	if err := m.To(to...); err != nil {
@@ -142,17 +145,16 @@ func Alert(cfg coxswain.Email, to []string, subject, body string) (*gomail.Msg, 
 	return m, nil
 }
 
-// from sets the sender: the configured address, with "coxswain" as its
-// display name when the configuration gives none, so that inboxes show a
-// name rather than a bare address.
-func from(m *gomail.Msg, addr string) error {
+// from sets the sender: the configured address, with name as its display
+// name when the configuration gives none, so that inboxes show what the
+// message is rather than a bare address.
+func from(m *gomail.Msg, addr, name string) error {
 	a, err := netmail.ParseAddress(addr)
 	if err != nil {
 		return fmt.Errorf("email.from: %w", err)
 	}
-	name := a.Name
-	if name == "" {
-		name = "coxswain"
+	if a.Name != "" {
+		name = a.Name
 	}
 	if err := m.FromFormat(name, a.Address); err != nil {
 		return fmt.Errorf("email.from: %w", err)

@@ -79,7 +79,7 @@ func testData() *report.Data {
 	for _, m := range []string{"leads_created", "mqls", "pipeline_created", "bookings"} {
 		d.Trend[m] = make([]float64, len(months))
 	}
-	d.Headlines = []report.Headline{{Metric: "leads_created", Label: "Leads", Kind: "count", Value: v(626), VsPrev: "+9%"}}
+	d.Headlines = []report.Headline{{Metric: "leads_created", Label: "Leads", Kind: "count", Good: "up", Value: v(626), VsPrev: "+9%", PrevLabel: "vs September"}}
 	return d
 }
 
@@ -170,7 +170,7 @@ func TestSend_ToLoopbackServer(t *testing.T) {
 	if !strings.Contains(msg.Header.Get("Cc"), "finance@example.com") {
 		t.Errorf("cc %q", msg.Header.Get("Cc"))
 	}
-	if got := msg.Header.Get("From"); got != `"coxswain" <coxswain@example.com>` {
+	if got := msg.Header.Get("From"); got != `"Sales and marketing scorecard" <coxswain@example.com>` {
 		t.Errorf("From %q: want a display name", got)
 	}
 	if id := msg.Header.Get("Message-Id"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@example.com>") {
@@ -216,7 +216,7 @@ func TestSend_ToLoopbackServer(t *testing.T) {
 			t.Errorf("the HTML does not reference cid:%s", cid)
 		}
 	}
-	if !strings.Contains(text, "Leads") || !strings.Contains(text, "626") || !strings.Contains(text, "+9% vs September 2026") {
+	if !strings.Contains(text, "Leads") || !strings.Contains(text, "626") || !strings.Contains(text, "+9% vs September") {
 		t.Errorf("the text alternative lacks the headline numbers:\n%s", text)
 	}
 	if strings.Join(csvs, ",") != "workbook:pack.xlsx,funnel.csv,kpis.csv,manifest:manifest.json" {

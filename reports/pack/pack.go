@@ -139,7 +139,7 @@ func Write(ctx context.Context, db *sql.DB, opt Options) (string, *Manifest, err
 	}
 	// The same values as one workbook, typed, for finance to open.
 	xlsx, err := workbook.Build(sheets, workbook.About{Month: opt.Month, Months: months, AsOf: m.AsOf, Zone: m.ReportingTimezone,
-		BuildID: m.BuildID, Version: opt.Version, Currency: data.Currency})
+		BuildID: m.BuildID, Version: opt.Version, Currency: data.Currency, ToDate: toDate(data.MonthToDate, opt.Month)})
 	if err != nil {
 		return "", nil, fmt.Errorf("pack.xlsx: %w", err)
 	}
@@ -162,6 +162,18 @@ func Write(ctx context.Context, db *sql.DB, opt Options) (string, *Manifest, err
 
 	dir := filepath.Join(opt.OutDir, opt.Month)
 	return dir, m, writeAtomically(dir, contents)
+}
+
+// toDate words how far a month not yet over had come: "through 14
+// November"; "" for a month that is over.
+func toDate(p *report.Progress, month string) string {
+	switch {
+	case p == nil:
+		return ""
+	case p.Through == "":
+		return "on its first day, " + report.MonthName(month)
+	}
+	return "through " + p.Through
 }
 
 func entry(name string, data []byte, rows *int) FileEntry {

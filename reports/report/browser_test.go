@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -15,6 +16,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"coxswain"
 )
 
 // TestRender_InChromium opens the report in headless Chromium (Debian's
@@ -29,7 +32,7 @@ func TestRender_InChromium(t *testing.T) {
 		}
 		t.Skip("chromium is not installed (apt-get install -y chromium)")
 	}
-	d := sampleData()
+	d := sampleData(t)
 	// A long unbroken export file name in a warning once pushed the phone
 	// layout sideways.
 	d.Warnings = append(d.Warnings, "crm/2026-11-15_WE_00D5g000004SAMPL_1.ZIP/Opportunity.csv: 1 row could not be read and left out")
@@ -125,63 +128,128 @@ func TestRender_InChromium(t *testing.T) {
 	// Printed on A4, the summary (the sentences and cards) fills at most
 	// the first page and the agreement with the charts the second; the
 	// tables follow, and no page holds only a footer.
-	t.Run("print", func(t *testing.T) {
-		ctx, cancel := chromedp.NewContext(allocCtx)
-		defer cancel()
-		ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-		defer cancel()
-		const mm = 96 / 25.4           // CSS px per millimetre
-		pageW, pageH := 186*mm, 273*mm // A4 less the 12 mm margins of @page
-		err := chromedp.Do(ctx,
-			chromedp.EmulateViewport(int64(pageW), int64(pageH)),
-			chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-				_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
-				return err
-			}),
-			chromedp.Navigate("file://"+page),
-			chromedp.WaitReady("body"))
+	for _, mtd := range []bool{false, true} {
+		name := "print"
+		if mtd {
+			name = "print month to date"
+		}
+		page := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".html")
+		html, _, err := Render(fullData(t, mtd), FileCopy)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Where each part that starts a page begins, and the end.
-		tops, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[...document.querySelectorAll('.newpage')]
+		if err := os.WriteFile(page, html, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Run(name, func(t *testing.T) { printed(t, allocCtx, dir, page) })
+	}
+}
+
+// printed prints the report at page on A4 and checks the pages.
+func printed(t *testing.T, allocCtx context.Context, dir, page string) {
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	const mm = 96 / 25.4           // CSS px per millimetre
+	pageW, pageH := 186*mm, 273*mm // A4 less the 12 mm margins of @page
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(int64(pageW), int64(pageH)),
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+			return err
+		}),
+		chromedp.Navigate("file://"+page),
+		chromedp.WaitReady("body"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Where each part that starts a page begins, and the end.
+	tops, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`[...document.querySelectorAll('.newpage')]
 			.map(e => e.getBoundingClientRect().top + window.scrollY).concat([document.documentElement.scrollHeight])`))
-		if err != nil {
-			t.Fatal(err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tops) < 3 {
+		t.Fatalf("the report has %d parts that start a page, want the agreement and the channels", len(tops)-1)
+	}
+	for i, part := range []string{"the summary", "the agreement and the charts"} {
+		from := 0.0
+		if i > 0 {
+			from = tops[i-1]
 		}
-		if len(tops) < 3 {
-			t.Fatalf("the report has %d parts that start a page, want the agreement and the channels", len(tops)-1)
+		if h := tops[i] - from; h > pageH {
+			t.Errorf("printed, %s is %.0f px high, more than an A4 page (%.0f px)", part, h, pageH)
 		}
-		for i, part := range []string{"the summary", "the agreement and the charts"} {
-			from := 0.0
-			if i > 0 {
-				from = tops[i-1]
-			}
-			if h := tops[i] - from; h > pageH {
-				t.Errorf("printed, %s is %.0f px high, more than an A4 page (%.0f px)", part, h, pageH)
-			}
-		}
-		pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		os.WriteFile(filepath.Join(dir, "report.pdf"), pdf, 0o644)
-		if dst := os.Getenv("COXSWAIN_SCREENSHOTS"); dst != "" {
-			os.WriteFile(filepath.Join(dst, "report.pdf"), pdf, 0o644)
-		}
-		// The last page holds more than a footer: the tables after the
-		// charts end with the data quality section, never on a page of its
-		// own line.
-		rest := tops[len(tops)-1] - tops[len(tops)-2]
-		if pages := pdfPages(pdf); pages < 3 {
-			t.Errorf("the PDF has %d pages, want the summary, the charts and the tables", pages)
-		} else if tail := math.Mod(rest, pageH); tail > 0 && tail < 60 {
-			t.Errorf("the last printed page holds only %.0f px", tail)
-		}
-	})
+	}
+	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPreferCSSPageSize()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := strings.TrimSuffix(filepath.Base(page), ".html") + ".pdf"
+	os.WriteFile(filepath.Join(dir, base), pdf, 0o644)
+	if dst := os.Getenv("COXSWAIN_SCREENSHOTS"); dst != "" {
+		os.WriteFile(filepath.Join(dst, base), pdf, 0o644)
+	}
+	// The last page holds more than a footer: the tables after the
+	// charts end with the data quality section, never on a page of its
+	// own line.
+	rest := tops[len(tops)-1] - tops[len(tops)-2]
+	if pages := pdfPages(pdf); pages < 3 {
+		t.Errorf("the PDF has %d pages, want the summary, the charts and the tables", pages)
+	} else if tail := math.Mod(rest, pageH); tail > 0 && tail < 60 {
+		t.Errorf("the last printed page holds only %.0f px", tail)
+	}
 }
 
 // pdfPages counts the page objects of a PDF.
 func pdfPages(pdf []byte) int {
 	return len(regexp.MustCompile(`/Type\s*/Page\b`).FindAll(pdf, -1))
+}
+
+// fullData is a report with every section of the catalog filled, as a
+// real month gives it; mtd makes it a month 14 days in.
+func fullData(tb testing.TB, mtd bool) *Data {
+	tb.Helper()
+	d := sampleData(tb)
+	c, err := coxswain.LoadCatalog(coxswain.SQL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for section, into := range map[string]*[]Headline{"headlines": &d.Headlines, "marketing": &d.Marketing, "sales": &d.Sales, "efficiency": &d.Efficiency} {
+		*into = nil
+		for i, m := range c.Section(section) {
+			v := float64(100 + 37*i)
+			if m.Kind == "ratio" {
+				v = 0.4 + 0.03*float64(i)
+			}
+			*into = append(*into, metric(tb, m.Name, v, v*0.9, v*0.8, v*1.05))
+		}
+	}
+	for _, m := range c.Metrics {
+		d.Trend[m.Name], d.TrendTarget[m.Name] = nil, nil
+		for i := range d.Months {
+			d.Trend[m.Name] = append(d.Trend[m.Name], float64(100+10*i))
+			d.TrendTarget[m.Name] = append(d.TrendTarget[m.Name], float64(105+10*i))
+		}
+	}
+	sameDays := map[string]float64{}
+	if mtd {
+		d.MonthToDate = &Progress{Days: 14, DaysIn: 31, Share: 14.0 / 31, Through: "14 October"}
+		for _, h := range d.Headlines {
+			sameDays[h.Metric] = h.Value.Float64 * 1.1
+		}
+	}
+	d.recompare(sameDays)
+	for i := range 12 {
+		d.Channels = append(d.Channels, ChannelRow{Channel: fmt.Sprintf("Channel %d", i), Leads: "120", MQLs: "40", Pipeline: "$120k", Bookings: "$40k", Spend: "$9.4k", CostPerLead: "$78"})
+		d.Owners = append(d.Owners, OwnerRow{Owner: fmt.Sprintf("Owner %d", i), MQLs: "20", Met: "15", Breached: "4", Pending: "1", Compliance: "78.9%", Hrs: "6.1"})
+	}
+	for _, m := range c.Metrics {
+		d.Glossary = append(d.Glossary, Term{m.Name, m.Label, m.Explain, m.Definition})
+	}
+	for i := range 13 {
+		d.Funnel = append(d.Funnel, FunnelRow{Cohort: fmt.Sprintf("Month %d", i), Leads: 300, MQLs: 100, SQLs: 50, Opps: 30, Won: 10})
+	}
+	return d
 }

@@ -75,6 +75,9 @@ type Chart struct {
 	series []series
 	// kind ("count" or "money") and currency write the value labels.
 	kind, currency string
+	// pace says the latest month is not over: its point is the run rate,
+	// drawn hollow and labelled "(pace)", not a value.
+	pace bool
 }
 
 // series is a line of a chart.
@@ -116,6 +119,7 @@ func (d *Data) Charts() []Chart {
 	for i := range charts {
 		c := &charts[i]
 		c.w, c.h, c.months, c.currency = trendW, trendH, d.Months, d.Currency
+		c.pace = d.projects("run_rate")
 		c.Alt = c.trendAlt()
 	}
 	return charts
@@ -408,7 +412,11 @@ func (t *trendLines) Plot(c draw.Canvas, p *plot.Plot) {
 				from, to := float64(i)-0.5, math.Min(float64(i)+0.5, float64(n-1))
 				pts = append(pts, vg.Point{X: xf(from), Y: y}, vg.Point{X: xf(to), Y: y})
 			}
-			c.StrokeLines(targetLine, pts)
+			// In the series' colour, faded, so that each target reads as its line's.
+			line := targetLine
+			r, g, b, _ := s.color.RGBA()
+			line.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x99}
+			c.StrokeLines(line, pts)
 		}
 	}
 	// The first series on top.
@@ -425,7 +433,12 @@ func (t *trendLines) Plot(c draw.Canvas, p *plot.Plot) {
 			}
 		}
 		if i := lastDefined(s.values, n); i >= 0 {
-			dot(c, s.color, px(4), vg.Point{X: xf(float64(i)), Y: yf(s.values[i])})
+			at := vg.Point{X: xf(float64(i)), Y: yf(s.values[i])}
+			if t.chart.pace && i == n-1 {
+				ring(c, s.color, px(4), at)
+			} else {
+				dot(c, s.color, px(4), at)
+			}
 		}
 	}
 	for _, l := range t.labels(c, p) {
@@ -455,7 +468,7 @@ func (t *trendLines) labels(c draw.Canvas, p *plot.Plot) []valueLabel {
 			continue
 		}
 		pt := vg.Point{X: xf(float64(i)), Y: yf(s.values[i])}
-		ls = append(ls, valueLabel{text: Short(s.values[i], t.chart.kind, t.chart.currency), color: s.color, point: pt, at: pt.Y})
+		ls = append(ls, valueLabel{text: t.chart.valueText(s.values[i], i), color: s.color, point: pt, at: pt.Y})
 	}
 	h := t.label.Height("0")
 	slices.SortStableFunc(ls, func(a, b valueLabel) int {
@@ -487,7 +500,7 @@ func (t *trendLines) GlyphBoxes(p *plot.Plot) []plot.GlyphBox {
 		if i < 0 {
 			continue
 		}
-		r := t.label.Rectangle(Short(s.values[i], t.chart.kind, t.chart.currency))
+		r := t.label.Rectangle(t.chart.valueText(s.values[i], i))
 		w, h := r.Size().X, r.Size().Y
 		// Only the top half counts vertically: a label at the zero line is
 		// lifted above it rather than pushing the zero line off the axis.
@@ -529,11 +542,30 @@ func (c Chart) drawSpark(dc draw.Canvas) {
 		}
 	}
 	last := lastDefined(s.values, n)
-	dot(dc, s.color, r, vg.Point{X: x(last), Y: y(s.values[last])})
+	if c.pace && last == n-1 {
+		ring(dc, s.color, r, vg.Point{X: x(last), Y: y(s.values[last])})
+	} else {
+		dot(dc, s.color, r, vg.Point{X: x(last), Y: y(s.values[last])})
+	}
 }
 
 // dot marks the latest value of a line, ringed in white to stand off the
 // lines it sits on.
+// valueText is a value label: the value, and "(pace)" for a run rate.
+func (c Chart) valueText(v float64, month int) string {
+	s := Short(v, c.kind, c.currency)
+	if c.pace && month == len(c.months)-1 {
+		s += " (pace)"
+	}
+	return s
+}
+
+// ring marks a point that is a projection, not a value: hollow.
+func ring(c draw.Canvas, col color.Color, r vg.Length, at vg.Point) {
+	c.DrawGlyph(draw.GlyphStyle{Color: col, Radius: r + px(1), Shape: draw.CircleGlyph{}}, at)
+	c.DrawGlyph(draw.GlyphStyle{Color: color.White, Radius: r - px(1), Shape: draw.CircleGlyph{}}, at)
+}
+
 func dot(c draw.Canvas, col color.Color, r vg.Length, at vg.Point) {
 	c.DrawGlyph(draw.GlyphStyle{Color: color.White, Radius: r + px(1.5), Shape: draw.CircleGlyph{}}, at)
 	c.DrawGlyph(draw.GlyphStyle{Color: col, Radius: r, Shape: draw.CircleGlyph{}}, at)

@@ -51,18 +51,32 @@ type Data struct {
 	// LeftOutAmount is the amount of the opportunities left out because
 	// their amount could not be read, as far as it can be made out.
 	LeftOutAmount float64
+	// LeftOutUnknown says some left-out opportunity's amount is unknown:
+	// LeftOutAmount is then a lower bound.
+	LeftOutUnknown bool
 }
 
 // Progress is how far a month not yet over had come at the as-of.
 type Progress struct {
-	Days, DaysIn int     // days begun at the as-of, days in the month
+	Days, DaysIn int     // whole days elapsed at the as-of, days in the month
 	Share        float64 // of the month's time elapsed, 0 to 1
+	Through      string  // the last whole day, "14 November"; "" on the first day
 }
+
+// minRunRateShare is how much of a month must have passed before its
+// run rate is projected: on the first days one MQL would project to
+// hundreds.
+const minRunRateShare = 0.1
 
 // Headline is a metric of the month with its comparisons.
 type Headline struct {
-	Metric, Label, Kind  string
-	Good                 string // up, down or neutral: which direction is good news
+	Metric, Label, Kind string
+	Good                string // up, down or neutral: which direction is good news
+	ToDate              string // the catalog's month_to_date: run_rate, as_is or when_over
+	// Final is when a metric that looks past its month's end (MQLs
+	// untouched for 30 days) has its final value, in the reporting zone;
+	// zero for others.
+	Final                time.Time
 	Value, Prev, YearAgo sql.NullFloat64
 	Target               sql.NullFloat64
 	// Projected is the run-rate forecast of a month not yet over: the
@@ -76,6 +90,9 @@ type Headline struct {
 	// "vs September", "vs the same days of September", "run rate vs
 	// October 2025".
 	PrevLabel, YearLabel string
+	// Note replaces the comparisons when there are none yet: "compared
+	// when the month is over", "final on 14 December".
+	Note string
 }
 
 // Attainment is the value as a share of the target (of the projection,
@@ -245,10 +262,22 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 			}
 		}
 	}
+	loc, err := time.LoadLocation(d.Zone)
+	if err != nil {
+		return nil, err
+	}
+	monthStart, err := time.ParseInLocation("2006-01", month, loc)
+	if err != nil {
+		return nil, err
+	}
+	monthEnd := monthStart.AddDate(0, 1, 0)
 	headline := func(m coxswain.Metric) Headline {
 		metric := m.Name
-		h := Headline{Metric: metric, Label: m.Label, Kind: m.Kind, Good: m.Good,
+		h := Headline{Metric: metric, Label: m.Label, Kind: m.Kind, Good: m.Good, ToDate: m.MonthToDate,
 			Value: kpis[metric][month].v, Prev: kpis[metric][d.PrevMonth].v, YearAgo: kpis[metric][d.YearAgo].v, Target: targets[metric][month]}
+		if m.MaturesDays > 0 {
+			h.Final = monthEnd.AddDate(0, 0, m.MaturesDays)
+		}
 		d.compare(&h, sameDays[metric])
 		if a, ok := h.Attainment(); ok {
 			h.Against = strconv.FormatFloat(100*a, 'f', 0, 64) + "% of target"
@@ -272,7 +301,7 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 			v, t := math.NaN(), math.NaN()
 			if x := kpis[metric.Name][m].v; x.Valid {
 				v = x.Float64
-				if m == month && d.MonthToDate != nil && (metric.Kind == "count" || metric.Kind == "money") {
+				if m == month && d.projects(metric.MonthToDate) {
 					v /= d.MonthToDate.Share
 				}
 			}
@@ -290,27 +319,54 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 	return d, nil
 }
 
+// projects says whether a metric of the month is shown at its run rate:
+// one that adds up over days, in a month not yet over, once enough of it
+// has passed.
+func (d *Data) projects(toDate string) bool {
+	return d.MonthToDate != nil && toDate == "run_rate" && d.MonthToDate.Share >= minRunRateShare
+}
+
 // compare sets a headline's changes and what they compare with: the
-// previous month and the same month a year before; for a month not yet
-// over, by its run rate, and with the same days of the previous month
-// where sameDays is known.
+// previous month and the same month a year before. A month not yet over
+// compares what adds up over days by its run rate, and with the same days
+// of the month before where sameDays is known; rates and plans as they
+// are; and the rest (cohort rates, costs per unit) not until it is over.
+// A value not yet final is not compared.
 func (d *Data) compare(h *Headline, sameDays sql.NullFloat64) {
 	prev, year := vsMonth(d.PrevMonth, d.Month), vsMonth(d.YearAgo, d.Month)
 	h.VsPrev, h.VsYear = change(h.Value, h.Prev, h.Kind), change(h.Value, h.YearAgo, h.Kind)
-	h.PrevLabel, h.YearLabel = "vs "+prev, "vs "+year
+	h.PrevLabel, h.YearLabel, h.Note = "vs "+prev, "vs "+year, ""
 	h.Projected, h.SameDays = sql.NullFloat64{}, sql.NullFloat64{}
-	if d.MonthToDate == nil || (h.Kind != "count" && h.Kind != "money") || !h.Value.Valid {
+	if !h.Final.IsZero() && d.AsOf.Before(h.Final) {
+		h.Note = "final on " + h.Final.Format("2 January") // Final is in the reporting zone
 		return
 	}
-	// A month not yet over is compared by its run rate, and with the same
-	// days of the month before: its value so far would read as a collapse
-	// against a whole month.
-	h.Projected = sql.NullFloat64{Float64: h.Value.Float64 / d.MonthToDate.Share, Valid: true}
-	h.VsPrev, h.VsYear = change(h.Projected, h.Prev, h.Kind), change(h.Projected, h.YearAgo, h.Kind)
-	h.PrevLabel, h.YearLabel = "run rate vs "+prev, "run rate vs "+year
+	if d.MonthToDate == nil || !h.Value.Valid {
+		return
+	}
+	switch h.ToDate {
+	case "as_is":
+		return
+	case "when_over":
+		h.Note = "compared when the month is over"
+		return
+	}
 	if sameDays.Valid {
 		h.SameDays = sameDays
 		h.VsPrev, h.PrevLabel = change(h.Value, sameDays, h.Kind), "vs the same days of "+prev
+	}
+	if !d.projects(h.ToDate) {
+		if !sameDays.Valid {
+			h.Note = "too early in the month to compare"
+		}
+		h.VsYear, h.YearLabel = "", ""
+		return
+	}
+	// Its value so far would read as a collapse against a whole month.
+	h.Projected = sql.NullFloat64{Float64: h.Value.Float64 / d.MonthToDate.Share, Valid: true}
+	h.VsYear, h.YearLabel = change(h.Projected, h.YearAgo, h.Kind), "run rate vs "+year
+	if !sameDays.Valid {
+		h.VsPrev, h.PrevLabel = change(h.Projected, h.Prev, h.Kind), "run rate vs "+prev
 	}
 }
 
@@ -329,9 +385,16 @@ func progress(month string, asOf time.Time, zone string) (*Progress, error) {
 	if !asOf.After(t) || !asOf.Before(end) {
 		return nil, nil
 	}
-	local := asOf.In(loc)
-	return &Progress{Days: local.Day(), DaysIn: end.AddDate(0, 0, -1).Day(),
-		Share: asOf.Sub(t).Seconds() / end.Sub(t).Seconds()}, nil
+	p := &Progress{DaysIn: end.AddDate(0, 0, -1).Day(), Share: asOf.Sub(t).Seconds() / end.Sub(t).Seconds()}
+	// Whole days by the calendar of the zone (a DST change makes one day
+	// 23 or 25 hours).
+	for p.Days < p.DaysIn && !t.AddDate(0, 0, p.Days+1).After(asOf) {
+		p.Days++
+	}
+	if p.Days > 0 {
+		p.Through = t.AddDate(0, 0, p.Days-1).Format("2 January")
+	}
+	return p, nil
 }
 
 func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Catalog) error {
@@ -444,20 +507,31 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 	}
 	// What the rejected opportunities were worth, where the amount is
 	// what could not be read ("8.850,00"): the report states the impact.
-	err = q(`SELECT r.value FROM meta.rejects r JOIN meta.files f USING (file_id) JOIN meta.drops dr ON dr.drop_id = f.drop_id
-		WHERE r.object = 'opportunity' AND dr.name || '/' || f.name IN (SELECT file FROM marts.export_files)
-		  AND (lower(r.column_name) LIKE '%amount%' OR lower(r.column_name) LIKE '%value%')`, nil, func(r *sql.Rows) error {
-		var v sql.NullString
-		if err := r.Scan(&v); err != nil {
-			return err
-		}
-		if x, ok := lenientNumber(v.String); ok {
-			d.LeftOutAmount += x
-		}
-		return nil
-	})
+	// Each rejected line counts once; one whose amount is unknown makes
+	// the sum a lower bound.
+	hasFileID, err := warehouse.HasColumn(ctx, db, "marts", "export_files", "file_id")
 	if err != nil {
 		return err
+	}
+	if hasFileID {
+		err = q(`SELECT max(r.value) FILTER (WHERE lower(r.column_name) LIKE '%amount%' OR lower(r.column_name) LIKE '%value%')
+			FROM meta.rejects r
+			WHERE r.object = 'opportunity' AND r.line IS NOT NULL AND r.file_id IN (SELECT file_id FROM marts.export_files)
+			GROUP BY r.file_id, r.line`, nil, func(r *sql.Rows) error {
+			var v sql.NullString
+			if err := r.Scan(&v); err != nil {
+				return err
+			}
+			if x, ok := lenientNumber(v.String); ok && v.Valid {
+				d.LeftOutAmount += x
+			} else {
+				d.LeftOutUnknown = true
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 	}
 	return q(`SELECT test, severity, description, failures FROM meta.test_results
 		WHERE build_id = (SELECT max(build_id) FROM meta.test_results) AND failures > 0 ORDER BY severity, test`, nil, func(r *sql.Rows) error {
@@ -482,6 +556,10 @@ func change(now, then sql.NullFloat64, kind string) string {
 	}
 	if then.Float64 == 0 {
 		return ""
+	}
+	if then.Float64 > 0 && now.Float64 >= 10*then.Float64 {
+		// "+1687%" is noise; ten times and more reads as a multiple
+		return fmt.Sprintf("+%.0f×", now.Float64/then.Float64)
 	}
 	r := 100 * (now.Float64 - then.Float64) / math.Abs(then.Float64)
 	return fmt.Sprintf("%+.0f%%", r)

@@ -33,8 +33,14 @@ func Format(v sql.NullFloat64, kind, currency string) string {
 	return Short(v.Float64, kind, currency)
 }
 
+// noCents are the currencies without minor units in everyday use.
+var noCents = map[string]bool{"JPY": true, "KRW": true, "ISK": true, "CLP": true, "VND": true, "HUF": true}
+
 // Short writes a defined value as Format does.
 func Short(v float64, kind, currency string) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
 	switch kind {
 	case "ratio":
 		return strconv.FormatFloat(100*v, 'f', 1, 64) + "%"
@@ -42,28 +48,34 @@ func Short(v float64, kind, currency string) string {
 		return strconv.FormatFloat(v, 'f', 1, 64) + "×"
 	case "money":
 		sign := ""
-		if v < 0 {
+		if v < 0 && compact(-v, false) != "0" {
 			sign, v = "-", -v
 		}
-		return sign + currencySign(currency) + compact(v)
+		return sign + currencySign(currency) + compact(math.Abs(v), !noCents[currency])
 	case "count":
-		return group(strconv.FormatFloat(v, 'f', 0, 64))
+		s := strconv.FormatFloat(math.Round(v), 'f', 0, 64)
+		if s == "-0" {
+			s = "0"
+		}
+		return group(s)
 	}
 	return strconv.FormatFloat(v, 'f', 1, 64)
 }
 
-// compact writes an amount to three significant digits from 10,000 up
-// (31.2k, 312k, 1.43M, 14.3M, 1.43B), whole below that, and with cents
-// below 100 (a cost per lead of 48.20).
-func compact(v float64) string {
+// compact writes an amount to three significant digits from 1,000 up
+// (9.41k, 31.2k, 312k, 1.43M, 1.43B, 1.43T), whole below that, and with
+// cents below 10 where the currency has them (a cost per click of 4.25).
+func compact(v float64, cents bool) string {
 	switch {
-	case v < 100 && v != math.Trunc(v):
+	case v < 10 && cents && v != math.Trunc(v):
 		return strconv.FormatFloat(v, 'f', 2, 64)
-	case v < 10_000:
-		return group(strconv.FormatFloat(v, 'f', 0, 64))
+	case v < 999.5:
+		return strconv.FormatFloat(math.Round(v), 'f', 0, 64)
 	}
 	div, unit := 1e3, "k"
 	switch {
+	case v >= 999.5e9:
+		div, unit = 1e12, "T"
 	case v >= 999.5e6:
 		div, unit = 1e9, "B"
 	case v >= 999.5e3:

@@ -8,6 +8,8 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 )
 
 //go:embed report.tmpl
@@ -33,19 +35,31 @@ func outlook(markup string) template.HTML {
 
 // wrap lets a long unbroken string (an export file's path, a channel
 // named without spaces) break on a narrow screen: a zero-width space goes
-// after each / _ . , ; : and inside every run of 20 characters without one.
-// CSS that does this (overflow-wrap, word-break) is missing from common
-// mail clients; a character works in every one.
+// after each / _ ; : (and a dot between letters), and inside every run of
+// 20 characters without a break, never inside a number or between a
+// letter and the marks that go with it. CSS that does this
+// (overflow-wrap, word-break) is missing from common mail clients; a
+// character works in every one.
 func wrap(s string) string {
+	rs := []rune(s)
 	var b strings.Builder
 	run := 0
-	for _, r := range s {
+	for i, r := range rs {
 		b.WriteRune(r)
 		run++
-		switch {
-		case r == ' ':
+		if unicode.IsSpace(r) {
 			run = 0
-		case strings.ContainsRune("/_.,;:", r) || run >= 20:
+			continue
+		}
+		if i+1 == len(rs) {
+			break
+		}
+		next := rs[i+1]
+		joined := unicode.Is(unicode.Mn, next) || unicode.Is(unicode.Me, next) || next == '\u200d' || r == '\u200d' ||
+			(next >= '\ufe00' && next <= '\ufe0f') || unicode.IsSpace(next)
+		digits := unicode.IsDigit(next) && (unicode.IsDigit(r) || r == '.' || r == ',')
+		after := strings.ContainsRune("/_;:", r) || (r == '.' && unicode.IsLetter(next))
+		if !joined && !digits && (after || run >= 20) {
 			b.WriteRune('\u200b')
 			run = 0
 		}
@@ -114,6 +128,10 @@ func Render(d *Data, copy Copy) ([]byte, []Image, error) {
 		if !ok {
 			continue
 		}
+		c.pace = h.Projected.Valid // its latest point is the run rate
+		if c.pace {
+			c.Alt += " " + MonthName(d.Month) + " is drawn at its run rate."
+		}
 		v, err := place(c)
 		if err != nil {
 			return nil, nil, err
@@ -141,6 +159,14 @@ func inRows(hs []Headline, n int) [][]Headline {
 		out = append(out, hs)
 	}
 	return out
+}
+
+// LocalAsOf is the as-of in the reporting zone: "15 November 2026, 01:00".
+func (d *Data) LocalAsOf() string {
+	if loc, err := time.LoadLocation(d.Zone); err == nil {
+		return d.AsOf.In(loc).Format("2 January 2006, 15:04")
+	}
+	return d.AsOf.UTC().Format("2 January 2006, 15:04 UTC")
 }
 
 // Fmt writes a value in the report's currency.
@@ -191,8 +217,8 @@ func (d *Data) Against(h Headline) template.HTML {
 	if (a < 1) == (h.Good != "down") {
 		color = red
 	}
-	if a >= 0.995 && a < 1.005 {
-		color = grey
+	if (a >= 0.995 && a < 1.005) || h.Good == "neutral" {
+		color = grey // on plan, or judged only by its plan (spend)
 	}
 	text := percent(a) + " of target " + d.Fmt(h.Target, h.Kind)
 	if h.Kind == "ratio" {

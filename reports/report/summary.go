@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The words the report uses for metrics in sentences, where the label
@@ -17,7 +19,11 @@ func (h Headline) words() string {
 	if w, ok := inSentence[h.Metric]; ok {
 		return w
 	}
-	return strings.ToLower(h.Label[:1]) + h.Label[1:]
+	r, n := utf8.DecodeRuneInString(h.Label)
+	if len(h.Label) > n && unicode.IsUpper(rune(h.Label[n])) { // CAC, MQLs stay
+		return h.Label
+	}
+	return string(unicode.ToLower(r)) + h.Label[n:]
 }
 
 // pick finds a metric among the report's sections.
@@ -32,25 +38,31 @@ func (d *Data) pick(metric string) (Headline, bool) {
 	return Headline{}, false
 }
 
-// Summary is the month in one line, for an inbox: the subject's headline,
-// such as "427 leads (+9%), pipeline $1.25M, bookings $312k, follow-up SLA 75.0%".
+// Summary is the month in one line, for an inbox's subject: the numbers
+// first, each beside its target where there is one, such as
+// "bookings €583k (159% of target), pipeline €1.43M (124%), follow-up 75.0% (target 90.0%), 626 leads".
 func (d *Data) Summary() string {
 	var parts []string
-	if h, ok := d.pick("leads_created"); ok && h.Value.Valid {
-		p := d.fmt(h) + " leads"
-		if d.MonthToDate != nil {
-			p += " so far"
-		} else if h.VsPrev != "" {
-			p += " (" + h.VsPrev + ")"
+	for _, m := range []struct{ metric, words string }{{"bookings", "bookings"}, {"pipeline_created", "pipeline"}} {
+		h, ok := d.pick(m.metric)
+		if !ok || !h.Value.Valid {
+			continue
+		}
+		p := m.words + " " + d.fmt(h)
+		if a, ok := h.Attainment(); ok && d.MonthToDate == nil {
+			p += " (" + percent(a) + " of target)"
 		}
 		parts = append(parts, p)
 	}
-	for _, m := range []struct{ metric, words string }{
-		{"pipeline_created", "pipeline"}, {"bookings", "bookings"}, {"sla_compliance", "follow-up SLA"},
-	} {
-		if h, ok := d.pick(m.metric); ok && h.Value.Valid {
-			parts = append(parts, m.words+" "+d.fmt(h))
+	if h, ok := d.pick("sla_compliance"); ok && h.Value.Valid {
+		p := "follow-up " + d.fmt(h)
+		if h.Target.Valid {
+			p += " (target " + Format(h.Target, h.Kind, "") + ")"
 		}
+		parts = append(parts, p)
+	}
+	if h, ok := d.pick("leads_created"); ok && h.Value.Valid {
+		parts = append(parts, d.fmt(h)+" leads")
 	}
 	return strings.Join(parts, ", ")
 }
@@ -72,13 +84,13 @@ func (d *Data) Sentences() []string {
 }
 
 // movedMost names the headline furthest from its target and the one that
-// changed most since the previous month.
+// changed most since the previous month (for a month not yet over, against
+// the same days of it).
 func (d *Data) movedMost() string {
-	prev := vsMonth(d.PrevMonth, d.Month)
 	var plan, moved *Headline
 	var planGap, moveBy float64
 	for i, h := range d.Headlines {
-		if a, ok := h.Attainment(); ok && h.Kind != "ratio" && (plan == nil || math.Abs(a-1) > planGap) {
+		if a, ok := h.Attainment(); ok && h.Kind != "ratio" && h.Note == "" && (plan == nil || math.Abs(a-1) > planGap) {
 			plan, planGap = &d.Headlines[i], math.Abs(a-1)
 		}
 		now, then := h.Value, h.Prev
@@ -88,7 +100,7 @@ func (d *Data) movedMost() string {
 		case h.Projected.Valid:
 			now = h.Projected
 		}
-		if now.Valid && then.Valid && then.Float64 != 0 && h.Kind != "ratio" {
+		if h.Note == "" && h.VsPrev != "" && now.Valid && then.Valid && then.Float64 != 0 && h.Kind != "ratio" {
 			if r := math.Abs(now.Float64/then.Float64 - 1); moved == nil || r > moveBy {
 				moved, moveBy = &d.Headlines[i], r
 			}
@@ -97,39 +109,53 @@ func (d *Data) movedMost() string {
 	var parts []string
 	if plan != nil {
 		a, _ := plan.Attainment()
-		verb := "came to"
-		if d.MonthToDate != nil {
-			verb = "is on course for"
-			if strings.HasSuffix(plan.words(), "s") { // leads, bookings
-				verb = "are on course for"
-			}
-		}
-		value := plan.Value
 		if plan.Projected.Valid {
-			value = plan.Projected
+			// "bookings are €227k, down 22% on the same days of October, and on course for €484k, 128% of the €378k target"
+			p := fmt.Sprintf("%s %s %s", plan.words(), be(plan.words()), d.fmt(*plan))
+			if plan.SameDays.Valid && plan.VsPrev != "" {
+				p += fmt.Sprintf(", %s on the same days of %s,", upDown(plan.VsPrev), vsMonth(d.PrevMonth, d.Month))
+			}
+			p += fmt.Sprintf(" and on course for %s, %s of the %s target", Format(plan.Projected, plan.Kind, d.Currency),
+				percent(a), Format(plan.Target, plan.Kind, d.Currency))
+			parts = append(parts, p)
+		} else {
+			parts = append(parts, fmt.Sprintf("%s came to %s, %s of the %s target", plan.words(), d.fmt(*plan),
+				percent(a), Format(plan.Target, plan.Kind, d.Currency)))
 		}
-		parts = append(parts, fmt.Sprintf("%s %s %s, %s of the %s target", capitalize(plan.words()), verb,
-			Format(value, plan.Kind, d.Currency), percent(a), Format(plan.Target, plan.Kind, d.Currency)))
 	}
-	if moved != nil {
-		on := prev
-		if moved.SameDays.Valid {
-			on = "the same days of " + prev
+	if moved != nil && !(moved == plan && plan.Projected.Valid && plan.SameDays.Valid) {
+		on := moved.PrevLabel
+		on = strings.TrimPrefix(strings.TrimPrefix(on, "run rate "), "vs ")
+		clause := fmt.Sprintf("%s on %s", upDown(moved.VsPrev), on)
+		if moved.PrevLabel != "" && strings.HasPrefix(moved.PrevLabel, "run rate") {
+			clause = fmt.Sprintf("%s on %s at its run rate", upDown(moved.VsPrev), on)
 		}
 		if moved != plan {
-			parts = append(parts, fmt.Sprintf("%s moved most, %s on %s", moved.words(), upDown(moved.VsPrev), on))
+			parts = append(parts, fmt.Sprintf("%s moved most, %s", moved.words(), clause))
 		} else {
-			parts[0] += fmt.Sprintf(", and moved most: %s on %s", upDown(moved.VsPrev), on)
+			parts[0] += ", and moved most: " + clause
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
 	s := strings.Join(parts, "; ")
-	if d.MonthToDate != nil {
-		s = fmt.Sprintf("%d days into %s, at the run rate: ", d.MonthToDate.Days, MonthName(d.Month)) + lowerFirst(s)
+	if p := d.MonthToDate; p != nil {
+		when := "On the first day of " + MonthName(d.Month)
+		if p.Through != "" {
+			when = "Through " + p.Through
+		}
+		return when + ", " + s + "."
 	}
-	return s + "."
+	return capitalize(s) + "."
+}
+
+// be is the verb for a metric's words: "leads are", "pipeline created is".
+func be(words string) string {
+	if strings.HasSuffix(words, "s") {
+		return "are"
+	}
+	return "is"
 }
 
 // bothSides is the SLA's two halves: the MQLs marketing delivered and the
@@ -140,12 +166,15 @@ func (d *Data) bothSides() string {
 	var parts []string
 	if okM && mqls.Value.Valid {
 		p := "Marketing delivered " + d.fmt(mqls) + " MQLs"
-		if d.MonthToDate != nil {
+		a, hasTarget := mqls.Attainment()
+		switch {
+		case mqls.Projected.Valid && hasTarget:
+			p += " so far, on course for " + Format(mqls.Projected, mqls.Kind, "") + " (" + percent(a) + " of the " + Format(mqls.Target, mqls.Kind, "") + " target)"
+		case d.MonthToDate != nil:
 			p += " so far"
-		}
-		if a, ok := mqls.Attainment(); ok {
-			p += " (" + percent(a) + " of target)"
-		} else if mqls.VsPrev != "" {
+		case hasTarget:
+			p += " (" + percent(a) + " of the " + Format(mqls.Target, mqls.Kind, "") + " target)"
+		case mqls.VsPrev != "":
 			p += " (" + mqls.VsPrev + " on " + vsMonth(d.PrevMonth, d.Month) + ")"
 		}
 		parts = append(parts, p)
@@ -153,10 +182,8 @@ func (d *Data) bothSides() string {
 	if okS && sla.Value.Valid {
 		p := "sales followed up " + d.fmt(sla) + " of them in time"
 		if sla.Target.Valid {
-			verdict := "against"
-			if sla.Value.Float64 >= sla.Target.Float64 {
-				verdict = "meeting"
-			} else {
+			verdict := "meeting"
+			if sla.Value.Float64 < sla.Target.Float64 {
 				verdict = "short of"
 			}
 			p += ", " + verdict + " the " + Format(sla.Target, sla.Kind, "") + " commitment"
@@ -169,11 +196,13 @@ func (d *Data) bothSides() string {
 	return capitalize(strings.Join(parts, "; ")) + "."
 }
 
-// attention is the one thing to look at first: data that left numbers
-// out, a missed follow-up commitment, or the headline furthest below plan.
+// attention is the one thing to look at first: data problems that change
+// the picture (a failing check, or more than a small share left out), then
+// a missed follow-up commitment, then the headline furthest below plan. A
+// small loss of data is the data line's, not this sentence's.
 func (d *Data) attention() string {
-	if q := d.leftOut(); q != "" {
-		return "Needs attention: " + q + " (see Data quality)."
+	if d.dataMatters() {
+		return "Needs attention: " + d.leftOutOrFailing() + " (see Data quality)."
 	}
 	if sla, ok := d.pick("sla_compliance"); ok && sla.Value.Valid && sla.Target.Valid && sla.Value.Float64 < sla.Target.Float64 {
 		s := "Needs attention: the follow-up of MQLs is below its commitment"
@@ -186,25 +215,47 @@ func (d *Data) attention() string {
 		return s + "."
 	}
 	var worst *Headline
+	var worstA float64
 	for i, h := range d.Headlines {
-		if a, ok := h.Attainment(); ok && a < 0.9 {
-			if w, _ := worstAttain(worst); worst == nil || a < w {
-				worst = &d.Headlines[i]
-			}
+		if a, ok := h.Attainment(); ok && a < 0.9 && h.Note == "" && (worst == nil || a < worstA) {
+			worst, worstA = &d.Headlines[i], a
 		}
 	}
 	if worst != nil {
-		a, _ := worst.Attainment()
-		return fmt.Sprintf("Needs attention: %s, at %s of target.", worst.words(), percent(a))
+		verb := be(worst.words())
+		if worst.Projected.Valid {
+			return fmt.Sprintf("Needs attention: %s %s on course for only %s of target.", worst.words(), verb, percent(worstA))
+		}
+		return fmt.Sprintf("Needs attention: %s %s at %s of target.", worst.words(), verb, percent(worstA))
+	}
+	if d.Quality() != "" {
+		return "Nothing else needs attention: the headline numbers are on plan."
 	}
 	return "Nothing needs attention: the headline numbers are on plan and the data is complete."
 }
 
-func worstAttain(h *Headline) (float64, bool) {
-	if h == nil {
-		return 0, false
+// dataMatters says whether the data's problems change the picture: a data
+// check of error severity found rows, or a file lost more than 1% of its
+// rows.
+func (d *Data) dataMatters() bool {
+	for _, t := range d.Tests {
+		if t.Severity == "error" {
+			return true
+		}
 	}
-	return h.Attainment()
+	for _, f := range d.Files {
+		if f.Read > 0 && float64(f.Rejected) > 0.01*float64(f.Read) {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Data) leftOutOrFailing() string {
+	if q := d.leftOut(); q != "" {
+		return q
+	}
+	return "a data check failed"
 }
 
 // nouns are the words for an object's records, one and many.
@@ -243,7 +294,11 @@ func (d *Data) leftOut() string {
 			p = "1 " + noun[0]
 		}
 		if o == "opportunity" && d.LeftOutAmount > 0 {
-			p += " (≈ " + Short(d.LeftOutAmount, "money", d.Currency) + ")"
+			if d.LeftOutUnknown {
+				p += " (at least " + Short(d.LeftOutAmount, "money", d.Currency) + ")"
+			} else {
+				p += " (≈ " + Short(d.LeftOutAmount, "money", d.Currency) + ")"
+			}
 		}
 		parts = append(parts, p)
 	}
@@ -293,8 +348,18 @@ func (d *Data) Quality() string {
 }
 
 // lenientNumber reads an amount as people write it: 8850, 8,850.00,
-// 8.850,00, 8 850, $8,850.
+// 8.850,00, 8 850, €8.850, (8,850.00) for a negative, 8.85E+03. The text
+// is one DuckDB could not read as a number, so a lone dot before three
+// digits is a thousands separator (8.850 would have been read).
 func lenientNumber(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	neg := strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")")
+	if x, err := strconv.ParseFloat(strings.Trim(s, "()"), 64); err == nil && !math.IsInf(x, 0) && !math.IsNaN(x) {
+		if neg {
+			x = -x
+		}
+		return x, true
+	}
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case r >= '0' && r <= '9', r == '.', r == ',', r == '-':
@@ -307,6 +372,8 @@ func lenientNumber(s string) (float64, bool) {
 	case comma > dot && (len(s)-comma-1 != 3 || dot >= 0):
 		// the comma is the decimal mark: 8.850,00 or 12,5
 		s = strings.ReplaceAll(s[:comma], ".", "") + "." + s[comma+1:]
+	case dot > comma && comma < 0 && strings.Count(s, ".") == 1 && len(s)-dot-1 == 3:
+		s = strings.ReplaceAll(s, ".", "") // €8.850
 	default:
 		s = strings.ReplaceAll(s, ",", "")
 		if strings.Count(s, ".") > 1 { // 8.850.000
@@ -314,7 +381,13 @@ func lenientNumber(s string) (float64, bool) {
 		}
 	}
 	x, err := strconv.ParseFloat(s, 64)
-	return x, err == nil && !math.IsInf(x, 0) && !math.IsNaN(x)
+	if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
+		return 0, false
+	}
+	if neg {
+		x = -x
+	}
+	return x, true
 }
 
 func percent(share float64) string { return strconv.FormatFloat(100*share, 'f', 0, 64) + "%" }
@@ -331,15 +404,9 @@ func upDown(change string) string {
 }
 
 func capitalize(s string) string {
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-func lowerFirst(s string) string {
-	if s == "" || (len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z') { // MQLs stays
-		return s
-	}
-	return strings.ToLower(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -43,6 +43,10 @@ type About struct {
 	BuildID  int64
 	Version  string // coxswain's version
 	Currency string // ISO 4217 code from the config, e.g. "USD"; "" shows money as plain numbers
+	// ToDate, when the report month is not over at the as-of, says how
+	// far it had come ("through 14 November"): its column is marked as a
+	// month to date, so that a half month is never read as a whole one.
+	ToDate string
 }
 
 // CellError is a CSV cell that does not hold what its column needs.
@@ -455,7 +459,7 @@ func Build(files []File, about About) ([]byte, error) {
 	if err := w.f.SetSheetName("Sheet1", KPISheet); err != nil {
 		return nil, err
 	}
-	if err := w.grid(KPISheet, kpiHeader(about.Months), wide, 1); err != nil {
+	if err := w.grid(KPISheet, kpiHeader(about.Months, about.Month, about.ToDate), wide, 1); err != nil {
 		return nil, fmt.Errorf("sheet %s: %w", KPISheet, err)
 	}
 	taken := map[string]bool{strings.ToLower(KPISheet): true, strings.ToLower(AboutSheet): true}
@@ -463,6 +467,14 @@ func Build(files []File, about About) ([]byte, error) {
 		name := sheetName(t.file, taken)
 		if _, err := w.f.NewSheet(name); err != nil {
 			return nil, fmt.Errorf("%s: %w", t.file, err)
+		}
+		if len(typed[i]) >= maxSheetRows {
+			// A sheet holds 1,048,576 rows; the CSV file holds them all.
+			note := fmt.Sprintf("%s has %d rows, more than a sheet holds: open the CSV file of the pack.", t.file, len(typed[i]))
+			if err := w.set(name, 1, 1, textCell(note)); err != nil {
+				return nil, fmt.Errorf("%s: %w", t.file, err)
+			}
+			continue
 		}
 		if err := w.grid(name, t.header, typed[i], 0); err != nil {
 			return nil, fmt.Errorf("%s: %w", t.file, err)
@@ -529,13 +541,22 @@ func (z *stampedZip) Create(name string) (io.Writer, error) {
 	return z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: z.modified})
 }
 
+// maxSheetRows is how many data rows a sheet takes: Excel's 1,048,576
+// rows, less the header.
+const maxSheetRows = 1<<20 - 1
+
 // kpiHeader is the wide KPI sheet's header: table headers are text, so
-// the months are written as "Oct 2025".
-func kpiHeader(months []string) []string {
-	header := []string{"Metric", "Name", "Unit"}
+// the months are written as "Oct 2025"; a month not yet over as "Nov 2026
+// (to date)".
+func kpiHeader(months []string, month, toDate string) []string {
+	header := []string{"Label", "Metric", "Unit"}
 	for _, m := range months {
 		t, _ := time.Parse("2006-01", m)
-		header = append(header, t.Format("Jan 2006"))
+		h := t.Format("Jan 2006")
+		if m == month && toDate != "" {
+			h += " (to date)"
+		}
+		header = append(header, h)
 	}
 	return header
 }
@@ -764,6 +785,14 @@ func (c cell) width() int {
 
 // about writes the About sheet: where the pack came from, and each CSV
 // file's name, rows and SHA-256.
+// toDate says whether the report month was over at the as-of.
+func toDate(a About) string {
+	if a.ToDate == "" {
+		return "no: the report month was over at the as-of"
+	}
+	return "yes, " + a.ToDate + ": the report month was not over at the as-of, so its values are partial"
+}
+
 func (w *writer) about(a About, files []File, tables []*table) error {
 	const sheet = AboutSheet
 	if _, err := w.f.NewSheet(sheet); err != nil {
@@ -785,6 +814,7 @@ func (w *writer) about(a About, files []File, tables []*table) error {
 		{textCell("Build"), numberCell(float64(a.BuildID), fmtID)},
 		{textCell("coxswain version"), textCell(a.Version)},
 		{textCell("Currency"), textCell(currency)},
+		{textCell("Month to date"), textCell(toDate(a))},
 	}
 	for i, r := range rows {
 		for j, c := range r {

@@ -147,6 +147,8 @@ func TestBuild_Cells(t *testing.T) {
 		wantFmt    string
 	}{
 		{"wide header", "KPIs by month", "D1", "Oct 2025", text, ""},
+		{"wide header label", "KPIs by month", "A1", "Label", text, ""},
+		{"wide header metric", "KPIs by month", "B1", "Metric", text, ""},
 		{"wide last month", "KPIs by month", "P1", "Oct 2026", text, ""},
 		{"wide label", "KPIs by month", "A3", "Lead → MQL", text, ""},
 		{"wide name", "KPIs by month", "B4", "pipeline_created", text, ""},
@@ -356,6 +358,7 @@ func TestBuild_About(t *testing.T) {
 		{"Build", "7"},
 		{"coxswain version", "0.1.0-test"},
 		{"Currency", "USD"},
+		{"Month to date", "no: the report month was over at the as-of"},
 		nil,
 		{"The CSV files are the contract: UTF-8, for machines and for loading. This workbook is a convenience copy of them for people, with the same values."},
 		nil,
@@ -383,6 +386,33 @@ func TestBuild_About(t *testing.T) {
 	}
 	if props.Created != "2026-11-15T06:00:00Z" || props.Modified != "2026-11-15T06:00:00Z" {
 		t.Errorf("created, modified = %s, %s, want the as-of", props.Created, props.Modified)
+	}
+}
+
+// TestBuild_MonthToDate: a report month not yet over is marked where a
+// reader meets its numbers, in the wide sheet's header and in About.
+func TestBuild_MonthToDate(t *testing.T) {
+	about := fixtureAbout()
+	about.ToDate = "through 14 October"
+	data, err := Build(fixtureFiles(), about)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(KPISheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := rows[0][len(rows[0])-1]; last != "Oct 2026 (to date)" {
+		t.Errorf("the report month's column is %q, want it marked to date", last)
+	}
+	about2, _ := f.GetRows(AboutSheet)
+	if got := about2[7]; len(got) < 2 || !strings.HasPrefix(got[1], "yes, through 14 October") {
+		t.Errorf("About row 8 = %q", got)
 	}
 }
 

@@ -18,7 +18,7 @@ WITH latest AS (
     UNION SELECT DISTINCT 'campaign_member', drop_id FROM staging.campaign_members
 )
 SELECT f.source, f.object, d.name AS drop_name, f.name AS file_name, d.name || '/' || f.name AS file,
-       f.sha256, f.bytes, f.rows_read, f.rows_loaded, f.rows_rejected, f.first_error
+       f.sha256, f.bytes, f.rows_read, f.rows_loaded, f.rows_rejected, f.first_error, f.file_id
 FROM meta.files f
 JOIN meta.drops d USING (drop_id)
 WHERE EXISTS (SELECT 1 FROM latest l WHERE l.drop_id = f.drop_id AND l.object = f.object)
