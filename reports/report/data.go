@@ -120,7 +120,6 @@ type ChannelRow struct {
 	Channel                         string
 	Leads, MQLs, Pipeline, Bookings string
 	Spend, CostPerLead              string
-	pipeline, leads                 float64 // for the order
 }
 
 // OwnerRow is an owner's follow-up in the month.
