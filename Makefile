@@ -8,7 +8,7 @@ AS_OF := 2026-11-15T06:00:00Z
 # The last complete month at that instant.
 MONTH := 2026-10
 
-.PHONY: run test bench build clean pollock fuzz faults
+.PHONY: run test bench bench-history build clean pollock fuzz faults
 
 # The commit goes into coxswain version (and so into bug reports).
 COMMIT := $(shell c=$$(git rev-parse --short HEAD 2>/dev/null) && { git diff --quiet HEAD 2>/dev/null || c=$$c-dirty; echo $$c; })
@@ -37,10 +37,18 @@ test:
 # - load: a 2M-row Salesforce Lead export, coxswain build against DuckDB's
 #   own CREATE TABLE AS read_csv with the same column types;
 # - org: 2M leads, 10M activities, 300k opportunities, a full build and a
-#   report, with their peak memory.
+#   report, with their peak memory;
+# - history: 52 weekly exports of one org, a nightly after each: the
+#   warehouse against one snapshot's, the last nightly against DuckDB's read.
 bench:
 	$(GO) test -tags bench -run TestBenchLoad -v -count=1 -timeout 60m ./pipelines/ingest/
 	$(GO) test -tags bench -run TestBenchOrg -v -count=1 -timeout 60m ./cmd/coxswain/
+	$(GO) test -tags bench -run TestBenchHistory -v -count=1 -timeout 90m ./cmd/coxswain/
+
+# The history case alone: a year of weekly exports of one org, a nightly
+# after each (BENCH_HISTORY_LEADS, BENCH_HISTORY_EXTRA_ACTIVITIES, BENCH_HISTORY_WEEKS)
+bench-history:
+	$(GO) test -tags bench -run TestBenchHistory -v -count=1 -timeout 90m ./cmd/coxswain/
 
 # The dialect sniffing measured on the Pollock benchmark
 # (github.com/HPI-Information-Systems/Pollock): POLLOCK names its

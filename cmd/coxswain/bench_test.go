@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"coxswain/pipelines/sampleorg"
 )
 
 // TestBenchOrg times a full build (load, models, data tests, Parquet feed)
@@ -106,4 +108,117 @@ func benchStr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// TestBenchHistory is the history case: one org exported every week for a
+// year (BENCH_HISTORY_WEEKS, default 52) and loaded by a nightly build after
+// each export, as a Salesforce weekly Data Export arrives. Records change
+// only when their lives do: new leads, MQLs, conversions, deals closing,
+// about 1-2% of the rows a week. It prints the warehouse's size against one
+// snapshot's, the last nightly's time against a full build of that one
+// snapshot and against DuckDB's own read_csv of its files, and peak memory.
+// The drops are written one at a time and removed once loaded: a year of
+// copies of a large org would not fit the disk.
+func TestBenchHistory(t *testing.T) {
+	leads := benchInt("BENCH_HISTORY_LEADS", 200_000)
+	extra := benchInt("BENCH_HISTORY_EXTRA_ACTIVITIES", 850_000)
+	weeks := benchInt("BENCH_HISTORY_WEEKS", 52)
+	root, _ := filepath.Abs(benchStr("BENCH_DIR", "../../bench"))
+	dir := filepath.Join(root, fmt.Sprintf("history-%d-%d", leads, extra))
+	os.RemoveAll(dir)
+	bin := filepath.Join(root, "coxswain")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	o := sampleorg.DefaultOptions()
+	o.Leads, o.ExtraActivities = leads, extra
+	o.Months = 26 // the year of weekly exports starts with an org more than a year old
+	org := sampleorg.New(o)
+	config := func(dir string) string {
+		if err := org.WritePlans(dir); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "bench.yaml")
+		os.WriteFile(path, []byte(`timezone: America/New_York
+warehouse: warehouse.duckdb
+duckdb: { memory_limit: 3GB }
+sources:
+  - { name: crm, preset: salesforce, path: exports/salesforce, warn_after: 100000h }
+plans: { spend: plans/spend.csv, targets: plans/targets.csv }
+`), 0o644)
+		return path
+	}
+	cfg := config(dir)
+	exports := filepath.Join(dir, "exports", "salesforce")
+	var last string
+	var lastSecs, peak float64
+	fmt.Printf("\nhistory benchmark: %d weekly exports of one org (%d leads over its life, %d extra activities)\n", weeks, leads, extra)
+	for k := range weeks {
+		at := o.End.AddDate(0, 0, -7*(weeks-1-k))
+		drop, err := org.WriteSnapshot(exports, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secs, rss := timed(t, bin, "build", "--quiet", "--config", cfg, "--as-of", at.Format(time.RFC3339))
+		peak = max(peak, rss)
+		if k == weeks-1 {
+			last, lastSecs = drop, secs
+		} else {
+			os.RemoveAll(drop)
+		}
+		if k == 0 || (k+1)%13 == 0 {
+			fmt.Printf("  week %2d: nightly %5.1f s, peak RSS %5.0f MB, warehouse %6.0f MB\n", k+1, secs, rss, warehouseMB(dir))
+		}
+	}
+	history := warehouseMB(dir)
+
+	// The last export alone, in a warehouse of its own.
+	single := filepath.Join(dir, "single")
+	singleExports := filepath.Join(single, "exports", "salesforce")
+	os.MkdirAll(singleExports, 0o755)
+	if err := os.Rename(last, filepath.Join(singleExports, filepath.Base(last))); err != nil {
+		t.Fatal(err)
+	}
+	fullSecs, fullRSS := timed(t, bin, "build", "--quiet", "--config", config(single), "--as-of", o.End.Format(time.RFC3339))
+	readSecs, csvMB := duckRead(t, filepath.Join(singleExports, filepath.Base(last)))
+	one := warehouseMB(single)
+
+	fmt.Printf("  warehouse after %d weeks: %.0f MB, %.1fx one snapshot's %.0f MB   (goal: at most 2x)\n", weeks, history, history/one, one)
+	fmt.Printf("  nightly %d: %.1f s; a full build of that snapshot alone %.1f s; DuckDB read_csv of its %.0f MB of CSV %.1f s   (goal: nightly at most read + 10 s)\n",
+		weeks, lastSecs, fullSecs, csvMB, readSecs)
+	fmt.Printf("  peak RSS: nightlies %.0f MB, full build %.0f MB   (goal: < 4096 MB; duckdb memory_limit 3GB)\n", peak, fullRSS)
+}
+
+// warehouseMB is the size of dir's warehouse file and its WAL.
+func warehouseMB(dir string) float64 {
+	var n int64
+	for _, f := range []string{"warehouse.duckdb", "warehouse.duckdb.wal"} {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			n += fi.Size()
+		}
+	}
+	return float64(n) / 1e6
+}
+
+// duckRead times DuckDB's own read of every CSV file of a drop into tables
+// of an in-memory database, and returns the seconds and the files' MB.
+func duckRead(t *testing.T, drop string) (float64, float64) {
+	t.Helper()
+	connector, err := duckdb.NewConnector("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	files, _ := filepath.Glob(filepath.Join(drop, "*.csv"))
+	var size int64
+	start := time.Now()
+	for i, f := range files {
+		fi, _ := os.Stat(f)
+		size += fi.Size()
+		if _, err := db.Exec(fmt.Sprintf("CREATE TABLE t%d AS SELECT * FROM read_csv('%s')", i, f)); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	return time.Since(start).Seconds(), float64(size) / 1e6
 }

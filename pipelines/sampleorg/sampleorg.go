@@ -57,6 +57,37 @@ var firstNames = []string{"Zoë", "José", "Siobhán", "Jürgen", "Ana", "Li", "
 var lastNames = []string{"Martin", "Álvarez", "O'Neil", "Müller", "Silva", "Wang", "Patel", "García", "Dubois", "Adeyemi", "Kowalska", "Tanaka", "Haddad", "Murphy", "Lefèvre", "Nilsson", "Khan", "Rossi", "Schmidt", "Costa"}
 var companies = []string{"Société Générale d'Import", "O'Neil & Co", "<script>alert(1)</script> Ltd", "=SUM(A1) Holdings", "Zoë's Bakery", "Acme Corp", "Nordström Logistics", "Globex", "Initech", "Umbrella Health", "Stark Industries", "Wayne Enterprises", "Müller GmbH", "Tyrell Systems", "Hooli", "Vandelay Imports", "Pied Piper", "Soylent Foods", "Cyberdyne", "Aperture Labs"}
 
+// Org is a generated org that can be exported as of any instant up to its
+// End: the weekly snapshots of the history benchmark are one org exported
+// week after week, so that a record changes only when its life does (a
+// new lead, an MQL, a conversion, a deal closing).
+type Org struct{ g *org }
+
+// New generates the org of o in memory.
+func New(o Options) *Org { return &Org{newOrg(o)} }
+
+// WriteSnapshot writes a full Data Export of the org as of at into
+// exports/<at's date>/ under dir, as a UTF-8 folder; it returns the drop's
+// folder.
+func (o *Org) WriteSnapshot(dir string, at time.Time) (string, error) {
+	drop := filepath.Join(dir, at.Format("2006-01-02"))
+	if err := os.MkdirAll(drop, 0o755); err != nil {
+		return "", err
+	}
+	for _, f := range o.g.files() {
+		if err := writeFile(filepath.Join(drop, f.name), nil, func(w io.Writer) error { return f.write(w, at) }); err != nil {
+			return "", err
+		}
+	}
+	return drop, nil
+}
+
+// WritePlans writes the org's spend and targets plans into dir/plans.
+func (o *Org) WritePlans(dir string) error {
+	_, err := o.g.writePlans(filepath.Join(dir, "plans"))
+	return err
+}
+
 // Generate writes the sample org into dir: exports/salesforce/<drops>,
 // plans/spend.csv, plans/targets.csv and coxswain.yaml. It returns the
 // paths of the files it wrote.
