@@ -139,7 +139,8 @@ func Write(ctx context.Context, db *sql.DB, opt Options) (string, *Manifest, err
 	}
 	// The same values as one workbook, typed, for finance to open.
 	xlsx, err := workbook.Build(sheets, workbook.About{Month: opt.Month, Months: months, AsOf: m.AsOf, Zone: m.ReportingTimezone,
-		BuildID: m.BuildID, Version: opt.Version, Currency: data.Currency, ToDate: toDate(data.MonthToDate, opt.Month)})
+		BuildID: m.BuildID, Version: opt.Version, Currency: data.Currency, ToDate: toDate(data.MonthToDate, opt.Month),
+		Explanations: explanations(data.Glossary)})
 	if err != nil {
 		return "", nil, fmt.Errorf("pack.xlsx: %w", err)
 	}
@@ -162,6 +163,17 @@ func Write(ctx context.Context, db *sql.DB, opt Options) (string, *Manifest, err
 
 	dir := filepath.Join(opt.OutDir, opt.Month)
 	return dir, m, writeAtomically(dir, contents)
+}
+
+// explanations are the glossary's plain words by metric.
+func explanations(glossary []report.Term) map[string]string {
+	out := map[string]string{}
+	for _, t := range glossary {
+		if t.Explain != "" {
+			out[t.Metric] = t.Explain
+		}
+	}
+	return out
 }
 
 // toDate words how far a month not yet over had come: "through 14

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,9 @@ type About struct {
 	BuildID  int64
 	Version  string // coxswain's version
 	Currency string // ISO 4217 code from the config, e.g. "USD"; "" shows money as plain numbers
+	// Explanations are the metrics' plain words (the catalog's explain),
+	// added to the Definitions sheet beside the contract's definitions.
+	Explanations map[string]string
 	// ToDate, when the report month is not over at the as-of, says how
 	// far it had come ("through 14 November"): its column is marked as a
 	// month to date, so that a half month is never read as a whole one.
@@ -476,7 +480,11 @@ func Build(files []File, about About) ([]byte, error) {
 			}
 			continue
 		}
-		if err := w.grid(name, t.header, typed[i], 0); err != nil {
+		header, rows := t.header, typed[i]
+		if t.file == "definitions.csv" && len(about.Explanations) > 0 {
+			header, rows = explained(header, rows, metrics, about.Explanations)
+		}
+		if err := w.grid(name, header, rows, 0); err != nil {
 			return nil, fmt.Errorf("%s: %w", t.file, err)
 		}
 	}
@@ -539,6 +547,16 @@ type stampedZip struct {
 // Create adds a compressed entry stamped with z's time.
 func (z *stampedZip) Create(name string) (io.Writer, error) {
 	return z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: z.modified})
+}
+
+// explained adds the plain words to the Definitions sheet: a last column
+// "explanation", row by row (the rows are the catalog's, in its order).
+func explained(header []string, rows [][]cell, metrics []metric, words map[string]string) ([]string, [][]cell) {
+	out := make([][]cell, len(rows))
+	for i, r := range rows {
+		out[i] = append(slices.Clone(r), textCell(words[metrics[i].name]))
+	}
+	return append(slices.Clone(header), "explanation"), out
 }
 
 // maxSheetRows is how many data rows a sheet takes: Excel's 1,048,576

@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -599,4 +601,44 @@ func parts(tb testing.TB, data []byte) map[string]string {
 		out[zf.Name] = string(b)
 	}
 	return out
+}
+
+// TestBuild_Explanations: the Definitions sheet carries the plain words
+// beside the contract's definition, metric by metric.
+func TestBuild_Explanations(t *testing.T) {
+	about := fixtureAbout()
+	f0, err := csvRows(fixtureFiles(), "definitions.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	about.Explanations = map[string]string{f0[1][0]: "New leads that came in during the month."}
+	data, err := Build(fixtureFiles(), about)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(DefinitionsSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := rows[0]; h[len(h)-1] != "explanation" {
+		t.Errorf("Definitions header %q, want an explanation column last", h)
+	}
+	if r := rows[1]; r[0] != f0[1][0] || r[len(r)-1] != "New leads that came in during the month." {
+		t.Errorf("Definitions row 2 = %q", r)
+	}
+}
+
+// csvRows reads one of the files as records.
+func csvRows(files []File, name string) ([][]string, error) {
+	for _, f := range files {
+		if f.Name == name {
+			return csv.NewReader(bytes.NewReader(f.CSV)).ReadAll()
+		}
+	}
+	return nil, fmt.Errorf("no %s", name)
 }
