@@ -10,12 +10,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	netmail "net/mail"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -95,8 +93,6 @@ func Build(cfg coxswain.Email, d *report.Data, packDir string) (*gomail.Msg, err
 	return m, nil
 }
 
-var tagRe = regexp.MustCompile(`<[^>]*>`)
-
 // PlainText is the text alternative: the headline numbers, for clients
 // that show no HTML.
 func PlainText(d *report.Data) string {
@@ -118,8 +114,8 @@ func PlainText(d *report.Data) string {
 			case h.VsPrev != "":
 				fmt.Fprintf(&b, "   %s %s", h.VsPrev, h.PrevLabel)
 			}
-			if a := d.Against(h); a != "" {
-				fmt.Fprintf(&b, "   %s", html.UnescapeString(tagRe.ReplaceAllString(string(a), "")))
+			if a := d.AgainstText(h); a != "" {
+				fmt.Fprintf(&b, "   %s", a)
 			}
 			b.WriteString("\n")
 		}

@@ -84,8 +84,8 @@ type Headline struct {
 	Projected sql.NullFloat64
 	// SameDays is the previous month up to the same point, for a month
 	// not yet over (the metrics that add up over days).
-	SameDays                sql.NullFloat64
-	VsPrev, VsYear, Against string // rendered changes, "" when not defined
+	SameDays       sql.NullFloat64
+	VsPrev, VsYear string // rendered changes, "" when not defined
 	// PrevLabel and YearLabel say what VsPrev and VsYear compare with:
 	// "vs September", "vs the same days of September", "run rate vs
 	// October 2025".
@@ -278,12 +278,6 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 			h.Final = monthEnd.AddDate(0, 0, m.MaturesDays)
 		}
 		d.compare(&h, sameDays[metric])
-		if a, ok := h.Attainment(); ok {
-			h.Against = strconv.FormatFloat(100*a, 'f', 0, 64) + "% of target"
-			if h.Kind == "ratio" {
-				h.Against = "target " + Format(h.Target, h.Kind, d.Currency)
-			}
-		}
 		return h
 	}
 	// The sections list their metrics in the catalog (sql/metrics.yaml).

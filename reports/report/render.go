@@ -209,18 +209,35 @@ func changeHTML(s, good string) template.HTML {
 // Against shows a headline against its target, coloured by whether it
 // is on plan; empty without a target.
 func (d *Data) Against(h Headline) template.HTML {
-	a, ok := h.Attainment()
-	if !ok {
+	text, color := d.against(h)
+	if text == "" {
 		return ""
 	}
-	color := green
+	return template.HTML(`<span style="color:` + color + `">` + template.HTMLEscapeString(text) + `</span>`)
+}
+
+// AgainstText is Against in words alone, for the plain-text message.
+func (d *Data) AgainstText(h Headline) string {
+	text, _ := d.against(h)
+	return text
+}
+
+// against words a headline against its target and picks its colour:
+// green on the good side of plan, red on the other, grey on plan or for a
+// metric judged only by its plan (spend); "" without a target.
+func (d *Data) against(h Headline) (text, color string) {
+	a, ok := h.Attainment()
+	if !ok {
+		return "", ""
+	}
+	color = green
 	if (a < 1) == (h.Good != "down") {
 		color = red
 	}
 	if (a >= 0.995 && a < 1.005) || h.Good == "neutral" {
-		color = grey // on plan, or judged only by its plan (spend)
+		color = grey
 	}
-	text := percent(a) + " of target " + d.Fmt(h.Target, h.Kind)
+	text = percent(a) + " of target " + d.Fmt(h.Target, h.Kind)
 	if h.Kind == "ratio" {
 		text = "target " + d.Fmt(h.Target, h.Kind)
 		color = green
@@ -230,7 +247,7 @@ func (d *Data) Against(h Headline) template.HTML {
 	} else if h.Projected.Valid {
 		text = "on course for " + percent(a) + " of target " + d.Fmt(h.Target, h.Kind)
 	}
-	return template.HTML(`<span style="color:` + color + `">` + template.HTMLEscapeString(text) + `</span>`)
+	return text, color
 }
 
 // rows says how many rows, in words that agree with the number.
