@@ -180,45 +180,35 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 		kind string
 	}
 	kpis := map[string]map[string]kv{}
-	rows, err := db.QueryContext(ctx, `SELECT month, metric, value, kind FROM marts.kpis WHERE month BETWEEN ? AND ?`, months[0], month)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
+	err = each(ctx, db, `SELECT month, metric, value, kind FROM marts.kpis WHERE month BETWEEN ? AND ?`, []any{months[0], month}, func(r *sql.Rows) error {
 		var m, metric string
 		var x kv
-		if err := rows.Scan(&m, &metric, &x.v, &x.kind); err != nil {
-			rows.Close()
-			return nil, err
+		if err := r.Scan(&m, &metric, &x.v, &x.kind); err != nil {
+			return err
 		}
 		if kpis[metric] == nil {
 			kpis[metric] = map[string]kv{}
 		}
 		kpis[metric][m] = x
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	targets := map[string]map[string]sql.NullFloat64{}
-	rows, err = db.QueryContext(ctx, `SELECT month, metric, target::DOUBLE FROM marts.targets WHERE month BETWEEN ? AND ?`, months[0], month)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
+	targets := map[string]map[string]sql.NullFloat64{}
+	err = each(ctx, db, `SELECT month, metric, target::DOUBLE FROM marts.targets WHERE month BETWEEN ? AND ?`, []any{months[0], month}, func(r *sql.Rows) error {
 		var m, metric string
 		var t sql.NullFloat64
-		if err := rows.Scan(&m, &metric, &t); err != nil {
-			rows.Close()
-			return nil, err
+		if err := r.Scan(&m, &metric, &t); err != nil {
+			return err
 		}
 		if targets[metric] == nil {
 			targets[metric] = map[string]sql.NullFloat64{}
 		}
 		targets[metric][m] = t
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	// The SLA's commitment is the target of every month the plan gives none.
@@ -242,25 +232,21 @@ func Load(ctx context.Context, db *sql.DB, month string, months []string) (*Data
 			return nil, err
 		}
 		if has {
-			rows, err := db.QueryContext(ctx, `SELECT metric, value FROM marts.kpis_same_days WHERE month = ?`, month)
-			if err != nil {
-				return nil, err
-			}
-			for rows.Next() {
+			err := each(ctx, db, `SELECT metric, value FROM marts.kpis_same_days WHERE month = ?`, []any{month}, func(r *sql.Rows) error {
 				var metric string
 				var v sql.NullFloat64
-				if err := rows.Scan(&metric, &v); err != nil {
-					rows.Close()
-					return nil, err
+				if err := r.Scan(&metric, &v); err != nil {
+					return err
 				}
 				sameDays[metric] = v
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+				return nil
+			})
+			if err != nil {
 				return nil, err
 			}
 		}
 	}
+
 	loc, err := time.LoadLocation(d.Zone)
 	if err != nil {
 		return nil, err
@@ -363,6 +349,21 @@ func (d *Data) compare(h *Headline, sameDays sql.NullFloat64) {
 	}
 }
 
+// each runs a query and calls scan on every row it returns.
+func each(ctx context.Context, db *sql.DB, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // progress says how far month had come at asOf in zone; nil when the
 // month is over (or not begun).
 func progress(month string, asOf time.Time, zone string) (*Progress, error) {
@@ -391,20 +392,7 @@ func progress(month string, asOf time.Time, zone string) (*Progress, error) {
 }
 
 func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Catalog) error {
-	q := func(query string, args []any, scan func(*sql.Rows) error) error {
-		rows, err := db.QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
-	}
-	err := q(`SELECT cohort_month, leads, mqls, sqls, opportunities, won FROM marts.funnel WHERE cohort_month BETWEEN ? AND ? ORDER BY cohort_month`,
+	err := each(ctx, db, `SELECT cohort_month, leads, mqls, sqls, opportunities, won FROM marts.funnel WHERE cohort_month BETWEEN ? AND ? ORDER BY cohort_month`,
 		[]any{d.Months[0], d.Month}, func(r *sql.Rows) error {
 			var f FunnelRow
 			if err := r.Scan(&f.Cohort, &f.Leads, &f.MQLs, &f.SQLs, &f.Opps, &f.Won); err != nil {
@@ -423,7 +411,7 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 	if err := d.loadChannels(ctx, db); err != nil {
 		return err
 	}
-	err = q(`SELECT owner, mqls, sla_met, sla_breached, sla_pending, sla_compliance, first_touch_hours_median
+	err = each(ctx, db, `SELECT owner, mqls, sla_met, sla_breached, sla_pending, sla_compliance, first_touch_hours_median
 		FROM marts.sla_by_owner WHERE month = ? ORDER BY sla_compliance NULLS LAST, owner`, []any{d.Month}, func(r *sql.Rows) error {
 		var o OwnerRow
 		var mqls, met, breached, pending, compliance, hrs sql.NullFloat64
@@ -440,7 +428,7 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 	}
 	// The definitions as the build wrote them; the labels from the catalog,
 	// so that marts written by an older release (without labels) still read.
-	err = q(`SELECT metric, definition FROM marts.metric_definitions ORDER BY position`, nil, func(r *sql.Rows) error {
+	err = each(ctx, db, `SELECT metric, definition FROM marts.metric_definitions ORDER BY position`, nil, func(r *sql.Rows) error {
 		var t Term
 		if err := r.Scan(&t.Metric, &t.Definition); err != nil {
 			return err
@@ -461,7 +449,7 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 		return err
 	}
 	if hasRules {
-		err = q(`SELECT source, rule FROM marts.mql_rules ORDER BY source`, nil, func(r *sql.Rows) error {
+		err = each(ctx, db, `SELECT source, rule FROM marts.mql_rules ORDER BY source`, nil, func(r *sql.Rows) error {
 			var source, rule string
 			if err := r.Scan(&source, &rule); err != nil {
 				return err
@@ -483,7 +471,7 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 			}
 		}
 	}
-	err = q(`SELECT source, object, file, rows_read, rows_loaded, rows_rejected, coalesce(first_error, '') FROM marts.export_files ORDER BY rows_rejected DESC, source, object, file`,
+	err = each(ctx, db, `SELECT source, object, file, rows_read, rows_loaded, rows_rejected, coalesce(first_error, '') FROM marts.export_files ORDER BY rows_rejected DESC, source, object, file`,
 		nil, func(r *sql.Rows) error {
 			var f FileRow
 			if err := r.Scan(&f.Source, &f.Object, &f.File, &f.Read, &f.Loaded, &f.Rejected, &f.FirstError); err != nil {
@@ -507,7 +495,7 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 		return err
 	}
 	if hasFileID {
-		err = q(`SELECT max(r.value) FILTER (WHERE lower(r.column_name) LIKE '%amount%' OR lower(r.column_name) LIKE '%value%')
+		err = each(ctx, db, `SELECT max(r.value) FILTER (WHERE lower(r.column_name) LIKE '%amount%' OR lower(r.column_name) LIKE '%value%')
 			FROM meta.rejects r
 			WHERE r.object = 'opportunity' AND r.line IS NOT NULL AND r.file_id IN (SELECT file_id FROM marts.export_files)
 			GROUP BY r.file_id, r.line`, nil, func(r *sql.Rows) error {
@@ -526,7 +514,7 @@ func (d *Data) loadTables(ctx context.Context, db *sql.DB, catalog *coxswain.Cat
 			return err
 		}
 	}
-	return q(`SELECT test, severity, description, failures FROM meta.test_results
+	return each(ctx, db, `SELECT test, severity, description, failures FROM meta.test_results
 		WHERE build_id = (SELECT max(build_id) FROM meta.test_results) AND failures > 0 ORDER BY severity, test`, nil, func(r *sql.Rows) error {
 		var t TestRow
 		if err := r.Scan(&t.Name, &t.Severity, &t.Description, &t.Failures); err != nil {
@@ -577,15 +565,10 @@ func (d *Data) loadChannels(ctx context.Context, db *sql.DB) error {
 	}
 	byName := map[string]*channel{}
 	var all []*channel
-	rows, err := db.QueryContext(ctx, `SELECT channel, metric, value FROM marts.kpis_by_channel WHERE month = ?`, d.Month)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := each(ctx, db, `SELECT channel, metric, value FROM marts.kpis_by_channel WHERE month = ?`, []any{d.Month}, func(r *sql.Rows) error {
 		var name, metric string
 		var v sql.NullFloat64
-		if err := rows.Scan(&name, &metric, &v); err != nil {
+		if err := r.Scan(&name, &metric, &v); err != nil {
 			return err
 		}
 		c := byName[name]
@@ -595,8 +578,9 @@ func (d *Data) loadChannels(ctx context.Context, db *sql.DB) error {
 			all = append(all, c)
 		}
 		c.v[metric] = v
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	none := func(c *channel) bool { return c.name == "(none)" || c.name == "" }
