@@ -41,14 +41,7 @@ func TestBenchOrg(t *testing.T) {
 		}
 		t.Logf("generated %s in %.0fs", org, time.Since(start).Seconds())
 	}
-	config := filepath.Join(org, "bench.yaml")
-	os.WriteFile(config, []byte(`timezone: America/New_York
-warehouse: warehouse.duckdb
-duckdb: { memory_limit: 3GB }
-sources:
-  - { name: crm, preset: salesforce, path: exports/salesforce, warn_after: 100000h }
-plans: { spend: plans/spend.csv, targets: plans/targets.csv }
-`), 0o644)
+	config := writeBenchConfig(org)
 	var size int64
 	files, _ := filepath.Glob(filepath.Join(org, "exports", "salesforce", "*", "*.csv"))
 	for _, f := range files {
@@ -138,15 +131,7 @@ func TestBenchHistory(t *testing.T) {
 		if err := org.WritePlans(dir); err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join(dir, "bench.yaml")
-		os.WriteFile(path, []byte(`timezone: America/New_York
-warehouse: warehouse.duckdb
-duckdb: { memory_limit: 3GB }
-sources:
-  - { name: crm, preset: salesforce, path: exports/salesforce, warn_after: 100000h }
-plans: { spend: plans/spend.csv, targets: plans/targets.csv }
-`), 0o644)
-		return path
+		return writeBenchConfig(dir)
 	}
 	cfg := config(dir)
 	exports := filepath.Join(dir, "exports", "salesforce")
@@ -187,6 +172,20 @@ plans: { spend: plans/spend.csv, targets: plans/targets.csv }
 	fmt.Printf("  nightly %d: %.1f s; a full build of that snapshot alone %.1f s; DuckDB read_csv of its %.0f MB of CSV %.1f s   (goal: nightly at most read + 10 s)\n",
 		weeks, lastSecs, fullSecs, csvMB, readSecs)
 	fmt.Printf("  peak RSS: nightlies %.0f MB, full build %.0f MB   (goal: < 4096 MB; duckdb memory_limit 3GB)\n", peak, fullRSS)
+}
+
+// writeBenchConfig writes the benchmarks' configuration into dir: the
+// sample org's Salesforce exports and plans, DuckDB held to 3 GB.
+func writeBenchConfig(dir string) string {
+	path := filepath.Join(dir, "bench.yaml")
+	os.WriteFile(path, []byte(`timezone: America/New_York
+warehouse: warehouse.duckdb
+duckdb: { memory_limit: 3GB }
+sources:
+  - { name: crm, preset: salesforce, path: exports/salesforce, warn_after: 100000h }
+plans: { spend: plans/spend.csv, targets: plans/targets.csv }
+`), 0o644)
+	return path
 }
 
 // warehouseMB is the size of dir's warehouse file and its WAL.

@@ -396,15 +396,7 @@ func TestBuild_About(t *testing.T) {
 func TestBuild_MonthToDate(t *testing.T) {
 	about := fixtureAbout()
 	about.ToDate = "through 14 October"
-	data, err := Build(fixtureFiles(), about)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f, _ := open(t, fixtureFiles(), about)
 	rows, err := f.GetRows(KPISheet)
 	if err != nil {
 		t.Fatal(err)
@@ -612,15 +604,7 @@ func TestBuild_Explanations(t *testing.T) {
 		t.Fatal(err)
 	}
 	about.Explanations = map[string]string{f0[1][0]: "New leads that came in during the month."}
-	data, err := Build(fixtureFiles(), about)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f, _ := open(t, fixtureFiles(), about)
 	rows, err := f.GetRows(DefinitionsSheet)
 	if err != nil {
 		t.Fatal(err)
