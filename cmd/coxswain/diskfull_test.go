@@ -64,7 +64,7 @@ func TestRun_DiskFull(t *testing.T) {
 		"mv " + aside + " " + zips[0],
 		// Just above what the first build left: the second drop cannot fit.
 		"used=$(du -sk " + small + " | cut -f1)",
-		"mount -o remount,size=$((used + 2048))k " + small,
+		"mount -o remount,size=$((used + 256))k " + small,
 		build + " > " + dir + "/full.out 2>&1; echo $? > " + dir + "/full.code",
 		"ls -A " + small + " > " + dir + "/full.ls",
 		"mount -o remount,size=512m " + small,

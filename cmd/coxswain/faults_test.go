@@ -818,15 +818,20 @@ func warehouseFacts(wh string) (map[string]string, []string) {
 		if n := num(`SELECT count(*) FROM (SELECT _drop_id, "Id" FROM ` + q + ` GROUP BY ALL HAVING count(*) > 1)`); n > 0 {
 			problems = append(problems, fmt.Sprintf("raw.%s: %d ids doubled within a drop", table, n))
 		}
-		if s := str(`SELECT string_agg(f.name || ' recorded ' || f.rows_loaded || ', raw has ' || coalesce(r.n, 0), '; ')
-			FROM meta.files f LEFT JOIN (SELECT _file_id, count(*) AS n FROM `+q+` GROUP BY 1) r ON r._file_id = f.file_id
-			WHERE f.source = ? AND f.object = ? AND coalesce(r.n, 0) <> f.rows_loaded`, source, object); s != "" {
+		// The history's state as of each drop is the drop's rows (the
+		// sample org's drops are full snapshots loaded in order).
+		if s := str(`SELECT string_agg(d.name || ' recorded ' || f.n || ', raw has ' || (SELECT count(*) FROM raw_as_of('`+q+`', d.drop_id)), '; ')
+			FROM meta.drops d JOIN (SELECT drop_id, sum(rows_loaded) AS n FROM meta.files WHERE source = ? AND object = ? GROUP BY 1) f USING (drop_id)
+			WHERE f.n <> (SELECT count(*) FROM raw_as_of('`+q+`', d.drop_id))`, source, object); s != "" {
 			problems = append(problems, fmt.Sprintf("raw.%s differs from meta.files: %s", table, s))
 		}
 		if n := num(`SELECT count(*) FROM ` + q + ` r WHERE NOT EXISTS (SELECT 1 FROM meta.files f WHERE f.file_id = r._file_id)`); n > 0 {
 			problems = append(problems, fmt.Sprintf("raw.%s: %d rows of no recorded file", table, n))
 		}
-		facts["raw."+table] = str(`SELECT count(*) || ' rows, content ' || coalesce(sum(hash(t))::VARCHAR, '') FROM (SELECT * EXCLUDE (_drop_id, _file_id) FROM ` + q + `) t`)
+		// Ids of drops and files are not compared (a killed load may have
+		// used some up); the drop that closed a version is, by name.
+		facts["raw."+table] = str(`SELECT count(*) || ' rows, content ' || coalesce(sum(hash(t))::VARCHAR, '') FROM (
+			SELECT * EXCLUDE (_drop_id, _file_id, _valid_to, _seen_file), (SELECT name FROM meta.drops d WHERE d.drop_id = r._valid_to) AS closed_by FROM ` + q + ` r) t`)
 	}
 	return facts, problems
 }

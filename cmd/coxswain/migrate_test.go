@@ -2,10 +2,16 @@ package main
 
 import (
 	"compress/gzip"
+	"database/sql"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // TestBuild_MigratesPreviousWarehouse: a warehouse made by the release
@@ -14,24 +20,8 @@ import (
 func TestBuild_MigratesPreviousWarehouse(t *testing.T) {
 	dir := copyCase(t, "pack_edges")
 	config := filepath.Join(dir, "coxswain.yaml")
-	gz, err := os.Open(filepath.Join("..", "..", "testdata", "warehouse_v0.1.0", "pack_edges.duckdb.gz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer gz.Close()
-	zr, err := gzip.NewReader(gz)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(filepath.Join(dir, "warehouse.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.Copy(f, zr); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
 	wh := filepath.Join(dir, "warehouse.duckdb")
+	gunzip(t, filepath.Join("..", "..", "testdata", "warehouse_v0.1.0", "pack_edges.duckdb.gz"), wh)
 	if n := queryInt(t, wh, `SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'meta' AND table_name = 'schema_migrations'`); n != 0 {
 		t.Fatal("the old warehouse already records migrations: it is not the old release's")
 	}
@@ -60,4 +50,130 @@ func TestBuild_MigratesPreviousWarehouse(t *testing.T) {
 	}
 	kpis := readLines(t, filepath.Join(packs, "2026-11", "kpis.csv"))
 	diffLines(t, "kpis.csv (2026-08 to 2026-11)", append(kpis[:1:1], kpis[1+9*29:]...), readLines(t, filepath.Join(want, "kpis_2026-08_to_2026-11.csv")))
+}
+
+// gunzip writes the gzipped file src to dst.
+func gunzip(t *testing.T, src, dst string) {
+	t.Helper()
+	gz, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, zr); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// historyViews are the staging views of testdata/history_edges.
+var historyViews = []string{"crm__leads", "crm__opportunities", "crm__activities", "hs__leads"}
+
+// stagingRows reads a staging view of the warehouse at path, every row and
+// column, sorted.
+func stagingRows(t *testing.T, path, view string) []string {
+	t.Helper()
+	connector, err := duckdb.NewConnector(path+"?access_mode=read_only", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	rows, err := db.Query(`SELECT * FROM staging.` + view)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for i, v := range vals {
+			fmt.Fprintf(&b, "%s=%v ", cols[i], v)
+		}
+		out = append(out, b.String())
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// buildHistoryEdges builds testdata/history_edges in dir as the fixture
+// warehouse was built: its first drops, then the rest, two of them late.
+func buildHistoryEdges(t *testing.T, dir string) {
+	t.Helper()
+	config := filepath.Join(dir, "coxswain.yaml")
+	later := filepath.Join(dir, "later")
+	second := []string{"crm/2026-10-12", "crm/2026-10-22", "hs/2026-10-03", "hs/2026-10-09"}
+	for _, d := range second {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(later, d)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(filepath.Join(dir, "exports", d), filepath.Join(later, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, "build", "--config", config, "--as-of", "2026-10-16T06:00:00Z")
+	for _, d := range second {
+		if err := os.Rename(filepath.Join(later, d), filepath.Join(dir, "exports", d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, "build", "--config", config, "--as-of", "2026-10-23T06:00:00Z")
+}
+
+// TestBuild_MigratesToVersions: a warehouse of the release that kept every
+// drop's rows whole (testdata/warehouse_before_versions) is turned into
+// versions by the next build: its staging reads what that release read,
+// and so does a new warehouse loaded from the same drops in the same
+// order, late drops included; their packs are the same bytes.
+func TestBuild_MigratesToVersions(t *testing.T) {
+	old := copyCase(t, "history_edges")
+	wh := filepath.Join(old, "warehouse.duckdb")
+	gunzip(t, filepath.Join("..", "..", "testdata", "warehouse_before_versions", "history_edges.duckdb.gz"), wh)
+	want := map[string][]string{}
+	for _, v := range historyViews {
+		want[v] = stagingRows(t, wh, v)
+		if len(want[v]) == 0 {
+			t.Fatalf("the old warehouse's %s is empty", v)
+		}
+	}
+	rowsBefore := queryInt(t, wh, `SELECT count(*) FROM raw.crm__lead`)
+
+	out := mustRun(t, "build", "--config", filepath.Join(old, "coxswain.yaml"), "--as-of", "2026-10-23T06:00:00Z")
+	mustSay(t, "build on the old warehouse", out, ": 0 drops loaded (0 rows, 0 rows quarantined), 9 drops already loaded")
+	rowsAfter := queryInt(t, wh, `SELECT count(*) FROM raw.crm__lead`)
+	if rowsAfter >= rowsBefore {
+		t.Errorf("raw.crm__lead kept %d rows of %d: repeated content is still stored", rowsAfter, rowsBefore)
+	}
+
+	fresh := copyCase(t, "history_edges")
+	buildHistoryEdges(t, fresh)
+	for _, v := range historyViews {
+		diffLines(t, "migrated staging."+v, stagingRows(t, wh, v), want[v])
+		diffLines(t, "new staging."+v, stagingRows(t, filepath.Join(fresh, "warehouse.duckdb"), v), want[v])
+	}
+	mustRun(t, "report", "--config", filepath.Join(old, "coxswain.yaml"), "--month", "2026-10", "--out", filepath.Join(old, "packs"))
+	mustRun(t, "report", "--config", filepath.Join(fresh, "coxswain.yaml"), "--month", "2026-10", "--out", filepath.Join(fresh, "packs"))
+	for _, f := range []string{"kpis.csv", "funnel.csv", "data_quality.csv", "data_checks.csv", "sla_by_owner.csv"} {
+		diffLines(t, f, readLines(t, filepath.Join(old, "packs", "2026-10", f)), readLines(t, filepath.Join(fresh, "packs", "2026-10", f)))
+	}
 }

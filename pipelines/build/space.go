@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -64,9 +65,19 @@ func explainSpace(err error, paths ...string) error {
 			where = append(where, fmt.Sprintf("%s (%s free)", p.dir, coxswain.FormatBytes(int64(p.free))))
 		}
 	}
+	if m := duckdbWriteFailed.FindStringSubmatch(err.Error()); m != nil {
+		// DuckDB's checkpoint words ("FATAL Error: Failed to create
+		// checkpoint because of error: ...") say nothing a user can act on
+		// beyond the file it could not write.
+		err = fmt.Errorf("could not write %s", m[1])
+	}
 	return coxswain.WithAdvice(fmt.Errorf("the disk is full: %w", err),
 		"free space in "+strings.Join(where, " and ")+", then run the build again: the warehouse keeps its previous state and the next build completes the load (duckdb.temp_directory can move large sorts to another disk)")
 }
+
+// duckdbWriteFailed finds the file in DuckDB's words for a write that
+// failed for want of space.
+var duckdbWriteFailed = regexp.MustCompile(`(?i)could not write file "([^"]+)": no space left on device`)
 
 func hasAdvice(err error) bool {
 	var h *coxswain.Hint

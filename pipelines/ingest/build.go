@@ -192,6 +192,11 @@ type builder struct {
 // source's later drops wait: loading them first would put records in the
 // wrong order.
 func (b *builder) source(ctx context.Context, m *presets.Mapping, key string) error {
+	// A warehouse of a release before versions is turned into versions
+	// first, whether or not the source has a new drop: staging reads them.
+	if err := b.upgradeHistory(ctx, m); err != nil {
+		return err
+	}
 	dir := b.cfg.Resolve(m.Source.Path)
 	drops, err := ListDrops(dir)
 	if err != nil {
@@ -569,6 +574,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		return err
 	}
 	share := b.cfg.MaxRejectShare(src)
+	rehash := map[coxswain.Object]bool{} // objects whose raw table's columns changed
 	for i, fl := range loads {
 		b.opt.OnFile(src.Name+"/"+d.Name, fl.file.name, i, len(loads))
 		b.opt.Log.Info(fmt.Sprintf("loading %s (%s, %s)", fl, fl.object, fl.dialect.encoding),
@@ -586,8 +592,15 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		if fl.plan, err = planFile(m.Objects[fl.object], m, fl.dialect.header, existing, key); err != nil {
 			return &FileError{File: fl.String(), Err: err}
 		}
-		if err := ensureRawTable(ctx, b.conn, fl, existing); err != nil {
+		altered, err := ensureRawTable(ctx, b.conn, fl, existing)
+		if err != nil {
 			return &FileError{File: fl.String(), Err: err}
+		}
+		if altered {
+			rehash[fl.object] = true
+		}
+		if fl.table, err = warehouse.RawColumns(ctx, b.conn, src.Name, fl.object); err != nil {
+			return err
 		}
 		started := time.Now()
 		if err := fl.load(ctx, b.conn); err != nil {
@@ -622,9 +635,23 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	if len(errs) > 0 {
 		return &DropError{Source: src.Name, Drop: d.Name, Files: errs}
 	}
+	for _, obj := range coxswain.Objects {
+		if rehash[obj] {
+			if err := b.rehash(ctx, m, obj); err != nil {
+				return err
+			}
+		}
+	}
 	if m.Snapshot {
 		if err := b.guardSnapshot(ctx, m, d, dropID, loads, dr); err != nil {
 			return err
+		}
+	}
+	for _, obj := range coxswain.Objects {
+		if slices.ContainsFunc(loads, func(fl *fileLoad) bool { return fl.object == obj }) {
+			if err := b.history(ctx, m, obj, d, dropID); err != nil {
+				return fmt.Errorf("%s: keep the history of %s: %w", d.Name, obj.Plural(), err)
+			}
 		}
 	}
 	for _, fl := range loads {

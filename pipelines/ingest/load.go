@@ -20,8 +20,9 @@ type fileLoad struct {
 	object       coxswain.Object
 	dialect      *dialect
 	plan         *filePlan
-	readPath     string // the file DuckDB reads (a UTF-8 copy where it was transcoded)
-	dateFormat   string // strptime formats configured for the source
+	table        map[string]warehouse.RawColumn // the raw table's columns, this file's included
+	readPath     string                         // the file DuckDB reads (a UTF-8 copy where it was transcoded)
+	dateFormat   string                         // strptime formats configured for the source
 	tsFormat     string
 	nulls        []string // values read as empty besides the empty string
 
@@ -41,34 +42,39 @@ type rejectSample struct {
 func (f *fileLoad) String() string { return f.source + "/" + f.drop + "/" + f.file.name }
 
 // ensureRawTable creates the raw table or adds the file's new columns to it.
-// Unknown extra columns are kept: the raw layer is every column ever exported.
-func ensureRawTable(ctx context.Context, conn *sql.Conn, f *fileLoad, existing map[string]warehouse.RawColumn) error {
+// Unknown extra columns are kept: the raw layer is every column ever
+// exported. altered says an existing table's columns changed (added or
+// widened): the content hashes of its current versions must be worked out
+// again.
+func ensureRawTable(ctx context.Context, conn *sql.Conn, f *fileLoad, existing map[string]warehouse.RawColumn) (altered bool, err error) {
 	table := warehouse.RawTable(f.source, f.object)
 	if len(existing) == 0 {
 		// No NOT NULL on the bookkeeping columns: DuckDB checks it on every
 		// appended row, which costs a fifth of a large load.
-		ddl := fmt.Sprintf("CREATE TABLE %s (%s INTEGER, %s INTEGER, %s VARCHAR",
-			table, warehouse.ColDrop, warehouse.ColFile, warehouse.ColInvalid)
+		ddl := fmt.Sprintf("CREATE TABLE %s (%s INTEGER, %s INTEGER, %s VARCHAR, %s UBIGINT, %s INTEGER, %s INTEGER",
+			table, warehouse.ColDrop, warehouse.ColFile, warehouse.ColInvalid, warehouse.ColHash, warehouse.ColValidTo, warehouse.ColSeenFile)
 		for _, c := range f.plan.columns {
 			ddl += ", " + warehouse.QuoteIdent(c.name) + " " + c.rawType
 		}
 		_, err := conn.ExecContext(ctx, ddl+")")
-		return err
+		return false, err
 	}
 	for _, c := range f.plan.columns {
 		if _, ok := existing[strings.ToLower(c.name)]; ok {
 			if c.widen {
 				if _, err := conn.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s TYPE VARCHAR", table, warehouse.QuoteIdent(c.name))); err != nil {
-					return err
+					return altered, err
 				}
+				altered = true
 			}
 			continue
 		}
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s %s", table, warehouse.QuoteIdent(c.name), c.rawType)); err != nil {
-			return err
+			return altered, err
 		}
+		altered = true
 	}
-	return nil
+	return altered, nil
 }
 
 // readCSV is the DuckDB table function call that reads the file with the
@@ -158,8 +164,21 @@ func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
 	if len(invalidCol) > 0 {
 		sel = append(sel, "CASE "+strings.Join(invalidCol, " ")+" END AS "+warehouse.ColInvalid)
 	}
-	insert := fmt.Sprintf("INSERT INTO %s BY NAME SELECT %d AS %s, %d AS %s, %s FROM %s",
-		warehouse.RawTable(f.source, f.object), f.dropID, warehouse.ColDrop, f.fileID, warehouse.ColFile, strings.Join(sel, ", "), f.readCSV(nil))
+	// Each row's content hash covers every column of the table, NULL where
+	// the file has none, as the history compares it with other files'.
+	inFile := map[string]string{}
+	for _, c := range f.plan.columns {
+		inFile[strings.ToLower(c.name)] = c.name
+	}
+	hash := warehouse.HashExpr(f.table, func(c warehouse.RawColumn) string {
+		if n, ok := inFile[strings.ToLower(c.Name)]; ok {
+			return "CAST(" + warehouse.QuoteIdent(n) + " AS " + c.Type + ")"
+		}
+		return "NULL::" + c.Type
+	})
+	insert := fmt.Sprintf("INSERT INTO %s BY NAME SELECT *, %s AS %s FROM (SELECT %d AS %s, %d AS %s, %s FROM %s)",
+		warehouse.RawTable(f.source, f.object), hash, warehouse.ColHash,
+		f.dropID, warehouse.ColDrop, f.fileID, warehouse.ColFile, strings.Join(sel, ", "), f.readCSV(nil))
 	res, err := conn.ExecContext(ctx, insert)
 	if err != nil {
 		return fmt.Errorf("read: %w", err)

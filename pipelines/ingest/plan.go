@@ -10,10 +10,6 @@ import (
 	"coxswain/pipelines/warehouse"
 )
 
-// reserved are the raw tables' own columns: a file's column of that name
-// is renamed.
-var reserved = map[string]bool{warehouse.ColDrop: true, warehouse.ColFile: true, warehouse.ColInvalid: true}
-
 // column is how one column of a file is read and stored.
 type column struct {
 	header   string // as written in the file
@@ -115,7 +111,7 @@ func planFile(om presets.ObjectMapping, m *presets.Mapping, header []string, exi
 			name = fmt.Sprintf("column_%d", i+1)
 		}
 		base := name
-		for n := 2; used[strings.ToLower(name)] || reserved[strings.ToLower(name)]; n++ {
+		for n := 2; used[strings.ToLower(name)] || warehouse.Bookkeeping(name); n++ { // the raw table's own columns
 			name = fmt.Sprintf("%s_%d", base, n) // HubSpot headers can repeat
 		}
 		used[strings.ToLower(name)] = true

@@ -2,8 +2,6 @@ package ingest
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -54,25 +52,21 @@ func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop,
 	var notes []string
 	accepted := slices.Contains(b.opt.AcceptDrops, d.Name)
 	for _, obj := range coxswain.Objects {
-		var idCols, files []string
-		cut := false
+		var files []string
+		cut, hasID := false, false
 		for _, fl := range loads {
 			if fl.object != obj {
 				continue
 			}
 			files = append(files, fl.String())
 			cut = cut || fl.dialect.layout.truncated
-			for _, c := range fl.plan.columns {
-				if c.field == "id" && !slices.Contains(idCols, c.name) {
-					idCols = append(idCols, c.name)
-				}
-			}
+			hasID = hasID || slices.ContainsFunc(fl.plan.columns, func(c column) bool { return c.field == "id" })
 		}
-		if len(idCols) == 0 {
+		if !hasID {
 			continue
 		}
 		e := &SnapshotShrinkError{Object: obj, Files: files, Allowed: allowed, Cut: cut}
-		if err := b.countSnapshot(ctx, m, obj, d, dropID, idCols, e); err != nil {
+		if err := b.countSnapshot(ctx, m, obj, d, dropID, e); err != nil {
 			return err
 		}
 		if !cut && (e.Before == 0 || float64(e.Missing)/float64(e.Before) <= allowed) {
@@ -101,48 +95,31 @@ func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop,
 	return nil
 }
 
-// countSnapshot counts an object's records in its previous snapshot and in
-// this drop, and those of the previous one this drop lacks. A first
-// snapshot, or a late export older than the current state, deletes
-// nothing: Before stays 0.
-func (b *builder) countSnapshot(ctx context.Context, m *presets.Mapping, obj coxswain.Object, d Drop, dropID int64, idCols []string, e *SnapshotShrinkError) error {
-	idExpr := "plain_id"
-	if m.Preset.IDs == presets.SalesforceIDs {
-		idExpr = "sf_id"
-	}
-	// The object's previous snapshot: the latest drop of this source that
-	// had files of it (this drop's rows are not recorded yet).
-	prev, prevName := int64(-1), ""
-	err := b.conn.QueryRowContext(ctx, `SELECT d.drop_id, d.name FROM meta.drops d JOIN meta.files f ON f.drop_id = d.drop_id
-		WHERE f.source = ? AND f.object = ? ORDER BY d.name DESC, d.modified_at DESC LIMIT 1`,
-		m.Source.Name, string(obj)).Scan(&prev, &prevName)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && d.Name < prevName {
-		// The first snapshot; or a late export older than the current
-		// state (staging keeps the newest snapshot).
-		prev = -1
-	} else if err != nil {
+// countSnapshot counts an object's records in its current state (the
+// previous snapshot) and in this drop, and those of the current state this
+// drop lacks. A first snapshot, or a late export older than the current
+// state, deletes nothing: Before stays 0.
+func (b *builder) countSnapshot(ctx context.Context, m *presets.Mapping, obj coxswain.Object, d Drop, dropID int64, e *SnapshotShrinkError) error {
+	late, err := b.late(ctx, m.Source.Name, obj, d)
+	if err != nil {
 		return err
 	}
-	if prev < 0 && !e.Cut {
+	if late && !e.Cut {
 		return nil // nothing to delete, nothing to tell: no need to count
 	}
-	var ids []string
-	for _, c := range idCols {
-		ids = append(ids, fmt.Sprintf("SELECT %s(CAST(%s AS VARCHAR)) AS id FROM %s WHERE %s = ? AND %s IS NULL",
-			idExpr, warehouse.QuoteIdent(c), warehouse.RawTable(m.Source.Name, obj), warehouse.ColDrop, warehouse.ColInvalid))
+	key, err := b.recordID(ctx, m, obj)
+	if err != nil {
+		return err
 	}
-	union := strings.Join(ids, " UNION ")
-	args := make([]any, 0, 2*len(ids))
-	for range ids {
-		args = append(args, prev)
+	table := warehouse.RawTable(m.Source.Name, obj)
+	current := fmt.Sprintf("r.%s IS NULL AND r.%s <> %d", warehouse.ColValidTo, warehouse.ColDrop, dropID)
+	if late {
+		current = "false"
 	}
-	for range ids {
-		args = append(args, dropID)
-	}
-	return b.conn.QueryRowContext(ctx, `WITH prev AS (SELECT DISTINCT id FROM (`+union+`) WHERE id IS NOT NULL),
-		cur AS (SELECT DISTINCT id FROM (`+union+`) WHERE id IS NOT NULL)
-		SELECT (SELECT count(*) FROM prev), (SELECT count(*) FROM cur), (SELECT count(*) FROM prev ANTI JOIN cur USING (id))`,
-		args...).Scan(&e.Before, &e.After, &e.Missing)
+	return b.conn.QueryRowContext(ctx, fmt.Sprintf(`WITH prev AS (SELECT DISTINCT %[1]s AS id FROM %[2]s r WHERE %[3]s),
+		cur AS (SELECT DISTINCT %[1]s AS id FROM %[2]s r WHERE r.%[4]s = %[5]d)
+		SELECT (SELECT count(id) FROM prev), (SELECT count(id) FROM cur), (SELECT count(*) FROM prev ANTI JOIN cur USING (id) WHERE id IS NOT NULL)`,
+		key, table, current, warehouse.ColDrop, dropID)).Scan(&e.Before, &e.After, &e.Missing)
 }
 
 // percent is n of total as a percentage with one decimal: 61.1%.

@@ -196,19 +196,7 @@ func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappi
 
 // sourceView is the SELECT of one source's staging view of one object.
 func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMapping, cols map[string]warehouse.RawColumn) string {
-	// Columns that differ only in spacing ("First Name", "First  Name")
-	// match the same alias: the first by name wins, whatever map order says.
-	names := make([]string, 0, len(cols))
-	for n := range cols {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	byHeader := map[string]warehouse.RawColumn{}
-	for _, n := range names {
-		if _, dup := byHeader[presets.NormHeader(cols[n].Name)]; !dup {
-			byHeader[presets.NormHeader(cols[n].Name)] = cols[n]
-		}
-	}
+	byHeader := columnsByHeader(cols)
 	// A field with alternative columns reads, in each row, the first of
 	// them that its file had and filled: the raw table unites the columns
 	// of every file of the object, and a file lacking one has NULL in it.
@@ -216,14 +204,10 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 	var unknown []string // per value-mapped column: "field: value" when no list names it
 	for _, c := range om.Columns {
 		var alts, lists []string
-		seen := map[string]bool{}
-		for _, n := range c.Names {
-			if rc, ok := byHeader[presets.NormHeader(n)]; ok && !seen[rc.Name] {
-				seen[rc.Name] = true
-				alts = append(alts, fieldExpr(cfg, m, c, rc))
-				if c.Type == presets.IDList {
-					lists = append(lists, "list_distinct(id_list("+textOf(rc)+"))") // an id listed twice is one association
-				}
+		for _, rc := range columnsOf(c, byHeader) {
+			alts = append(alts, fieldExpr(cfg, m, c, rc))
+			if c.Type == presets.IDList {
+				lists = append(lists, "list_distinct(id_list("+textOf(rc)+"))") // an id listed twice is one association
 			}
 		}
 		if len(alts) > 0 {
@@ -292,6 +276,60 @@ func sourceView(cfg *coxswain.Config, m *presets.Mapping, om presets.ObjectMappi
 		panic(err) // the template is embedded and its data is ours: a bug, not an input error
 	}
 	return b.String()
+}
+
+// columnsByHeader keys a raw table's columns by their normalised header.
+// Columns that differ only in spacing ("First Name", "First  Name") match
+// the same alias: the first by name wins, whatever map order says.
+func columnsByHeader(cols map[string]warehouse.RawColumn) map[string]warehouse.RawColumn {
+	names := make([]string, 0, len(cols))
+	for n := range cols {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	byHeader := map[string]warehouse.RawColumn{}
+	for _, n := range names {
+		if _, dup := byHeader[presets.NormHeader(cols[n].Name)]; !dup {
+			byHeader[presets.NormHeader(cols[n].Name)] = cols[n]
+		}
+	}
+	return byHeader
+}
+
+// columnsOf are the raw columns a preset column can be read from, in the
+// order of its names: a field with alternative columns reads, in each row,
+// the first of them that its file had and filled.
+func columnsOf(c presets.Column, byHeader map[string]warehouse.RawColumn) []warehouse.RawColumn {
+	var found []warehouse.RawColumn
+	seen := map[string]bool{}
+	for _, n := range c.Names {
+		if rc, ok := byHeader[presets.NormHeader(n)]; ok && !seen[rc.Name] {
+			seen[rc.Name] = true
+			found = append(found, rc)
+		}
+	}
+	return found
+}
+
+// RecordID is a raw row's record id as staging reads it, over the raw
+// table aliased r: the first of the id's columns the row has, normalised
+// (Salesforce's 15-character ids extended). The loader keys the history's
+// versions by it. "NULL::VARCHAR" when the table has none of the columns.
+func RecordID(m *presets.Mapping, om presets.ObjectMapping, cols map[string]warehouse.RawColumn) string {
+	byHeader := columnsByHeader(cols)
+	for _, c := range om.Columns {
+		if c.Field.Name != "id" {
+			continue
+		}
+		var alts []string
+		for _, rc := range columnsOf(c, byHeader) {
+			alts = append(alts, fieldExpr(nil, m, c, rc))
+		}
+		if len(alts) > 0 {
+			return coalesce(alts)
+		}
+	}
+	return "NULL::VARCHAR"
 }
 
 // stagingView is what sql/staging/source_view.sql is filled with.

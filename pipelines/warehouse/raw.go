@@ -3,6 +3,7 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"sort"
 	"strings"
 
 	"coxswain"
@@ -11,11 +12,50 @@ import (
 // The raw layer's conventions, shared by the loader that writes it
 // (pipelines/ingest) and the staging views that read it (pipelines/staging).
 // Each raw table has these bookkeeping columns beside the file's own.
+//
+// A raw table is the history of its records as versions (slowly changing
+// dimension, type 2): a row is one version of a record, valid from the drop
+// it came in (ColDrop) until the drop that changed or deleted the record
+// (ColValidTo, NULL while it is current). A drop that repeats a record's
+// current content stores nothing new: for an incremental source it only
+// notes the file that last delivered it (ColSeenFile).
 const (
-	ColDrop    = "_drop_id"        // the drop the row came in (meta.drops)
-	ColFile    = "_file_id"        // the file (meta.files)
-	ColInvalid = "_invalid_column" // names the datetime that did not parse; the row is then quarantined
+	ColDrop     = "_drop_id"        // the drop the version came in (meta.drops): valid from
+	ColFile     = "_file_id"        // the file it came in (meta.files)
+	ColInvalid  = "_invalid_column" // names the datetime that did not parse; the row is then quarantined
+	ColHash     = "_hash"           // hash of the row's own columns: equal content, equal hash
+	ColValidTo  = "_valid_to"       // the drop that changed or deleted the record; NULL: current
+	ColSeenFile = "_seen_file"      // incremental sources: the last file that delivered this content, if not ColFile
 )
+
+// Bookkeeping says whether a raw column is one of the loader's own.
+func Bookkeeping(name string) bool {
+	switch strings.ToLower(name) {
+	case ColDrop, ColFile, ColInvalid, ColHash, ColValidTo, ColSeenFile:
+		return true
+	}
+	return false
+}
+
+// HashExpr is the content hash of a raw row: DuckDB's hash() of the row's
+// own columns, in name order, each given by value (an expression whose
+// type is the column's, or NULL of it). The loader hashes the rows it
+// inserts with it and the history compares those hashes, so the order of
+// the columns in the table, or of their adding, never matters.
+func HashExpr(cols map[string]RawColumn, value func(RawColumn) string) string {
+	names := make([]string, 0, len(cols))
+	for n, c := range cols {
+		if !Bookkeeping(c.Name) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	args := make([]string, len(names))
+	for i, n := range names {
+		args[i] = value(cols[n])
+	}
+	return "hash(" + strings.Join(args, ", ") + ")"
+}
 
 // RawTable names the raw table of a source's object: raw."crm__lead".
 func RawTable(source string, obj coxswain.Object) string {

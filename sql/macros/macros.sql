@@ -75,3 +75,9 @@ CREATE OR REPLACE MACRO attribute(attributes, name) AS
 -- joined by ';' (docs/metrics.md, section 5).
 CREATE OR REPLACE MACRO examples(xs) AS
     array_to_string(list_sort(xs)[1:5], ';');
+
+-- A raw table as it stood once drop d was loaded: the versions valid then
+-- (pipelines/ingest/history.go). SELECT * FROM raw_as_of('raw.crm__lead', 12).
+-- The current state is raw_as_of(t, the latest drop), or _valid_to IS NULL.
+CREATE OR REPLACE MACRO raw_as_of(tbl, d) AS TABLE
+    SELECT * FROM query_table(tbl) WHERE _drop_id <= d AND (_valid_to IS NULL OR _valid_to > d);
