@@ -642,14 +642,22 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			}
 		}
 	}
+	histories := map[coxswain.Object]*objectHistory{}
+	for _, obj := range coxswain.Objects {
+		if slices.ContainsFunc(loads, func(fl *fileLoad) bool { return fl.object == obj }) {
+			if histories[obj], err = b.prepareHistory(ctx, m, obj, d, dropID); err != nil {
+				return fmt.Errorf("%s: read the history of %s: %w", d.Name, obj.Plural(), err)
+			}
+		}
+	}
 	if m.Snapshot {
-		if err := b.guardSnapshot(ctx, m, d, dropID, loads, dr); err != nil {
+		if err := b.guardSnapshot(ctx, m, d, dropID, loads, histories, dr); err != nil {
 			return err
 		}
 	}
 	for _, obj := range coxswain.Objects {
-		if slices.ContainsFunc(loads, func(fl *fileLoad) bool { return fl.object == obj }) {
-			if err := b.history(ctx, m, obj, d, dropID); err != nil {
+		if h, ok := histories[obj]; ok {
+			if err := b.fold(ctx, m, h, d, dropID); err != nil {
 				return fmt.Errorf("%s: keep the history of %s: %w", d.Name, obj.Plural(), err)
 			}
 		}

@@ -15,8 +15,8 @@ import (
 )
 
 // A raw table keeps its records' history as versions (see warehouse's
-// ColValidTo). Loading a drop inserts its rows, then history() folds them
-// into the versions of the object, in the drop's transaction:
+// ColValidTo). Loading a drop inserts its rows, then fold() turns them into
+// versions of the object, in the drop's transaction:
 //
 //   - a row whose record's current version has the same content is no
 //     new version: it is deleted again (a weekly snapshot of an org where
@@ -33,74 +33,120 @@ import (
 // as of any drop d the rows with _drop_id <= d AND (_valid_to IS NULL OR
 // _valid_to > d) (the macro raw_as_of).
 
-// history folds the drop's rows of obj into the object's versions.
-func (b *builder) history(ctx context.Context, m *presets.Mapping, obj coxswain.Object, d Drop, dropID int64) error {
-	table := warehouse.RawTable(m.Source.Name, obj)
-	key, err := b.recordID(ctx, m, obj)
-	if err != nil {
-		return err
+// objectHistory is a drop's rows of one object and the object's current
+// versions, with their record ids, in temporary tables: the snapshot guard
+// counts from them, then fold() compares them.
+type objectHistory struct {
+	obj              coxswain.Object
+	table, key       string
+	newRows, curRows string // the temporary tables
+	late             bool   // a drop of the object named after this one is loaded
+	prepared         bool   // the temporary tables exist: there is something to compare
+}
+
+// prepareHistory reads the record ids of a drop's rows of obj and of the
+// object's current versions. A first snapshot has nothing to compare.
+func (b *builder) prepareHistory(ctx context.Context, m *presets.Mapping, obj coxswain.Object, d Drop, dropID int64) (*objectHistory, error) {
+	h := &objectHistory{obj: obj, table: warehouse.RawTable(m.Source.Name, obj),
+		newRows: "history_new_" + string(obj), curRows: "history_cur_" + string(obj)}
+	var err error
+	if h.key, err = b.recordID(ctx, m, obj); err != nil {
+		return nil, err
 	}
-	late, err := b.late(ctx, m.Source.Name, obj, d)
-	if err != nil {
-		return err
+	if h.late, err = b.late(ctx, m.Source.Name, obj, d); err != nil {
+		return nil, err
 	}
 	var current bool
-	if err := b.conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE _valid_to IS NULL AND _drop_id <> %d)`, table, dropID)).Scan(&current); err != nil {
-		return err
+	if err := b.conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE _valid_to IS NULL AND _drop_id <> %d)`, h.table, dropID)).Scan(&current); err != nil {
+		return nil, err
 	}
-	if m.Snapshot && !late && !current {
-		return nil // a first snapshot (or one after every record was deleted): all of it is current
+	if m.Snapshot && !h.late && !current {
+		return h, nil // a first snapshot (or one after every record was deleted): all of it is current
 	}
-	// The drop's rows and the current versions, with their record ids.
-	// latest is 1 for a record's last row in the drop (by file, then line).
-	steps := []string{
-		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE history_new AS
-			SELECT *, count(*) OVER (PARTITION BY k) AS n,
-			       row_number() OVER (PARTITION BY k ORDER BY file DESC, rid DESC) AS latest
-			FROM (SELECT r.rowid AS rid, %[1]s AS k, r._hash AS h, r._file_id AS file FROM %[2]s r WHERE r._drop_id = %[3]d)`, key, table, dropID),
-		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE history_cur AS
-			SELECT *, count(*) OVER (PARTITION BY k) AS n
-			FROM (SELECT r.rowid AS rid, %[1]s AS k, r._hash AS h, coalesce(r._seen_file, r._file_id) AS seen
-			      FROM %[2]s r WHERE r._valid_to IS NULL AND r._drop_id <> %[3]d)`, key, table, dropID),
+	// latest is 1 for a record's last row in the drop (by file, then line):
+	// incremental exports keep it.
+	latest := "1"
+	if !m.Snapshot {
+		latest = "row_number() OVER (PARTITION BY k ORDER BY file DESC, rid DESC)"
 	}
+	for _, q := range []string{
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS SELECT *, %[2]s AS latest
+			FROM (SELECT r.rowid AS rid, %[3]s AS k, r._hash AS h, r._file_id AS file FROM %[4]s r WHERE r._drop_id = %[5]d)`,
+			h.newRows, latest, h.key, h.table, dropID),
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS
+			SELECT r.rowid AS rid, %[2]s AS k, r._hash AS h, coalesce(r._seen_file, r._file_id) AS seen
+			FROM %[3]s r WHERE r._valid_to IS NULL AND r._drop_id <> %[4]d`, h.curRows, h.key, h.table, dropID),
+	} {
+		if _, err := b.conn.ExecContext(ctx, q); err != nil {
+			return nil, err
+		}
+	}
+	h.prepared = true
+	return h, nil
+}
+
+// counts are the records (distinct ids) of the current state and of the
+// drop, and those of the current state the drop lacks. A late drop deletes
+// nothing: before is 0.
+func (h *objectHistory) counts(ctx context.Context, q querier, dropID int64) (before, after, missing int64, err error) {
+	if !h.prepared || h.late {
+		err = q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(DISTINCT %s) FROM %s r WHERE r._drop_id = %d`, h.key, h.table, dropID)).Scan(&after)
+		return 0, after, 0, err
+	}
+	err = q.QueryRowContext(ctx, fmt.Sprintf(`SELECT (SELECT count(DISTINCT k) FROM %[1]s), (SELECT count(DISTINCT k) FROM %[2]s),
+		(SELECT count(DISTINCT c.k) FROM %[1]s c ANTI JOIN %[2]s n ON n.k = c.k WHERE c.k IS NOT NULL)`, h.curRows, h.newRows)).Scan(&before, &after, &missing)
+	return before, after, missing, err
+}
+
+// fold turns the drop's rows of the object into versions and closes the
+// versions they replace, then drops the temporary tables.
+func (b *builder) fold(ctx context.Context, m *presets.Mapping, h *objectHistory, d Drop, dropID int64) error {
+	if !h.prepared {
+		return nil
+	}
+	t, n, c := h.table, h.newRows, h.curRows
+	var steps []string
 	switch {
-	case m.Snapshot && late:
-		steps = append(steps,
+	case m.Snapshot && h.late:
+		steps = []string{
 			// What it repeats of the current state adds nothing; the rest is
 			// history that was never current.
-			fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (SELECT n.rid FROM history_new n JOIN history_cur c ON c.k = n.k AND c.h = n.h)`, table),
-			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE _drop_id = %d`, table, dropID, dropID))
+			fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (SELECT n.rid FROM %s n JOIN %s c ON c.k = n.k AND c.h = n.h)`, t, n, c),
+			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE _drop_id = %d`, t, dropID, dropID),
+		}
 	case m.Snapshot:
-		steps = append(steps,
+		steps = []string{
 			// A record listed once, as its one current version is: unchanged.
-			`CREATE OR REPLACE TEMP TABLE history_same AS
-			SELECT n.rid AS new_rid, c.rid AS cur_rid FROM history_new n JOIN history_cur c ON c.k = n.k AND c.h = n.h
-			WHERE n.n = 1 AND c.n = 1`,
+			fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE history_same AS
+				SELECT n.rid AS new_rid, c.rid AS cur_rid FROM %[1]s n JOIN %[2]s c ON c.k = n.k AND c.h = n.h
+				WHERE n.k NOT IN (SELECT k FROM %[1]s WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1)
+				  AND n.k NOT IN (SELECT k FROM %[2]s WHERE k IS NOT NULL GROUP BY k HAVING count(*) > 1)`, n, c),
 			// Every other current version was changed or deleted by this drop.
-			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE _valid_to IS NULL AND _drop_id <> %d AND rowid NOT IN (SELECT cur_rid FROM history_same)`, table, dropID, dropID),
-			fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (SELECT new_rid FROM history_same)`, table))
+			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE rowid IN (SELECT rid FROM %s) AND rowid NOT IN (SELECT cur_rid FROM history_same)`, t, dropID, c),
+			fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (SELECT new_rid FROM history_same)`, t),
+		}
 	default:
 		// Incremental exports: only the records a drop lists change. A
 		// record listed twice in the drop keeps its last row.
-		steps = append(steps,
-			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE rowid IN (SELECT rid FROM history_new WHERE k IS NOT NULL AND latest > 1)`, table, dropID),
+		steps = []string{
+			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE rowid IN (SELECT rid FROM %s WHERE k IS NOT NULL AND latest > 1)`, t, dropID, n),
 			// newer: the current version was last delivered by a drop after
 			// this one, which is late for the record.
 			fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE history_cmp AS
-			SELECT n.rid AS new_rid, n.file, c.rid AS cur_rid, coalesce(c.h = n.h, false) AS same,
-			       sd.drop_id IS NOT NULL AND (sd.name, sd.modified_at, sd.drop_id) > (?::VARCHAR, ?::TIMESTAMPTZ, %d) AS newer
-			FROM history_new n
-			LEFT JOIN history_cur c ON c.k = n.k
-			LEFT JOIN meta.files sf ON sf.file_id = c.seen
-			LEFT JOIN meta.drops sd ON sd.drop_id = sf.drop_id
-			WHERE n.k IS NOT NULL AND n.latest = 1`, dropID),
-			fmt.Sprintf(`UPDATE %s AS r SET _seen_file = c.file FROM history_cmp c WHERE r.rowid = c.cur_rid AND c.same AND NOT c.newer`, table),
-			fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (SELECT new_rid FROM history_cmp WHERE same)`, table),
-			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE rowid IN (SELECT new_rid FROM history_cmp WHERE NOT same AND newer)`, table, dropID),
-			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE rowid IN (SELECT cur_rid FROM history_cmp WHERE cur_rid IS NOT NULL AND NOT same AND NOT newer)`, table, dropID))
+				SELECT n.rid AS new_rid, n.file, c.rid AS cur_rid, coalesce(c.h = n.h, false) AS same,
+				       sd.drop_id IS NOT NULL AND (sd.name, sd.modified_at, sd.drop_id) > (?::VARCHAR, ?::TIMESTAMPTZ, %d) AS newer
+				FROM %s n
+				LEFT JOIN %s c ON c.k = n.k
+				LEFT JOIN meta.files sf ON sf.file_id = c.seen
+				LEFT JOIN meta.drops sd ON sd.drop_id = sf.drop_id
+				WHERE n.k IS NOT NULL AND n.latest = 1`, dropID, n, c),
+			fmt.Sprintf(`UPDATE %s AS r SET _seen_file = c.file FROM history_cmp c WHERE r.rowid = c.cur_rid AND c.same AND NOT c.newer`, t),
+			fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (SELECT new_rid FROM history_cmp WHERE same)`, t),
+			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE rowid IN (SELECT new_rid FROM history_cmp WHERE NOT same AND newer)`, t, dropID),
+			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE rowid IN (SELECT cur_rid FROM history_cmp WHERE cur_rid IS NOT NULL AND NOT same AND NOT newer)`, t, dropID),
+		}
 	}
-	steps = append(steps, `DROP TABLE IF EXISTS history_new`, `DROP TABLE IF EXISTS history_cur`,
-		`DROP TABLE IF EXISTS history_same`, `DROP TABLE IF EXISTS history_cmp`)
+	steps = append(steps, `DROP TABLE IF EXISTS history_same`, `DROP TABLE IF EXISTS history_cmp`, `DROP TABLE `+n, `DROP TABLE `+c)
 	for _, q := range steps {
 		var args []any
 		if strings.Contains(q, "?") {

@@ -8,7 +8,6 @@ import (
 
 	"coxswain"
 	"coxswain/pipelines/presets"
-	"coxswain/pipelines/warehouse"
 )
 
 // SnapshotShrinkError is a full snapshot that would delete more of an
@@ -46,7 +45,7 @@ func (e *SnapshotShrinkError) Error() string {
 // source's max_delete_share of an object's current records, unless the
 // drop was accepted; an accepted one is noted in dr. It runs inside the
 // drop's transaction, once its files are in the raw tables.
-func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop, dropID int64, loads []*fileLoad, dr *DropResult) error {
+func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop, dropID int64, loads []*fileLoad, histories map[coxswain.Object]*objectHistory, dr *DropResult) error {
 	allowed := b.cfg.MaxDeleteShare(m.Source)
 	var errs []error
 	var notes []string
@@ -66,7 +65,12 @@ func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop,
 			continue
 		}
 		e := &SnapshotShrinkError{Object: obj, Files: files, Allowed: allowed, Cut: cut}
-		if err := b.countSnapshot(ctx, m, obj, d, dropID, e); err != nil {
+		h := histories[obj]
+		if !cut && (h.late || !h.prepared) {
+			continue // a first snapshot, or a late one: it deletes nothing
+		}
+		var err error
+		if e.Before, e.After, e.Missing, err = h.counts(ctx, b.conn, dropID); err != nil {
 			return err
 		}
 		if !cut && (e.Before == 0 || float64(e.Missing)/float64(e.Before) <= allowed) {
@@ -93,33 +97,6 @@ func (b *builder) guardSnapshot(ctx context.Context, m *presets.Mapping, d Drop,
 	}
 	dr.Accepted = strings.Join(notes, "; ")
 	return nil
-}
-
-// countSnapshot counts an object's records in its current state (the
-// previous snapshot) and in this drop, and those of the current state this
-// drop lacks. A first snapshot, or a late export older than the current
-// state, deletes nothing: Before stays 0.
-func (b *builder) countSnapshot(ctx context.Context, m *presets.Mapping, obj coxswain.Object, d Drop, dropID int64, e *SnapshotShrinkError) error {
-	late, err := b.late(ctx, m.Source.Name, obj, d)
-	if err != nil {
-		return err
-	}
-	if late && !e.Cut {
-		return nil // nothing to delete, nothing to tell: no need to count
-	}
-	key, err := b.recordID(ctx, m, obj)
-	if err != nil {
-		return err
-	}
-	table := warehouse.RawTable(m.Source.Name, obj)
-	current := fmt.Sprintf("r.%s IS NULL AND r.%s <> %d", warehouse.ColValidTo, warehouse.ColDrop, dropID)
-	if late {
-		current = "false"
-	}
-	return b.conn.QueryRowContext(ctx, fmt.Sprintf(`WITH prev AS (SELECT DISTINCT %[1]s AS id FROM %[2]s r WHERE %[3]s),
-		cur AS (SELECT DISTINCT %[1]s AS id FROM %[2]s r WHERE r.%[4]s = %[5]d)
-		SELECT (SELECT count(id) FROM prev), (SELECT count(id) FROM cur), (SELECT count(*) FROM prev ANTI JOIN cur USING (id) WHERE id IS NOT NULL)`,
-		key, table, current, warehouse.ColDrop, dropID)).Scan(&e.Before, &e.After, &e.Missing)
 }
 
 // percent is n of total as a percentage with one decimal: 61.1%.
