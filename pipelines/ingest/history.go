@@ -26,8 +26,8 @@ import (
 //   - a full snapshot closes the current version of every record it lacks:
 //     the record was deleted;
 //   - a late drop, named before a drop of the object already loaded, never
-//     overrides what is newer: its versions are closed at once (kept, never
-//     current), as staging used to read only the newest drop.
+//     overrides what a later drop delivered: such versions are closed at
+//     once (kept, never current), as staging always read the newest drop.
 //
 // The current state is then the rows with _valid_to IS NULL, and the state
 // as of any drop d the rows with _drop_id <= d AND (_valid_to IS NULL OR
@@ -37,7 +37,6 @@ import (
 // versions, with their record ids, in temporary tables: the snapshot guard
 // counts from them, then fold() compares them.
 type objectHistory struct {
-	obj              coxswain.Object
 	table, key       string
 	newRows, curRows string // the temporary tables
 	late             bool   // a drop of the object named after this one is loaded
@@ -47,7 +46,7 @@ type objectHistory struct {
 // prepareHistory reads the record ids of a drop's rows of obj and of the
 // object's current versions. A first snapshot has nothing to compare.
 func (b *builder) prepareHistory(ctx context.Context, m *presets.Mapping, obj coxswain.Object, d Drop, dropID int64) (*objectHistory, error) {
-	h := &objectHistory{obj: obj, table: warehouse.RawTable(m.Source.Name, obj),
+	h := &objectHistory{table: warehouse.RawTable(m.Source.Name, obj),
 		newRows: "history_new_" + string(obj), curRows: "history_cur_" + string(obj)}
 	var err error
 	if h.key, err = b.recordID(ctx, m, obj); err != nil {
