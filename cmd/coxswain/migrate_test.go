@@ -77,9 +77,9 @@ func gunzip(t *testing.T, src, dst string) {
 // historyViews are the staging views of testdata/history_edges.
 var historyViews = []string{"crm__leads", "crm__opportunities", "crm__activities", "hs__leads"}
 
-// stagingRows reads a staging view of the warehouse at path, every row and
-// column, sorted.
-func stagingRows(t *testing.T, path, view string) []string {
+// queryLines runs q on the warehouse at path and returns its rows as
+// sorted lines of "column=value" pairs.
+func queryLines(t *testing.T, path, q string) []string {
 	t.Helper()
 	connector, err := duckdb.NewConnector(path+"?access_mode=read_only", nil)
 	if err != nil {
@@ -87,9 +87,9 @@ func stagingRows(t *testing.T, path, view string) []string {
 	}
 	db := sql.OpenDB(connector)
 	defer db.Close()
-	rows, err := db.Query(`SELECT * FROM staging.` + view)
+	rows, err := db.Query(q)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", q, err)
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
@@ -114,6 +114,13 @@ func stagingRows(t *testing.T, path, view string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// stagingRows reads a staging view of the warehouse at path, every row and
+// column, sorted.
+func stagingRows(t *testing.T, path, view string) []string {
+	t.Helper()
+	return queryLines(t, path, `SELECT * FROM staging.`+view)
 }
 
 // buildHistoryEdges builds testdata/history_edges in dir as the fixture
@@ -167,9 +174,24 @@ func TestBuild_MigratesToVersions(t *testing.T) {
 
 	fresh := copyCase(t, "history_edges")
 	buildHistoryEdges(t, fresh)
+	freshWH := filepath.Join(fresh, "warehouse.duckdb")
 	for _, v := range historyViews {
 		diffLines(t, "migrated staging."+v, stagingRows(t, wh, v), want[v])
-		diffLines(t, "new staging."+v, stagingRows(t, filepath.Join(fresh, "warehouse.duckdb"), v), want[v])
+		diffLines(t, "new staging."+v, stagingRows(t, freshWH, v), want[v])
+	}
+	// The migration replays the drops as they were loaded: its versions are
+	// the new warehouse's, and the state as of every drop has each record
+	// at most once. (Hashes are compared for current versions only: a new
+	// warehouse hashed a closed one before a later file added a column.)
+	for table, id := range map[string]string{"crm__lead": `"Id"`, "crm__activity": `"Id"`, "hs__lead": `coalesce("Record ID", "Contact ID")`} {
+		versions := `SELECT ` + id + ` AS id, _drop_id, _valid_to, _seen_file, CASE WHEN _valid_to IS NULL THEN _hash END AS hash FROM raw.` + table
+		diffLines(t, "raw."+table+" versions", queryLines(t, wh, versions), queryLines(t, freshWH, versions))
+		for _, path := range []string{wh, freshWH} {
+			if n := queryInt(t, path, `SELECT count(*) FROM meta.drops d, LATERAL (SELECT `+id+` AS id FROM raw_as_of('raw.`+table+`', d.drop_id)
+				GROUP BY ALL HAVING count(*) > 1)`); n != 0 {
+				t.Errorf("%s: raw.%s as of some drop has %d records twice", filepath.Base(filepath.Dir(path)), table, n)
+			}
+		}
 	}
 	mustRun(t, "report", "--config", filepath.Join(old, "coxswain.yaml"), "--month", "2026-10", "--out", filepath.Join(old, "packs"))
 	mustRun(t, "report", "--config", filepath.Join(fresh, "coxswain.yaml"), "--month", "2026-10", "--out", filepath.Join(fresh, "packs"))

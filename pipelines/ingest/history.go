@@ -52,7 +52,7 @@ func (b *builder) prepareHistory(ctx context.Context, m *presets.Mapping, obj co
 	if h.key, err = b.recordID(ctx, m, obj); err != nil {
 		return nil, err
 	}
-	if h.late, err = b.late(ctx, m.Source.Name, obj, d); err != nil {
+	if h.late, err = b.late(ctx, m.Source.Name, obj, d, dropID); err != nil {
 		return nil, err
 	}
 	var current bool
@@ -62,11 +62,14 @@ func (b *builder) prepareHistory(ctx context.Context, m *presets.Mapping, obj co
 	if m.Snapshot && !h.late && !current {
 		return h, nil // a first snapshot (or one after every record was deleted): all of it is current
 	}
-	// latest is 1 for a record's last row in the drop (by file, then line):
-	// incremental exports keep it.
+	// latest is 1 for the row an incremental export keeps of a record it
+	// lists twice: the one of the drop's last file. Within one file the
+	// export does not say which is newer, and the reader does not keep line
+	// order (preserve_insertion_order is off): the choice goes by content,
+	// the same at every load.
 	latest := "1"
 	if !m.Snapshot {
-		latest = "row_number() OVER (PARTITION BY k ORDER BY file DESC, rid DESC)"
+		latest = "row_number() OVER (PARTITION BY k ORDER BY file DESC, h DESC)"
 	}
 	for _, q := range []string{
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS SELECT *, %[2]s AS latest
@@ -126,7 +129,7 @@ func (b *builder) fold(ctx context.Context, m *presets.Mapping, h *objectHistory
 		}
 	default:
 		// Incremental exports: only the records a drop lists change. A
-		// record listed twice in the drop keeps its last row.
+		// record listed twice in the drop keeps one row (latest = 1).
 		steps = []string{
 			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE rowid IN (SELECT rid FROM %s WHERE k IS NOT NULL AND latest > 1)`, t, dropID, n),
 			// newer: the current version was last delivered by a drop after
@@ -184,34 +187,25 @@ func (b *builder) recordID(ctx context.Context, m *presets.Mapping, obj coxswain
 	return staging.RecordID(m, m.Objects[obj], cols), nil
 }
 
-// late says whether a drop of obj already loaded comes after d, in the
-// order drops are read: by name, then by time.
-func (b *builder) late(ctx context.Context, source string, obj coxswain.Object, d Drop) (bool, error) {
-	name, modified, ok, err := latestDrop(ctx, b.conn, source, obj)
-	if err != nil || !ok {
-		return false, err
-	}
-	return name > d.Name || name == d.Name && modified.After(d.Modified), nil
-}
-
-// latestDrop is the last drop of the source, in drop order, that had files
-// of obj.
-func latestDrop(ctx context.Context, q querier, source string, obj coxswain.Object) (name string, modified time.Time, ok bool, err error) {
-	err = q.QueryRowContext(ctx, `SELECT d.name, d.modified_at FROM meta.drops d
-		WHERE d.source = ? AND EXISTS (SELECT 1 FROM meta.files f WHERE f.drop_id = d.drop_id AND f.object = ?)
-		ORDER BY d.name DESC, d.modified_at DESC LIMIT 1`, source, string(obj)).Scan(&name, &modified)
+// late says whether a drop of obj loaded before d (whose id is dropID)
+// comes after it in the order drops are read: by name, then by time.
+func (b *builder) late(ctx context.Context, source string, obj coxswain.Object, d Drop, dropID int64) (bool, error) {
+	var name string
+	var modified time.Time
+	err := b.conn.QueryRowContext(ctx, `SELECT d.name, d.modified_at FROM meta.drops d
+		WHERE d.source = ? AND d.drop_id < ? AND EXISTS (SELECT 1 FROM meta.files f WHERE f.drop_id = d.drop_id AND f.object = ?)
+		ORDER BY d.name DESC, d.modified_at DESC LIMIT 1`, source, dropID, string(obj)).Scan(&name, &modified)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", time.Time{}, false, nil
+		return false, nil
 	}
-	return name, modified, err == nil, err
+	return err == nil && (name > d.Name || name == d.Name && modified.After(d.Modified)), err
 }
 
 // upgradeHistory turns the raw tables of a warehouse written before
 // versions (every drop's rows kept whole) into versions, in one transaction
-// per source: per record, in drop order, a row is kept where its content
-// differs from the record's row in the object's previous drop (or the
-// record was not there), and closed by the next drop that lacks it (a full
-// snapshot) or has other content. The current state stays what staging read
+// per source: it replays the drops in the order they were loaded, each
+// folded as the loader folds a new drop, so that the history is the one
+// loading them now would give. The current state stays what staging read
 // before: the newest snapshot, or each record's newest row.
 func (b *builder) upgradeHistory(ctx context.Context, m *presets.Mapping) error {
 	var todo []coxswain.Object
@@ -256,69 +250,85 @@ func (b *builder) upgradeHistory(ctx context.Context, m *presets.Mapping) error 
 }
 
 func (b *builder) upgradeTable(ctx context.Context, m *presets.Mapping, obj coxswain.Object) (before, after int64, err error) {
+	table := warehouse.RawTable(m.Source.Name, obj)
+	name := m.Source.Name + "__" + string(obj)
+	old := "raw." + warehouse.QuoteIdent(name+"__before_versions")
 	cols, err := warehouse.RawColumns(ctx, b.conn, m.Source.Name, obj)
 	if err != nil {
 		return 0, 0, err
 	}
-	table := warehouse.RawTable(m.Source.Name, obj)
-	key := staging.RecordID(m, m.Objects[obj], cols)
-	hash := warehouse.HashExpr(cols, func(c warehouse.RawColumn) string { return "r." + warehouse.QuoteIdent(c.Name) })
-	// The object's drops in order: by name, then time, as staging read them.
-	drops := fmt.Sprintf(`SELECT d.drop_id, row_number() OVER w AS o, lead(d.drop_id) OVER w AS next_drop
-		FROM meta.drops d
-		WHERE d.source = %s AND EXISTS (SELECT 1 FROM meta.files f WHERE f.drop_id = d.drop_id AND f.object = %s)
-		WINDOW w AS (ORDER BY d.name, d.modified_at, d.drop_id)`, warehouse.QuoteString(m.Source.Name), warehouse.QuoteString(string(obj)))
-	rows := fmt.Sprintf(`SELECT r.rowid AS rid, %s AS k, %s AS h, r._drop_id AS drop_id, r._file_id AS file, o.o, o.next_drop
-		FROM %s r LEFT JOIN drops o ON o.drop_id = r._drop_id`, key, hash, table)
-	var chain string
-	if m.Snapshot {
-		// An island is a record's run of equal content in consecutive
-		// drops; a record listed twice in a drop is an island of each row.
-		chain = `, marked AS (
-			SELECT *, count(*) OVER (PARTITION BY k, o) > 1 AS dup FROM rows
-		), starts AS (
-			SELECT *, coalesce(k IS NULL OR dup OR lag(dup) OVER w OR lag(o) OVER w <> o - 1 OR lag(h) OVER w <> h, true) AS starts
-			FROM marked WINDOW w AS (PARTITION BY k ORDER BY o NULLS FIRST, rid)
-		), islands AS (
-			SELECT *, sum(starts::INTEGER) OVER (PARTITION BY k ORDER BY o NULLS FIRST, rid ROWS UNBOUNDED PRECEDING) AS island FROM starts
-		)
-		SELECT rid, h, starts,
-		       last_value(next_drop) OVER (PARTITION BY k, island ORDER BY o NULLS FIRST, rid ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS valid_to,
-		       NULL::INTEGER AS seen_file
-		FROM islands`
-	} else {
-		// Each record's rows by drop, file and line; an island is a run of
-		// equal content, closed by the drop of the next island. A row with
-		// no id is a version of its own, never closed.
-		chain = `, starts AS (
-			SELECT *, k IS NULL OR coalesce(lag(h) OVER w <> h, true) AS starts
-			FROM rows WINDOW w AS (PARTITION BY k ORDER BY o NULLS FIRST, file, rid)
-		), islands AS (
-			SELECT *, sum(starts::INTEGER) OVER (PARTITION BY k ORDER BY o NULLS FIRST, file, rid ROWS UNBOUNDED PRECEDING) AS island FROM starts
-		), spans AS (
-			SELECT *, last_value(file) OVER (PARTITION BY k, island ORDER BY o NULLS FIRST, file, rid ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS seen
-			FROM islands
-		), firsts AS (
-			SELECT *, CASE WHEN k IS NOT NULL THEN lead(drop_id) OVER (PARTITION BY k ORDER BY o NULLS FIRST, file, rid) END AS valid_to
-			FROM spans WHERE starts
-		)
-		SELECT s.rid, s.h, s.starts, f.valid_to, nullif(s.seen, s.file) AS seen_file
-		FROM spans s LEFT JOIN firsts f ON f.rid = s.rid`
+	// A file's column named like a new bookkeeping column is renamed, as
+	// the loader renames it from now on.
+	for _, c := range []string{warehouse.ColHash, warehouse.ColValidTo, warehouse.ColSeenFile} {
+		if _, clash := cols[c]; clash {
+			if _, err := b.conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s RENAME COLUMN %s TO %s`, table, warehouse.QuoteIdent(c), warehouse.QuoteIdent(c+"_2"))); err != nil {
+				return 0, 0, err
+			}
+		}
 	}
-	name := strings.TrimPrefix(table, "raw.")
-	next := "raw." + warehouse.QuoteIdent(m.Source.Name+"__"+string(obj)+"__versions")
-	steps := []string{
-		`CREATE OR REPLACE TEMP TABLE history_chain AS WITH drops AS (` + drops + `), rows AS (` + rows + `)` + chain,
-		fmt.Sprintf(`CREATE TABLE %s AS SELECT r.*, c.h AS _hash, c.valid_to AS _valid_to, c.seen_file AS _seen_file
-			FROM %s r JOIN history_chain c ON c.rid = r.rowid WHERE c.starts ORDER BY r.rowid`, next, table),
-		`DROP TABLE history_chain`,
-		`DROP TABLE ` + table,
-		`ALTER TABLE ` + next + ` RENAME TO ` + name,
-	}
-	if err := b.conn.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&before); err != nil {
+	if cols, err = warehouse.RawColumns(ctx, b.conn, m.Source.Name, obj); err != nil {
 		return 0, 0, err
 	}
-	for _, q := range steps {
+	hash := warehouse.HashExpr(cols, columnValue)
+	for _, q := range []string{
+		`ALTER TABLE ` + table + ` RENAME TO ` + warehouse.QuoteIdent(name+"__before_versions"),
+		fmt.Sprintf(`CREATE TABLE %s AS SELECT *, NULL::UBIGINT AS %s, NULL::INTEGER AS %s, NULL::INTEGER AS %s FROM %s WHERE false`,
+			table, warehouse.ColHash, warehouse.ColValidTo, warehouse.ColSeenFile, old),
+	} {
+		if _, err := b.conn.ExecContext(ctx, q); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := b.conn.QueryRowContext(ctx, `SELECT count(*) FROM `+old).Scan(&before); err != nil {
+		return 0, 0, err
+	}
+	// Replay the drops in the order they were loaded, as the loader would
+	// have folded them.
+	type drop struct {
+		id       int64
+		name     string
+		modified time.Time
+	}
+	var drops []drop
+	rows, err := b.conn.QueryContext(ctx, `SELECT d.drop_id, d.name, d.modified_at FROM meta.drops d
+		WHERE d.source = ? AND EXISTS (SELECT 1 FROM meta.files f WHERE f.drop_id = d.drop_id AND f.object = ?)
+		ORDER BY d.drop_id`, m.Source.Name, string(obj))
+	if err != nil {
+		return 0, 0, err
+	}
+	for rows.Next() {
+		var d drop
+		if err := rows.Scan(&d.id, &d.name, &d.modified); err != nil {
+			rows.Close()
+			return 0, 0, err
+		}
+		drops = append(drops, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, err
+	}
+	for _, d := range drops {
+		if _, err := b.conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s BY NAME SELECT *, %s AS %s FROM %s WHERE %s = %d ORDER BY rowid`,
+			table, hash, warehouse.ColHash, old, warehouse.ColDrop, d.id)); err != nil {
+			return 0, 0, err
+		}
+		h, err := b.prepareHistory(ctx, m, obj, Drop{Name: d.name, Modified: d.modified}, d.id)
+		if err != nil {
+			return 0, 0, err
+		}
+		if err := b.fold(ctx, m, h, Drop{Name: d.name, Modified: d.modified}, d.id); err != nil {
+			return 0, 0, err
+		}
+	}
+	// Rows of no recorded drop (none, unless meta was edited by hand) were
+	// never read: kept, never current.
+	for _, q := range []string{
+		fmt.Sprintf(`INSERT INTO %s BY NAME SELECT *, %s AS %s, %s AS %s FROM %s r
+			WHERE NOT EXISTS (SELECT 1 FROM meta.drops d WHERE d.drop_id = r.%s)`,
+			table, hash, warehouse.ColHash, warehouse.ColDrop, warehouse.ColValidTo, old, warehouse.ColDrop),
+		`DROP TABLE ` + old,
+	} {
 		if _, err := b.conn.ExecContext(ctx, q); err != nil {
 			return 0, 0, err
 		}

@@ -10,7 +10,8 @@ import (
 )
 
 // TestBuild_HistoryAsVersions: a run of drops with random churn (records
-// changed, deleted, back again, listed twice, a column added halfway) is
+// changed, deleted, back again, in two files of a drop, a column added
+// halfway) is
 // stored as versions, and the state as of each drop, read back through
 // raw_as_of, is exactly what that drop said: for a full snapshot its
 // records, for incremental exports each record's latest row so far. A
@@ -62,16 +63,22 @@ func TestBuild_HistoryAsVersions(t *testing.T) {
 				prevSnap = maps.Clone(snapshot)
 				wantSnap = append(wantSnap, state)
 
-				var contacts strings.Builder
-				contacts.WriteString("Record ID,Create Date,Lifecycle Stage,Email\n")
-				for range 6 {
-					id := fmt.Sprint(100 + rng.IntN(12))
-					st := strings.ToLower(statuses[rng.IntN(len(statuses))])
-					if old, ok := incremental[id]; ok && rng.IntN(2) == 0 {
-						st = old // an overlapping export repeats what it said
+				// Two exports of contacts in the drop: a record in both keeps
+				// the second file's row.
+				contacts := map[string]*strings.Builder{}
+				for _, f := range []string{"a", "b"} {
+					var b strings.Builder
+					b.WriteString("Record ID,Create Date,Lifecycle Stage,Email\n")
+					for _, n := range rng.Perm(12)[:4] {
+						id := fmt.Sprint(100 + n)
+						st := strings.ToLower(statuses[rng.IntN(len(statuses))])
+						if old, ok := incremental[id]; ok && rng.IntN(2) == 0 {
+							st = old // an overlapping export repeats what it said
+						}
+						incremental[id] = st
+						fmt.Fprintf(&b, "%s,2026-10-01 09:00,%s,%s@example.com\n", id, st, id)
 					}
-					incremental[id] = st // listed twice, its last line wins
-					fmt.Fprintf(&contacts, "%s,2026-10-01 09:00,%s,%s@example.com\n", id, st, id)
+					contacts[f] = &b
 				}
 				var inc []string
 				for _, id := range slices.Sorted(maps.Keys(incremental)) {
@@ -80,7 +87,10 @@ func TestBuild_HistoryAsVersions(t *testing.T) {
 				wantInc = append(wantInc, inc)
 
 				e.drop("crm", name, map[string]string{"Lead.csv": lead.String()})
-				e.drop("hs", name, map[string]string{"hubspot-crm-exports-all-contacts-" + name + ".csv": contacts.String()})
+				e.drop("hs", name, map[string]string{
+					"hubspot-crm-exports-a-contacts-" + name + ".csv": contacts["a"].String(),
+					"hubspot-crm-exports-b-contacts-" + name + ".csv": contacts["b"].String(),
+				})
 				if i%3 != 1 { // some builds load two drops of each source
 					e.mustBuild()
 				}
@@ -97,4 +107,20 @@ func TestBuild_HistoryAsVersions(t *testing.T) {
 			equalRows(t, "staging is the last state", e.query(`SELECT id, status FROM staging.hs__leads ORDER BY ALL`), wantInc[len(wantInc)-1])
 		})
 	}
+}
+
+// TestBuild_SnapshotSourceFile: a full snapshot's record that did not change
+// is kept as the version it first came in, but staging says it was last
+// exported in the latest drop's file, as before versions.
+func TestBuild_SnapshotSourceFile(t *testing.T) {
+	e := newEnv(t, "sources:\n  - {name: hs, preset: hubspot, path: exports/hs, snapshot: true}\n")
+	header := "Record ID,Create Date,Lifecycle Stage,Email\n"
+	e.drop("hs", "2026-10-01", map[string]string{"contacts-2026-10-01.csv": header + "101,2026-10-01 09:00,lead,a@x.example\n102,2026-10-01 09:00,lead,b@x.example\n"})
+	e.mustBuild()
+	e.drop("hs", "2026-10-02", map[string]string{"contacts-2026-10-02.csv": header + "101,2026-10-01 09:00,lead,a@x.example\n102,2026-10-01 09:00,subscriber,b@x.example\n"})
+	e.mustBuild()
+	equalRows(t, "staging", e.query(`SELECT id, drop_name, source_file FROM staging.hs__leads ORDER BY id`),
+		[]string{"101|2026-10-02|contacts-2026-10-02.csv", "102|2026-10-02|contacts-2026-10-02.csv"})
+	equalRows(t, "versions", e.query(`SELECT "Record ID", _drop_id, coalesce(_valid_to::VARCHAR, 'current') FROM raw.hs__lead ORDER BY ALL`),
+		[]string{"101|1|current", "102|1|2", "102|2|current"})
 }

@@ -78,6 +78,7 @@ CREATE OR REPLACE MACRO examples(xs) AS
 
 -- A raw table as it stood once drop d was loaded: the versions valid then
 -- (pipelines/ingest/history.go). SELECT * FROM raw_as_of('raw.crm__lead', 12).
--- The current state is raw_as_of(t, the latest drop), or _valid_to IS NULL.
+-- The current state is the rows with _valid_to IS NULL (raw_as_of of the
+-- drop loaded last).
 CREATE OR REPLACE MACRO raw_as_of(tbl, d) AS TABLE
     SELECT * FROM query_table(tbl) WHERE _drop_id <= d AND (_valid_to IS NULL OR _valid_to > d);

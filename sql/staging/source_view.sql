@@ -21,17 +21,21 @@ SELECT *
 {{- range .ListKeys}},
        list_transform({{ident .Field}}, x -> {{quote (print $.Source ":")}} || x) AS {{.Name}}
 {{- end}} FROM (
-    SELECT {{quote .Source}} AS source, d.drop_id, d.name AS drop_name, f.name AS source_file
+    SELECT {{quote .Source}} AS source, d.drop_id, d.name AS drop_name, {{if .Snapshot}}coalesce(lf.name, f.name){{else}}f.name{{end}} AS source_file
 {{- range .Fields}},
            {{.Expr}} AS {{ident .Name}}
 {{- end}}
     FROM {{.Raw}} r
 {{- if .Snapshot}}
-    -- A full snapshot: every current version is in the object's latest drop.
+    -- A full snapshot: every current version is in the object's latest drop,
+    -- in its file of the object (or of the version's file's name, if it has several).
     JOIN meta.files f ON f.file_id = r._file_id
     JOIN meta.drops d ON d.drop_id = (SELECT d2.drop_id FROM meta.drops d2 JOIN meta.files f2 ON f2.drop_id = d2.drop_id
                                       WHERE f2.source = {{quote .Source}} AND f2.object = {{quote .Object}}
                                       ORDER BY d2.name DESC, d2.modified_at DESC LIMIT 1)
+    LEFT JOIN (SELECT drop_id, name, count(*) OVER (PARTITION BY drop_id) AS files FROM meta.files
+               WHERE source = {{quote .Source}} AND object = {{quote .Object}}) lf
+           ON lf.drop_id = d.drop_id AND (lf.files = 1 OR lf.name = f.name)
 {{- else}}
     -- Incremental exports: the file that last delivered the record as it is.
     JOIN meta.files f ON f.file_id = coalesce(r._seen_file, r._file_id)

@@ -5,7 +5,7 @@ SELECT *,
        'crm:' || "converted_contact_id" AS converted_contact_key,
        'crm:' || "converted_account_id" AS converted_account_key,
        'crm:' || "owner_id" AS owner_key FROM (
-    SELECT 'crm' AS source, d.drop_id, d.name AS drop_name, f.name AS source_file,
+    SELECT 'crm' AS source, d.drop_id, d.name AS drop_name, coalesce(lf.name, f.name) AS source_file,
            plain_id(r."Person - ID") AS "id",
            false AS "is_deleted",
            r."Person - Person created" AS "created_at",
@@ -24,11 +24,15 @@ SELECT *,
            r."Person - Organization" AS "company",
            NULL::VARCHAR AS "merged_ids"
     FROM raw."crm__lead" r
-    -- A full snapshot: every current version is in the object's latest drop.
+    -- A full snapshot: every current version is in the object's latest drop,
+    -- in its file of the object (or of the version's file's name, if it has several).
     JOIN meta.files f ON f.file_id = r._file_id
     JOIN meta.drops d ON d.drop_id = (SELECT d2.drop_id FROM meta.drops d2 JOIN meta.files f2 ON f2.drop_id = d2.drop_id
                                       WHERE f2.source = 'crm' AND f2.object = 'lead'
                                       ORDER BY d2.name DESC, d2.modified_at DESC LIMIT 1)
+    LEFT JOIN (SELECT drop_id, name, count(*) OVER (PARTITION BY drop_id) AS files FROM meta.files
+               WHERE source = 'crm' AND object = 'lead') lf
+           ON lf.drop_id = d.drop_id AND (lf.files = 1 OR lf.name = f.name)
     WHERE r._valid_to IS NULL AND r._invalid_column IS NULL
 )
 WHERE id IS NOT NULL

@@ -6,7 +6,7 @@ SELECT *,
        'crm:' || "campaign_id" AS campaign_key,
        'crm:' || "lead_id" AS lead_key,
        list_transform("account_ids", x -> 'crm:' || x) AS account_keys FROM (
-    SELECT 'crm' AS source, d.drop_id, d.name AS drop_name, f.name AS source_file,
+    SELECT 'crm' AS source, d.drop_id, d.name AS drop_name, coalesce(lf.name, f.name) AS source_file,
            plain_id(r."Deal - ID") AS "id",
            coalesce(CASE WHEN lower(trim(r."Deal - Status")) IN ('deleted') THEN true WHEN nullif(lower(trim(r."Deal - Status")), '') IS NOT NULL THEN false END, false) AS "is_deleted",
            r."Deal - Deal created" AS "created_at",
@@ -29,11 +29,15 @@ SELECT *,
            list_filter([CASE WHEN nullif(lower(trim(r."Deal - Status")), '') IS NOT NULL AND lower(trim(r."Deal - Status")) NOT IN ('won', 'lost', 'open', 'deleted') THEN 'is_closed' || ': ' || trim(r."Deal - Status") END, CASE WHEN nullif(lower(trim(r."Deal - Status")), '') IS NOT NULL AND lower(trim(r."Deal - Status")) NOT IN ('won', 'open', 'lost', 'deleted') THEN 'is_won' || ': ' || trim(r."Deal - Status") END], x -> x IS NOT NULL) AS "unknown_values",
            NULL::VARCHAR[] AS "account_ids"
     FROM raw."crm__opportunity" r
-    -- A full snapshot: every current version is in the object's latest drop.
+    -- A full snapshot: every current version is in the object's latest drop,
+    -- in its file of the object (or of the version's file's name, if it has several).
     JOIN meta.files f ON f.file_id = r._file_id
     JOIN meta.drops d ON d.drop_id = (SELECT d2.drop_id FROM meta.drops d2 JOIN meta.files f2 ON f2.drop_id = d2.drop_id
                                       WHERE f2.source = 'crm' AND f2.object = 'opportunity'
                                       ORDER BY d2.name DESC, d2.modified_at DESC LIMIT 1)
+    LEFT JOIN (SELECT drop_id, name, count(*) OVER (PARTITION BY drop_id) AS files FROM meta.files
+               WHERE source = 'crm' AND object = 'opportunity') lf
+           ON lf.drop_id = d.drop_id AND (lf.files = 1 OR lf.name = f.name)
     WHERE r._valid_to IS NULL AND r._invalid_column IS NULL
 )
 WHERE id IS NOT NULL

@@ -4,7 +4,7 @@ SELECT *,
        'crm:' || "campaign_id" AS campaign_key,
        'crm:' || "lead_id" AS lead_key,
        'crm:' || "contact_id" AS contact_key FROM (
-    SELECT 'crm' AS source, d.drop_id, d.name AS drop_name, f.name AS source_file,
+    SELECT 'crm' AS source, d.drop_id, d.name AS drop_name, coalesce(lf.name, f.name) AS source_file,
            sf_id(r."Id") AS "id",
            coalesce(r."IsDeleted", false) AS "is_deleted",
            sf_id(r."CampaignId") AS "campaign_id",
@@ -15,11 +15,15 @@ SELECT *,
            r."FirstRespondedDate" AS "first_responded_date",
            r."CreatedDate" AS "created_at"
     FROM raw."crm__campaign_member" r
-    -- A full snapshot: every current version is in the object's latest drop.
+    -- A full snapshot: every current version is in the object's latest drop,
+    -- in its file of the object (or of the version's file's name, if it has several).
     JOIN meta.files f ON f.file_id = r._file_id
     JOIN meta.drops d ON d.drop_id = (SELECT d2.drop_id FROM meta.drops d2 JOIN meta.files f2 ON f2.drop_id = d2.drop_id
                                       WHERE f2.source = 'crm' AND f2.object = 'campaign_member'
                                       ORDER BY d2.name DESC, d2.modified_at DESC LIMIT 1)
+    LEFT JOIN (SELECT drop_id, name, count(*) OVER (PARTITION BY drop_id) AS files FROM meta.files
+               WHERE source = 'crm' AND object = 'campaign_member') lf
+           ON lf.drop_id = d.drop_id AND (lf.files = 1 OR lf.name = f.name)
     WHERE r._valid_to IS NULL AND r._invalid_column IS NULL
 )
 WHERE id IS NOT NULL
