@@ -153,6 +153,9 @@ func Load(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, warehousePa
 	} else if len(removed) > 0 {
 		opt.Log.Info(fmt.Sprintf("removed %d temporary folders of a killed build", len(removed)), "event", "sweep", "removed", removed)
 	}
+	if err := b.hashedBy(ctx); err != nil {
+		return b.res, err
+	}
 	var failures []error
 	for i, m := range mappings {
 		if err := b.source(ctx, m, fmt.Sprintf("sources[%d]", i)); err != nil {
@@ -637,7 +640,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	}
 	for _, obj := range coxswain.Objects {
 		if rehash[obj] {
-			if err := b.rehash(ctx, m, obj); err != nil {
+			if err := b.rehash(ctx, m.Source.Name, obj); err != nil {
 				return err
 			}
 		}

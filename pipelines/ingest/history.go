@@ -165,14 +165,79 @@ func (b *builder) fold(ctx context.Context, m *presets.Mapping, h *objectHistory
 // after its raw table gained or widened a column: a hash covers every
 // column, so it changes with them, and the drop's rows must be compared
 // with the current versions on equal terms.
-func (b *builder) rehash(ctx context.Context, m *presets.Mapping, obj coxswain.Object) error {
-	cols, err := warehouse.RawColumns(ctx, b.conn, m.Source.Name, obj)
+func (b *builder) rehash(ctx context.Context, source string, obj coxswain.Object) error {
+	cols, err := warehouse.RawColumns(ctx, b.conn, source, obj)
 	if err != nil {
 		return err
 	}
 	_, err = b.conn.ExecContext(ctx, fmt.Sprintf(`UPDATE %s SET _hash = %s WHERE _valid_to IS NULL`,
-		warehouse.RawTable(m.Source.Name, obj), warehouse.HashExpr(cols, columnValue)))
+		warehouse.RawTable(source, obj), warehouse.HashExpr(cols, columnValue)))
 	return err
+}
+
+// hashedBy makes sure the current versions' content hashes are this
+// DuckDB's: an upgrade whose hash() differs would otherwise make every
+// record of the next drop look changed, and store it once more. After a
+// DuckDB upgrade, the current versions of every raw table are hashed again,
+// in one transaction with the version recorded in meta.history_hash.
+func (b *builder) hashedBy(ctx context.Context) error {
+	var now, was string
+	if err := b.conn.QueryRowContext(ctx, `SELECT version(), coalesce((SELECT max(duckdb_version) FROM meta.history_hash), '')`).Scan(&now, &was); err != nil {
+		return err
+	}
+	if now == was {
+		return nil
+	}
+	if _, err := b.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			b.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if was != "" { // a warehouse with no record was hashed by this DuckDB, or is not versioned yet
+		rows, err := b.conn.QueryContext(ctx, `SELECT table_name FROM duckdb_columns() WHERE schema_name = 'raw' AND column_name = ? ORDER BY 1`, warehouse.ColHash)
+		if err != nil {
+			return err
+		}
+		var tables []string
+		for rows.Next() {
+			var t string
+			if err := rows.Scan(&t); err != nil {
+				rows.Close()
+				return err
+			}
+			tables = append(tables, t)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, t := range tables {
+			i := strings.LastIndex(t, "__") // raw.<source>__<object>
+			if err := b.rehash(ctx, t[:i], coxswain.Object(t[i+2:])); err != nil {
+				return fmt.Errorf("hash raw.%s again for DuckDB %s: %w", t, now, err)
+			}
+		}
+		b.opt.Log.Info(fmt.Sprintf("DuckDB %s replaces %s: the current versions of %d raw tables hashed again", now, was, len(tables)),
+			"event", "history_rehash", "duckdb", now, "was", was, "tables", len(tables))
+	}
+	for _, q := range []string{`DELETE FROM meta.history_hash`, `INSERT INTO meta.history_hash (duckdb_version, hashed_at) VALUES (?, ?)`} {
+		var args []any
+		if strings.HasPrefix(q, "INSERT") {
+			args = []any{now, b.opt.Now()}
+		}
+		if _, err := b.conn.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	if _, err := b.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	committed = true
+	return nil
 }
 
 // columnValue is a raw column's stored value, for its content hash.

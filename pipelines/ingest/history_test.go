@@ -124,3 +124,25 @@ func TestBuild_SnapshotSourceFile(t *testing.T) {
 	equalRows(t, "versions", e.query(`SELECT "Record ID", _drop_id, coalesce(_valid_to::VARCHAR, 'current') FROM raw.hs__lead ORDER BY ALL`),
 		[]string{"101|1|current", "102|1|2", "102|2|current"})
 }
+
+// TestBuild_HashedAgainAfterDuckDBUpgrade: the content hashes are DuckDB's
+// hash(), which an upgrade may change. A warehouse last hashed by another
+// DuckDB has its current versions hashed again before the next drop is
+// compared with them, so that an unchanged record is not stored twice.
+func TestBuild_HashedAgainAfterDuckDBUpgrade(t *testing.T) {
+	e := newEnv(t, "")
+	e.drop("crm", "2026-11-01", map[string]string{"Lead.csv": leadsCSV(1, 20)})
+	e.mustBuild()
+	equalRows(t, "recorded", e.query(`SELECT duckdb_version = version() FROM meta.history_hash`), []string{"true"})
+	// As if another DuckDB had hashed them: every hash differs from this one's.
+	e.query(`UPDATE raw.crm__lead SET _hash = _hash + 1`)
+	e.query(`UPDATE meta.history_hash SET duckdb_version = 'v0.9.0'`)
+	// The same records in another file (its line ends differ): not the
+	// same drop content, so it loads.
+	e.drop("crm", "2026-11-08", map[string]string{"Lead.csv": strings.ReplaceAll(leadsCSV(1, 20), "\n", "\r\n")})
+	if loaded, _, _, _ := e.mustBuild().Counts(); loaded != 1 {
+		t.Fatal("the second drop did not load")
+	}
+	equalRows(t, "versions", e.query(`SELECT count(*), count(*) FILTER (WHERE _valid_to IS NULL) FROM raw.crm__lead`), []string{"20|20"})
+	equalRows(t, "recorded again", e.query(`SELECT duckdb_version = version() FROM meta.history_hash`), []string{"true"})
+}
