@@ -199,8 +199,9 @@ func TestBenchHistory(t *testing.T) {
 	one := warehouseMB(single)
 
 	fmt.Printf("  warehouse after %d weeks: %.0f MB, %.1fx one snapshot's %.0f MB   (goal: at most 2x)\n", weeks, history, history/one, one)
-	// The file keeps the blocks a nightly freed (its drop's rows are
-	// inserted, then the repeats deleted) for the next one to reuse.
+	// The file keeps the blocks a nightly freed (the models rebuilt in one
+	// transaction; the drop's rows inserted, then the repeats deleted) for
+	// the next one to reuse.
 	usedHistory, usedOne := usedMB(t, dir), usedMB(t, single)
 	fmt.Printf("  of which in use: %.0f MB, %.2fx the snapshot's %.0f MB; the rest, free blocks the next nightly reuses\n", usedHistory, usedHistory/usedOne, usedOne)
 	fmt.Printf("  nightly %d: %.1f s; a full build of that snapshot alone %.1f s; DuckDB read_csv of its %.0f MB of CSV %.1f s   (goal: nightly at most read + 10 s)\n",
