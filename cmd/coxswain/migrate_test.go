@@ -199,3 +199,50 @@ func TestBuild_MigratesToVersions(t *testing.T) {
 		diffLines(t, f, readLines(t, filepath.Join(old, "packs", "2026-10", f)), readLines(t, filepath.Join(fresh, "packs", "2026-10", f)))
 	}
 }
+
+// TestBuild_MigratesOddWarehouses: the migration to versions copes with
+// what a warehouse may hold besides the usual: a drop whose manifest lists
+// none of the table's files (its rows are kept), file columns named like
+// the new bookkeeping ones (renamed to free names), and a DuckDB version
+// recorded before an unversioned table was migrated.
+func TestBuild_MigratesOddWarehouses(t *testing.T) {
+	old := func(t *testing.T, change ...string) (config, wh string) {
+		dir := copyCase(t, "history_edges")
+		wh = filepath.Join(dir, "warehouse.duckdb")
+		gunzip(t, filepath.Join("..", "..", "testdata", "warehouse_before_versions", "history_edges.duckdb.gz"), wh)
+		connector, err := duckdb.NewConnector(wh, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := sql.OpenDB(connector)
+		defer db.Close()
+		for _, q := range change {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		return filepath.Join(dir, "coxswain.yaml"), wh
+	}
+	build := func(config string) { mustRun(t, "build", "--config", config, "--as-of", "2026-10-23T06:00:00Z") }
+
+	t.Run("a drop listing none of the table's files", func(t *testing.T) {
+		config, wh := old(t, `UPDATE meta.files SET object = 'opportunity' WHERE source = 'crm' AND object = 'lead' AND drop_id = 1`)
+		build(config)
+		if n := queryInt(t, wh, `SELECT count(*) FROM raw.crm__lead WHERE _drop_id = 1`); n != 4 {
+			t.Errorf("%d of the drop's 4 leads kept", n)
+		}
+	})
+	t.Run("columns named like the bookkeeping", func(t *testing.T) {
+		config, wh := old(t, `ALTER TABLE raw.crm__lead ADD COLUMN "_hash" VARCHAR`, `ALTER TABLE raw.crm__lead ADD COLUMN "_hash_2" VARCHAR`)
+		build(config)
+		if n := queryInt(t, wh, `SELECT count(*) FROM duckdb_columns() WHERE table_name = 'crm__lead' AND column_name IN ('_hash', '_hash_2', '_hash_3')`); n != 3 {
+			t.Errorf("%d of _hash, _hash_2 and _hash_3", n)
+		}
+	})
+	t.Run("a DuckDB version recorded before the migration", func(t *testing.T) {
+		config, _ := old(t, `ALTER TABLE raw.hs__lead ADD COLUMN "_hash" VARCHAR`,
+			`CREATE TABLE meta.history_hash (duckdb_version VARCHAR NOT NULL, hashed_at TIMESTAMPTZ NOT NULL)`,
+			`INSERT INTO meta.history_hash VALUES ('v0.9.0', now())`)
+		build(config)
+	})
+}

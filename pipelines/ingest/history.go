@@ -198,7 +198,11 @@ func (b *builder) hashedBy(ctx context.Context) error {
 		}
 	}()
 	if was != "" { // a warehouse with no record was hashed by this DuckDB, or is not versioned yet
-		rows, err := b.conn.QueryContext(ctx, `SELECT table_name FROM duckdb_columns() WHERE schema_name = 'raw' AND column_name = ? ORDER BY 1`, warehouse.ColHash)
+		// The versioned raw tables (one not migrated yet is hashed by its
+		// migration, with this DuckDB).
+		rows, err := b.conn.QueryContext(ctx, `SELECT table_name FROM duckdb_columns()
+			WHERE database_name = current_database() AND schema_name = 'raw'
+			GROUP BY table_name HAVING bool_or(column_name = ?) AND bool_or(column_name = ?) ORDER BY 1`, warehouse.ColHash, warehouse.ColValidTo)
 		if err != nil {
 			return err
 		}
@@ -217,6 +221,9 @@ func (b *builder) hashedBy(ctx context.Context) error {
 		}
 		for _, t := range tables {
 			i := strings.LastIndex(t, "__") // raw.<source>__<object>
+			if i < 0 {
+				continue // not a raw table of the loader's
+			}
 			if err := b.rehash(ctx, t[:i], coxswain.Object(t[i+2:])); err != nil {
 				return fmt.Errorf("hash raw.%s again for DuckDB %s: %w", t, now, err)
 			}
@@ -325,11 +332,17 @@ func (b *builder) upgradeTable(ctx context.Context, m *presets.Mapping, obj coxs
 	// A file's column named like a new bookkeeping column is renamed, as
 	// the loader renames it from now on.
 	for _, c := range []string{warehouse.ColHash, warehouse.ColValidTo, warehouse.ColSeenFile} {
-		if _, clash := cols[c]; clash {
-			if _, err := b.conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s RENAME COLUMN %s TO %s`, table, warehouse.QuoteIdent(c), warehouse.QuoteIdent(c+"_2"))); err != nil {
-				return 0, 0, err
-			}
+		if _, clash := cols[c]; !clash {
+			continue
 		}
+		free := c + "_2"
+		for n := 3; cols[free].Name != ""; n++ {
+			free = fmt.Sprintf("%s_%d", c, n)
+		}
+		if _, err := b.conn.ExecContext(ctx, fmt.Sprintf(`ALTER TABLE %s RENAME COLUMN %s TO %s`, table, warehouse.QuoteIdent(c), warehouse.QuoteIdent(free))); err != nil {
+			return 0, 0, err
+		}
+		cols[free] = warehouse.RawColumn{Name: free}
 	}
 	if cols, err = warehouse.RawColumns(ctx, b.conn, m.Source.Name, obj); err != nil {
 		return 0, 0, err
@@ -355,9 +368,11 @@ func (b *builder) upgradeTable(ctx context.Context, m *presets.Mapping, obj coxs
 		modified time.Time
 	}
 	var drops []drop
+	// Every recorded drop the table has rows of (whatever meta.files says of
+	// their objects); rows of no recorded drop are kept below.
 	rows, err := b.conn.QueryContext(ctx, `SELECT d.drop_id, d.name, d.modified_at FROM meta.drops d
-		WHERE d.source = ? AND EXISTS (SELECT 1 FROM meta.files f WHERE f.drop_id = d.drop_id AND f.object = ?)
-		ORDER BY d.drop_id`, m.Source.Name, string(obj))
+		WHERE d.drop_id IN (SELECT DISTINCT `+warehouse.ColDrop+` FROM `+old+`)
+		ORDER BY d.drop_id`)
 	if err != nil {
 		return 0, 0, err
 	}

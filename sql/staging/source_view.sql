@@ -33,9 +33,9 @@ SELECT *
     JOIN meta.drops d ON d.drop_id = (SELECT d2.drop_id FROM meta.drops d2 JOIN meta.files f2 ON f2.drop_id = d2.drop_id
                                       WHERE f2.source = {{quote .Source}} AND f2.object = {{quote .Object}}
                                       ORDER BY d2.name DESC, d2.modified_at DESC LIMIT 1)
-    LEFT JOIN (SELECT drop_id, name, count(*) OVER (PARTITION BY drop_id) AS files FROM meta.files
-               WHERE source = {{quote .Source}} AND object = {{quote .Object}}) lf
-           ON lf.drop_id = d.drop_id AND (lf.files = 1 OR lf.name = f.name)
+    LEFT JOIN (SELECT drop_id, name, count(*) OVER (PARTITION BY drop_id) AS files
+               FROM (SELECT DISTINCT drop_id, name FROM meta.files WHERE source = {{quote .Source}} AND object = {{quote .Object}})) lf
+           ON lf.drop_id = d.drop_id AND (lf.files = 1 OR lf.name = f.name)   -- at most one: names are distinct
 {{- else}}
     -- Incremental exports: the file that last delivered the record as it is.
     JOIN meta.files f ON f.file_id = coalesce(r._seen_file, r._file_id)

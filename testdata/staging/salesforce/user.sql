@@ -13,9 +13,9 @@ SELECT *,
     JOIN meta.drops d ON d.drop_id = (SELECT d2.drop_id FROM meta.drops d2 JOIN meta.files f2 ON f2.drop_id = d2.drop_id
                                       WHERE f2.source = 'crm' AND f2.object = 'user'
                                       ORDER BY d2.name DESC, d2.modified_at DESC LIMIT 1)
-    LEFT JOIN (SELECT drop_id, name, count(*) OVER (PARTITION BY drop_id) AS files FROM meta.files
-               WHERE source = 'crm' AND object = 'user') lf
-           ON lf.drop_id = d.drop_id AND (lf.files = 1 OR lf.name = f.name)
+    LEFT JOIN (SELECT drop_id, name, count(*) OVER (PARTITION BY drop_id) AS files
+               FROM (SELECT DISTINCT drop_id, name FROM meta.files WHERE source = 'crm' AND object = 'user')) lf
+           ON lf.drop_id = d.drop_id AND (lf.files = 1 OR lf.name = f.name)   -- at most one: names are distinct
     WHERE r._valid_to IS NULL AND r._invalid_column IS NULL
 )
 WHERE id IS NOT NULL
