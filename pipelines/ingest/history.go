@@ -228,8 +228,12 @@ func (b *builder) hashedBy(ctx context.Context) error {
 				return fmt.Errorf("hash raw.%s again for DuckDB %s: %w", t, now, err)
 			}
 		}
-		b.opt.Log.Info(fmt.Sprintf("DuckDB %s replaces %s: the current versions of %d raw tables hashed again", now, was, len(tables)),
-			"event", "history_rehash", "duckdb", now, "was", was, "tables", len(tables))
+		defer func() {
+			if committed {
+				b.opt.Log.Info(fmt.Sprintf("DuckDB %s replaces %s: the current versions of %d raw tables hashed again", now, was, len(tables)),
+					"event", "history_rehash", "duckdb", now, "was", was, "tables", len(tables))
+			}
+		}()
 	}
 	for _, q := range []string{`DELETE FROM meta.history_hash`, `INSERT INTO meta.history_hash (duckdb_version, hashed_at) VALUES (?, ?)`} {
 		var args []any
