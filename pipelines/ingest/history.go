@@ -188,63 +188,69 @@ func (b *builder) hashedBy(ctx context.Context) error {
 	if now == was {
 		return nil
 	}
-	if _, err := b.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+	var tables []string
+	err := inTransaction(ctx, b.conn, func() error {
+		if was != "" { // a warehouse with no record was hashed by this DuckDB, or is not versioned yet
+			// The versioned raw tables (one not migrated yet is hashed by its
+			// migration, with this DuckDB).
+			rows, err := b.conn.QueryContext(ctx, `SELECT table_name FROM duckdb_columns()
+				WHERE database_name = current_database() AND schema_name = 'raw'
+				GROUP BY table_name HAVING bool_or(column_name = ?) AND bool_or(column_name = ?) ORDER BY 1`, warehouse.ColHash, warehouse.ColValidTo)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var t string
+				if err := rows.Scan(&t); err != nil {
+					rows.Close()
+					return err
+				}
+				tables = append(tables, t)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, t := range tables {
+				i := strings.LastIndex(t, "__") // raw.<source>__<object>
+				if i < 0 {
+					continue // not a raw table of the loader's
+				}
+				if err := b.rehash(ctx, t[:i], coxswain.Object(t[i+2:])); err != nil {
+					return fmt.Errorf("hash raw.%s again for DuckDB %s: %w", t, now, err)
+				}
+			}
+		}
+		if _, err := b.conn.ExecContext(ctx, `DELETE FROM meta.history_hash`); err != nil {
+			return err
+		}
+		_, err := b.conn.ExecContext(ctx, `INSERT INTO meta.history_hash (duckdb_version, hashed_at) VALUES (?, ?)`, now, b.opt.Now())
+		return err
+	})
+	if err == nil && was != "" {
+		b.opt.Log.Info(fmt.Sprintf("DuckDB %s replaces %s: the current versions of %d raw tables hashed again", now, was, len(tables)),
+			"event", "history_rehash", "duckdb", now, "was", was, "tables", len(tables))
+	}
+	return err
+}
+
+// inTransaction runs fn in a transaction on conn, committed when fn
+// succeeds and rolled back otherwise (also when COMMIT itself fails or the
+// context is cancelled: the connection goes on to other work).
+func inTransaction(ctx context.Context, conn *sql.Conn, fn func() error) error {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
 	}
 	committed := false
 	defer func() {
 		if !committed {
-			b.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	if was != "" { // a warehouse with no record was hashed by this DuckDB, or is not versioned yet
-		// The versioned raw tables (one not migrated yet is hashed by its
-		// migration, with this DuckDB).
-		rows, err := b.conn.QueryContext(ctx, `SELECT table_name FROM duckdb_columns()
-			WHERE database_name = current_database() AND schema_name = 'raw'
-			GROUP BY table_name HAVING bool_or(column_name = ?) AND bool_or(column_name = ?) ORDER BY 1`, warehouse.ColHash, warehouse.ColValidTo)
-		if err != nil {
-			return err
-		}
-		var tables []string
-		for rows.Next() {
-			var t string
-			if err := rows.Scan(&t); err != nil {
-				rows.Close()
-				return err
-			}
-			tables = append(tables, t)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, t := range tables {
-			i := strings.LastIndex(t, "__") // raw.<source>__<object>
-			if i < 0 {
-				continue // not a raw table of the loader's
-			}
-			if err := b.rehash(ctx, t[:i], coxswain.Object(t[i+2:])); err != nil {
-				return fmt.Errorf("hash raw.%s again for DuckDB %s: %w", t, now, err)
-			}
-		}
-		defer func() {
-			if committed {
-				b.opt.Log.Info(fmt.Sprintf("DuckDB %s replaces %s: the current versions of %d raw tables hashed again", now, was, len(tables)),
-					"event", "history_rehash", "duckdb", now, "was", was, "tables", len(tables))
-			}
-		}()
+	if err := fn(); err != nil {
+		return err
 	}
-	for _, q := range []string{`DELETE FROM meta.history_hash`, `INSERT INTO meta.history_hash (duckdb_version, hashed_at) VALUES (?, ?)`} {
-		var args []any
-		if strings.HasPrefix(q, "INSERT") {
-			args = []any{now, b.opt.Now()}
-		}
-		if _, err := b.conn.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
-	}
-	if _, err := b.conn.ExecContext(ctx, "COMMIT"); err != nil {
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return err
 	}
 	committed = true
@@ -300,29 +306,18 @@ func (b *builder) upgradeHistory(ctx context.Context, m *presets.Mapping) error 
 	if len(todo) == 0 {
 		return nil
 	}
-	if _, err := b.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			b.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	return inTransaction(ctx, b.conn, func() error {
+		for _, obj := range todo {
+			started := time.Now()
+			before, after, err := b.upgradeTable(ctx, m, obj)
+			if err != nil {
+				return fmt.Errorf("source %s: store the history of %s as versions: %w", m.Source.Name, obj.Plural(), err)
+			}
+			b.opt.Log.Info(fmt.Sprintf("%s: the history of %s stored as versions: %d rows kept of %d (%.1fs)", m.Source.Name, obj.Plural(), after, before, time.Since(started).Seconds()),
+				"event", "history_upgrade", "source", m.Source.Name, "object", string(obj), "rows_before", before, "rows_after", after)
 		}
-	}()
-	for _, obj := range todo {
-		started := time.Now()
-		before, after, err := b.upgradeTable(ctx, m, obj)
-		if err != nil {
-			return fmt.Errorf("source %s: store the history of %s as versions: %w", m.Source.Name, obj.Plural(), err)
-		}
-		b.opt.Log.Info(fmt.Sprintf("%s: the history of %s stored as versions: %d rows kept of %d (%.1fs)", m.Source.Name, obj.Plural(), after, before, time.Since(started).Seconds()),
-			"event", "history_upgrade", "source", m.Source.Name, "object", string(obj), "rows_before", before, "rows_after", after)
-	}
-	if _, err := b.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return err
-	}
-	committed = true
-	return nil
+		return nil
+	})
 }
 
 func (b *builder) upgradeTable(ctx context.Context, m *presets.Mapping, obj coxswain.Object) (before, after int64, err error) {
