@@ -214,13 +214,19 @@ func TestRun_KilledBuild(t *testing.T) {
 	}
 }
 
-func queryInt(t *testing.T, path, q string) int64 {
+// openDuckDB opens the DuckDB file at dsn (a path, with its settings).
+func openDuckDB(t *testing.T, dsn string) *sql.DB {
 	t.Helper()
-	connector, err := duckdb.NewConnector(path+"?access_mode=read_only", nil)
+	connector, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := sql.OpenDB(connector)
+	return sql.OpenDB(connector)
+}
+
+func queryInt(t *testing.T, path, q string) int64 {
+	t.Helper()
+	db := openDuckDB(t, path+"?access_mode=read_only")
 	defer db.Close()
 	var n int64
 	if err := db.QueryRow(q).Scan(&n); err != nil {

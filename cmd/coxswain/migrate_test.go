@@ -2,7 +2,6 @@ package main
 
 import (
 	"compress/gzip"
-	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -10,8 +9,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/duckdb/duckdb-go/v2"
 )
 
 // TestBuild_MigratesPreviousWarehouse: a warehouse made by the release
@@ -81,11 +78,7 @@ var historyViews = []string{"crm__leads", "crm__opportunities", "crm__activities
 // sorted lines of "column=value" pairs.
 func queryLines(t *testing.T, path, q string) []string {
 	t.Helper()
-	connector, err := duckdb.NewConnector(path+"?access_mode=read_only", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := sql.OpenDB(connector)
+	db := openDuckDB(t, path+"?access_mode=read_only")
 	defer db.Close()
 	rows, err := db.Query(q)
 	if err != nil {
@@ -210,11 +203,7 @@ func TestBuild_MigratesOddWarehouses(t *testing.T) {
 		dir := copyCase(t, "history_edges")
 		wh = filepath.Join(dir, "warehouse.duckdb")
 		gunzip(t, filepath.Join("..", "..", "testdata", "warehouse_before_versions", "history_edges.duckdb.gz"), wh)
-		connector, err := duckdb.NewConnector(wh, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		db := sql.OpenDB(connector)
+		db := openDuckDB(t, wh)
 		defer db.Close()
 		for _, q := range change {
 			if _, err := db.Exec(q); err != nil {
