@@ -149,6 +149,7 @@ type SourceParams struct {
 	Changes           presets.Changes
 	MQLRule           string // where its mql_at comes from, in words, for the glossary
 	CRM               string // the CRM source whose ids its records carry; "": any
+	Snapshot          bool   // each drop is a full export of the source
 }
 
 // ParamsFrom takes the models' parameters from the configuration.
@@ -173,7 +174,7 @@ func ParamsFrom(cfg *coxswain.Config, asOf time.Time) Params {
 		warn, fail := s.Freshness()
 		sp := SourceParams{Name: s.Name, WarnAfter: warn, FailAt: fail, Role: presets.CRM, MQL: s.MQL, CRM: s.CRM}
 		if m, err := presets.Resolve(s, ""); err == nil { // the configuration was checked when it was loaded
-			sp.Role, sp.Changes, sp.MQLRule = m.Role, m.Preset.Changes, mqlRule(m, s.MQL)
+			sp.Role, sp.Changes, sp.MQLRule, sp.Snapshot = m.Role, m.Preset.Changes, mqlRule(m, s.MQL), m.Snapshot
 		}
 		p.Sources = append(p.Sources, sp)
 	}
@@ -223,7 +224,7 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.source_params (source VARCHAR, warn_after_hours DOUBLE, error_after_hours DOUBLE,
 		role VARCHAR, mql_status VARCHAR[], mql_score DOUBLE,
 		status_type VARCHAR, status_detail VARCHAR[], status_value VARCHAR, score_type VARCHAR, score_value VARCHAR,
-		merge_type VARCHAR, merge_value VARCHAR, mql_rule VARCHAR, crm_source VARCHAR)`); err != nil {
+		merge_type VARCHAR, merge_value VARCHAR, mql_rule VARCHAR, crm_source VARCHAR, snapshot BOOLEAN)`); err != nil {
 		return err
 	}
 	for _, s := range p.Sources {
@@ -243,11 +244,11 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 			detail[i] = strings.ToLower(strings.TrimSpace(v))
 		}
 		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.source_params (source, warn_after_hours, error_after_hours,
-			role, mql_status, mql_score, status_type, status_detail, status_value, score_type, score_value, merge_type, merge_value, mql_rule, crm_source)
-			VALUES (?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?, ?, ?)`,
+			role, mql_status, mql_score, status_type, status_detail, status_value, score_type, score_value, merge_type, merge_value, mql_rule, crm_source, snapshot)
+			VALUES (?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?, ?, ?, ?)`,
 			s.Name, s.WarnAfter.Hours(), fail, s.Role, listLiteral(status), score,
 			s.Changes.Status.Type, listLiteral(detail), s.Changes.Status.Value, s.Changes.Score.Type, s.Changes.Score.Value,
-			s.Changes.Merge.Type, s.Changes.Merge.Value, warehouse.NullIfEmpty(s.MQLRule), warehouse.NullIfEmpty(s.CRM)); err != nil {
+			s.Changes.Merge.Type, s.Changes.Merge.Value, warehouse.NullIfEmpty(s.MQLRule), warehouse.NullIfEmpty(s.CRM), s.Snapshot); err != nil {
 			return err
 		}
 	}

@@ -15,6 +15,11 @@
 -- of a type configured as a touch, or any activity whose type is in
 -- influence.touch_types.
 --
+-- drop_id: the drop an incremental export's row last came in, for
+-- marts.export_files. A full snapshot's rows are all in its latest drop,
+-- which export_files lists anyway; they leave it null, so that a row does
+-- not change with each new snapshot.
+--
 -- Materialised once, with only the columns the models use: staging's view
 -- over millions of activities is costly to evaluate at every reference.
 WITH one AS (                          -- the common case: one person (Salesforce's WhoId)
@@ -33,7 +38,8 @@ WITH one AS (                          -- the common case: one person (Salesforc
     FROM staging.activities a CROSS JOIN intermediate.params p
     WHERE NOT a.is_deleted AND a.occurred_at <= p.as_of AND a.who_ids IS NOT NULL
 )
-SELECT a.source, a.who_id, coalesce(r.person_key, a.who_key) AS who_key, a.occurred_at, a.type, a.drop_id,
+SELECT a.source, a.who_id, coalesce(r.person_key, a.who_key) AS who_key, a.occurred_at, a.type,
+       CASE WHEN NOT s.snapshot THEN a.drop_id END AS drop_id,
        coalesce(s.role, 'crm') = 'crm' AND coalesce(lower(a.kind), '') <> 'note'
            AND coalesce(lower(a.direction), '') NOT LIKE 'incoming%' AND coalesce(a.is_done, true) AS sales_touch,
        coalesce(a.is_marketing_touch, list_contains(p.touch_types, a.type)) AND coalesce(a.is_done, true) AS marketing_touch

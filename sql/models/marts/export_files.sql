@@ -7,7 +7,7 @@ WITH latest AS (
     FROM (SELECT f.source, f.object, f.drop_id, d.name AS drop_name, d.modified_at
           FROM meta.files f JOIN meta.drops d USING (drop_id))
     GROUP BY ALL
-), current_rows AS (               -- the big objects from their materialised models
+), current_rows AS (               -- the big objects from their materialised models (int_activities keeps incremental rows' drops only)
     SELECT DISTINCT 'lead' AS object, drop_id FROM intermediate.int_leads
     UNION SELECT DISTINCT 'opportunity', drop_id FROM intermediate.int_opportunities
     UNION SELECT DISTINCT 'activity', drop_id FROM intermediate.int_activities
