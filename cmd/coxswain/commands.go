@@ -84,6 +84,7 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quiet := fs.Bool("quiet", false, "print only the summary and warnings")
 	logFormat := fs.String("log-format", "text", "how progress is logged on stderr: text or json")
 	loadOnly := fs.Bool("load-only", false, "load new drops and refresh staging, but leave the models and the Parquet feed as they are")
+	fullRefresh := fs.Bool("full-refresh", false, "rebuild every model whole, the incremental ones too, instead of recomputing only what the new drops changed")
 	printSQL := fs.Bool("print-sql", false, "print the SQL the build runs (the staging views for the warehouse's raw tables, then the models in order) and build nothing")
 	var accept []string
 	fs.Func("accept-drop", "load this held full snapshot although it deletes more records than max_delete_share allows (repeatable)", func(v string) error {
@@ -96,7 +97,10 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *printSQL {
 		return printBuildSQL(ctx, *config, stdout)
 	}
-	opt := build.Options{Now: time.Now, LoadOnly: *loadOnly, AcceptDrops: accept}
+	if *fullRefresh && *loadOnly {
+		return usageError{"build: --full-refresh rebuilds the models, which --load-only leaves as they are: give one of them"}
+	}
+	opt := build.Options{Now: time.Now, LoadOnly: *loadOnly, AcceptDrops: accept, FullRefresh: *fullRefresh}
 	// On a terminal, a bar over each drop's files stands for the per-file
 	// lines; warnings still print.
 	bar := *logFormat == "text" && !*quiet && isTerminal(stderr)
@@ -180,6 +184,11 @@ func printBuildSQL(ctx context.Context, config string, stdout io.Writer) error {
 	fmt.Fprintln(stdout, "\n-- The models, in the order they run (intermediate.params and the metric catalog are written by the build).")
 	for _, m := range ms {
 		fmt.Fprintf(stdout, "\n-- sql/models/%s/%s.sql\nCREATE OR REPLACE TABLE %s AS\n%s;\n", m.Layer, m.Name, m.ID(), m.SQL)
+		if m.Incremental != nil {
+			// Commented out: it reads the temporary tables a build makes.
+			fmt.Fprintf(stdout, "\n-- sql/models/%s/%s.changes.sql: a build that brings %s up to date recomputes these rows of %s\n-- %s\n",
+				m.Layer, m.Name, m.ID(), m.Incremental.Over, strings.ReplaceAll(m.Incremental.Changes, "\n", "\n-- "))
+		}
 	}
 	return nil
 }
@@ -216,7 +225,24 @@ func printBuild(w io.Writer, res *build.Result, cfg *coxswain.Config) {
 
 func printModels(w io.Writer, res *models.Result, cfg *coxswain.Config) {
 	failing := res.Failing()
-	fmt.Fprintf(w, "models: %d rebuilt, %d data tests run, %d found rows (%.1fs)\n", len(res.Models), len(res.Tests), len(failing), res.Elapsed.Seconds())
+	var whole, incremental []models.ModelRun
+	for _, m := range res.Models {
+		if m.Incremental {
+			incremental = append(incremental, m)
+		} else {
+			whole = append(whole, m)
+		}
+	}
+	fmt.Fprintf(w, "models: %d rebuilt, %d brought up to date, %d data tests run, %d found rows (%.1fs)\n",
+		len(whole), len(incremental), len(res.Tests), len(failing), res.Elapsed.Seconds())
+	for _, m := range incremental {
+		fmt.Fprintf(w, "  %s brought up to date: %s recomputed, in place of %s (%.1fs)\n", m.ID, plural(m.Recomputed, "staging row"), plural(m.Deleted, "row"), m.Elapsed.Seconds())
+	}
+	for _, m := range whole {
+		if m.WhyWhole != "" {
+			fmt.Fprintf(w, "  %s rebuilt whole: %s\n", m.ID, m.WhyWhole)
+		}
+	}
 	for _, t := range failing {
 		fmt.Fprintf(w, "  %s %s: %s: %s\n", t.Severity, t.Name, plural(t.Failures, "row"), t.Description)
 		for _, s := range t.Sample {

@@ -42,6 +42,9 @@ type Options struct {
 	LoadOnly bool
 	// AcceptDrops are held snapshots to load all the same (by drop name).
 	AcceptDrops []string
+	// FullRefresh rebuilds the incremental models whole, as the first
+	// build did, instead of recomputing what the new drops changed.
+	FullRefresh bool
 }
 
 // Result is what a build did.
@@ -143,7 +146,7 @@ func build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, ma
 		// long build sees where it is.
 		started := time.Now()
 		opt.Log.Info("building the models and running the data tests", "event", "models_start")
-		res.Models, err = models.Run(ctx, conn, coxswain.SQL, models.ParamsFrom(cfg, opt.AsOf), res.BuildID)
+		res.Models, err = models.Run(ctx, conn, coxswain.SQL, models.ParamsFrom(cfg, opt.AsOf), res.BuildID, models.RunOptions{FullRefresh: opt.FullRefresh})
 		if err == nil {
 			opt.Log.Info(fmt.Sprintf("models and data tests done in %.1fs; exporting the Parquet feed", time.Since(started).Seconds()),
 				"event", "models", "seconds", time.Since(started).Seconds())

@@ -30,7 +30,8 @@ var Layers = []string{"intermediate", "marts"}
 type Model struct {
 	Layer, Name string
 	SQL         string
-	Deps        []string // "layer.name" of the models it reads
+	Deps        []string     // "layer.name" of the models it reads
+	Incremental *Incremental // nil: rebuilt whole at every build
 }
 
 // ID is the model's qualified name.
@@ -51,7 +52,7 @@ func Load(fsys fs.FS) ([]Model, error) {
 			return nil, err
 		}
 		for _, e := range entries {
-			if !strings.HasSuffix(e.Name(), ".sql") {
+			if !strings.HasSuffix(e.Name(), ".sql") || strings.HasSuffix(e.Name(), changesSuffix) {
 				continue
 			}
 			data, err := fs.ReadFile(fsys, path.Join("sql/models", layer, e.Name()))
@@ -59,8 +60,18 @@ func Load(fsys fs.FS) ([]Model, error) {
 				return nil, err
 			}
 			m := Model{Layer: layer, Name: strings.TrimSuffix(e.Name(), ".sql"), SQL: strings.TrimRight(strings.TrimSpace(string(data)), ";")}
+			if m.Incremental, err = readIncremental(fsys, path.Join("sql/models", layer), m); err != nil {
+				return nil, err
+			}
 			seen := map[string]bool{}
-			for _, ref := range refRe.FindAllStringSubmatch(stripComments(m.SQL), -1) {
+			refs := stripComments(m.SQL)
+			if m.Incremental != nil {
+				refs += stripComments(m.Incremental.Changes)
+				for _, c := range m.Incremental.Compares {
+					refs += " " + c
+				}
+			}
+			for _, ref := range refRe.FindAllStringSubmatch(refs, -1) {
 				id := strings.ToLower(ref[1] + "." + ref[2])
 				if id != m.ID() && !seen[id] && !external[id] {
 					m.Deps = append(m.Deps, id)

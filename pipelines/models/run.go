@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -76,6 +77,19 @@ type Result struct {
 type ModelRun struct {
 	ID      string
 	Elapsed time.Duration
+	// Incremental says the model was brought up to date rather than
+	// rebuilt whole: Recomputed rows of its staging view were run through
+	// it again, in place of Deleted rows of the model.
+	Incremental         bool
+	Recomputed, Deleted int64
+	// WhyWhole says why an incremental model was rebuilt whole.
+	WhyWhole string
+}
+
+// RunOptions are a models run's choices.
+type RunOptions struct {
+	// FullRefresh rebuilds the incremental models whole too.
+	FullRefresh bool
 }
 
 // Failing lists the tests that found rows, errors first.
@@ -107,10 +121,12 @@ func (e *TestsFailedError) Error() string {
 }
 
 // Run rebuilds every model and runs every data test in one transaction on
-// conn. An error-severity test that finds rows rolls it all back, so the
-// marts stay as the last good build left them; the test results are
-// recorded under buildID either way.
-func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int64) (*Result, error) {
+// conn. An incremental model is brought up to date instead, when it was
+// last built with the same SQL and configuration (and opt does not ask for
+// a full refresh). An error-severity test that finds rows rolls it all
+// back, so the marts stay as the last good build left them; the test
+// results are recorded under buildID either way.
+func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int64, opt RunOptions) (*Result, error) {
 	start := time.Now()
 	models, err := Load(fsys)
 	if err != nil {
@@ -140,12 +156,35 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 	if err := writeCatalog(ctx, conn, catalog); err != nil {
 		return nil, fmt.Errorf("metric catalog: %w", err)
 	}
+	fp, states, whole, kept, err := incrementalStates(ctx, conn, fsys, models, p, opt)
+	if err != nil {
+		return nil, fmt.Errorf("incremental models: %w", err)
+	}
 	for _, m := range models {
 		started := time.Now()
-		if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", m.ID(), m.SQL)); err != nil {
+		run := ModelRun{ID: m.ID()}
+		if s, ok := states[m.ID()]; ok {
+			run.Incremental = true
+			if run.Recomputed, run.Deleted, err = runIncremental(ctx, conn, m, s); err != nil {
+				return nil, fmt.Errorf("model %s (sql/models/%s/%s.sql, incrementally): %w", m.ID(), m.Layer, m.Name, err)
+			}
+		} else if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", m.ID(), m.SQL)); err != nil {
 			return nil, fmt.Errorf("model %s (sql/models/%s/%s.sql): %w", m.ID(), m.Layer, m.Name, err)
+		} else if m.Incremental != nil {
+			run.WhyWhole = whole[m.ID()]
 		}
-		res.Models = append(res.Models, ModelRun{ID: m.ID(), Elapsed: time.Since(started)})
+		if m.Incremental != nil {
+			if err := saveState(ctx, conn, m.ID(), fp, p, buildID); err != nil {
+				return nil, err
+			}
+		}
+		run.Elapsed = time.Since(started)
+		res.Models = append(res.Models, run)
+	}
+	for _, t := range kept {
+		if _, err := conn.ExecContext(ctx, "DROP TABLE "+t); err != nil {
+			return nil, err
+		}
 	}
 	var failed []TestResult
 	for _, t := range tests {
@@ -177,6 +216,51 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 	}
 	done = true
 	return res, nil
+}
+
+// incrementalStates returns this build's fingerprint and, for each
+// incremental model that can be brought up to date, what it was last built
+// from; for the others, why they are rebuilt whole. It keeps the previous
+// rows of the models their changes compare, in the temporary tables kept.
+func incrementalStates(ctx context.Context, conn *sql.Conn, fsys fs.FS, models []Model, p Params, opt RunOptions) (fp string, states map[string]modelState, whole map[string]string, kept []string, err error) {
+	states, whole = map[string]modelState{}, map[string]string{}
+	for _, m := range models {
+		if m.Incremental == nil {
+			continue
+		}
+		if fp == "" {
+			if fp, err = fingerprint(ctx, conn, fsys, p); err != nil {
+				return "", nil, nil, nil, err
+			}
+		}
+		if opt.FullRefresh {
+			whole[m.ID()] = "--full-refresh"
+			continue
+		}
+		s, err := loadState(ctx, conn, m.ID())
+		if err != nil {
+			return "", nil, nil, nil, err
+		}
+		switch {
+		case !s.found || !s.hasTable:
+			whole[m.ID()] = "its first build"
+			continue
+		case s.fingerprint != fp:
+			whole[m.ID()] = "the SQL, the configuration or the release changed since its last build"
+			continue
+		}
+		for _, c := range m.Incremental.Compares {
+			if slices.Contains(kept, previousTable(c)) {
+				continue
+			}
+			if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE TEMP TABLE %s AS SELECT * FROM %s", previousTable(c), c)); err != nil {
+				return "", nil, nil, nil, fmt.Errorf("%s: keeping %s's rows: %w", m.ID(), c, err)
+			}
+			kept = append(kept, previousTable(c))
+		}
+		states[m.ID()] = s
+	}
+	return fp, states, whole, kept, nil
 }
 
 func runTest(ctx context.Context, conn *sql.Conn, t Test) (TestResult, error) {

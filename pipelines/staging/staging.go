@@ -128,7 +128,7 @@ type View struct{ Name, SQL string }
 // --print-sql prints them.
 func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappings []*presets.Mapping) ([]View, error) {
 	var views []View
-	var unknown []string
+	var unknown, versions []string
 	perObject := map[coxswain.Object][]string{}
 	for _, m := range mappings {
 		for _, obj := range coxswain.Objects {
@@ -146,6 +146,7 @@ func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappi
 			name := "staging." + warehouse.QuoteIdent(m.Source.Name+"__"+obj.Plural())
 			views = append(views, View{name, sourceView(cfg, m, om, cols)})
 			perObject[obj] = append(perObject[obj], name)
+			versions = append(versions, recordVersions(m, om, cols))
 			if hasUnknownValues(om) {
 				unknown = append(unknown, fmt.Sprintf("SELECT source, %s AS object, key, unnest(unknown_values) AS value FROM %s WHERE len(unknown_values) > 0",
 					warehouse.QuoteString(string(obj)), name))
@@ -191,7 +192,32 @@ func Views(ctx context.Context, q warehouse.Queryer, cfg *coxswain.Config, mappi
 		body = strings.Join(unknown, "\nUNION ALL\n")
 	}
 	views = append(views, View{"staging.unknown_values", body})
+	body = `SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS object, NULL::VARCHAR AS key, NULL::INTEGER AS valid_from, NULL::INTEGER AS valid_to, NULL::INTEGER AS seen_file WHERE false`
+	if len(versions) > 0 {
+		body = strings.Join(versions, "\nUNION ALL\n")
+	}
+	views = append(views, View{"staging.record_versions", body})
 	return views, nil
+}
+
+// recordVersions is the part of staging.record_versions for one source's
+// object: every version its raw table holds, current or not, by the
+// record's key as staging keys it, with the drop it came in (valid_from),
+// the drop that closed it (valid_to) and the last file that repeated it
+// (seen_file). An incremental model reads from it which records the drops
+// since its last build changed.
+func recordVersions(m *presets.Mapping, om presets.ObjectMapping, cols map[string]warehouse.RawColumn) string {
+	seen := "NULL::INTEGER"
+	if _, ok := cols[warehouse.ColSeenFile]; ok {
+		seen = "r." + warehouse.ColSeenFile
+	}
+	validTo := "NULL::INTEGER"
+	if _, ok := cols[warehouse.ColValidTo]; ok {
+		validTo = "r." + warehouse.ColValidTo
+	}
+	return fmt.Sprintf("SELECT %s AS source, %s AS object, %s || (%s) AS key, r.%s AS valid_from, %s AS valid_to, %s AS seen_file FROM %s r",
+		warehouse.QuoteString(m.Source.Name), warehouse.QuoteString(string(om.Object)), warehouse.QuoteString(m.Source.Name+":"),
+		RecordID(m, om, cols), warehouse.ColDrop, validTo, seen, warehouse.RawTable(m.Source.Name, om.Object))
 }
 
 // sourceView is the SELECT of one source's staging view of one object.

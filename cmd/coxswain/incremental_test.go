@@ -1,0 +1,456 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// afterwards are the nights after a case's own drops: drops of random
+// churn in the people (leads, contacts, persons, opportunities...) or in
+// the activities, a re-run as of the activities' median instant, and a
+// night with no new drop.
+var afterwards = []string{"people", "activities", "median", "", "people"}
+
+// TestBuild_IncrementalMatchesFullRefresh: night after night, a warehouse
+// whose incremental models are brought up to date gives the same models
+// and the same pack, byte for byte, as one rebuilt whole (build
+// --full-refresh) from the same drops as of the same instants. The drops
+// are a case's own, over two nights, then nights of random churn made
+// from each source's latest drop: records deleted, values moved between
+// records (owners, people, e-mails, dates, flags, merges), records added.
+// The as-of moves on each night, and back over half the activities once.
+func TestBuild_IncrementalMatchesFullRefresh(t *testing.T) {
+	// (HubSpot's lists of people are TestBuild_IncrementalFollowsJoins'.)
+	for i, c := range []string{"history_edges", "ma_edges", "pipedrive_edges"} {
+		t.Run(c, func(t *testing.T) {
+			t.Parallel()
+			inc, full := copyCase(t, c), copyCase(t, c)
+			for _, dir := range []string{inc, full} {
+				// The cases' drops are small: a few records deleted are a
+				// large share of them.
+				path := filepath.Join(dir, "coxswain.yaml")
+				data, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data = regexp.MustCompile(`(?m)^load:.*\n`).ReplaceAll(data, nil)
+				if err := os.WriteFile(path, append(data, "load: { max_delete_share: 0.9 }\n"...), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			pending := takeDrops(t, inc, full)
+			rng := rand.New(rand.NewPCG(uint64(i), 13))
+			day := latestDropDay(pending)
+			// The case's drops arrive over two nights (the second half late
+			// ones among them, in history_edges), then come nights of churn.
+			nights := [][]pendingDrop{pending[:len(pending)/2], pending[len(pending)/2:]}
+			var upToDate int
+			wh := filepath.Join(inc, "warehouse.duckdb")
+			for night := range len(nights) + len(afterwards) {
+				asOf := day.AddDate(0, 0, 1).Add(6 * time.Hour)
+				switch after := night - len(nights); {
+				case after < 0:
+					for _, d := range nights[night] {
+						for _, dir := range []string{inc, full} {
+							copyDir(t, d.path, filepath.Join(dir, "exports", d.rel))
+						}
+					}
+				case afterwards[after] == "median":
+					// A re-run as of an earlier instant, then the usual one:
+					// the as-of moves back and forth over half the activities.
+					asOf = queryTime(t, wh, `SELECT quantile_disc(occurred_at, 0.5) FROM staging.activities`)
+				case afterwards[after] != "":
+					day = day.AddDate(0, 0, 1)
+					asOf = day.AddDate(0, 0, 1).Add(6 * time.Hour)
+					churn(t, rng, wh, inc, full, day.Format("2006-01-02"), afterwards[after] == "activities")
+				}
+				at := asOf.Format(time.RFC3339)
+				incOut, incErr, incCode := run(t, "build", "--config", filepath.Join(inc, "coxswain.yaml"), "--as-of", at, "--quiet")
+				fullOut, fullErr, fullCode := run(t, "build", "--config", filepath.Join(full, "coxswain.yaml"), "--as-of", at, "--quiet", "--full-refresh")
+				what := fmt.Sprintf("night %d (as of %s)", night+1, at)
+				if incCode != fullCode {
+					t.Fatalf("%s: the incremental build exited %d, the full refresh %d\n%s%s\n%s%s", what, incCode, fullCode, incOut, incErr, fullOut, fullErr)
+				}
+				switch {
+				case incCode != 0:
+					t.Errorf("%s: both builds failed:\n%s", what, incErr)
+				case strings.Contains(incOut, "intermediate.int_activities brought up to date"):
+					upToDate++
+				case night >= len(nights):
+					// The drops of churn have the columns of those before
+					// them: nothing asks for a whole rebuild.
+					t.Errorf("%s: int_activities was not brought up to date:\n%s", what, incOut)
+				}
+				activities := `SELECT * FROM intermediate.int_activities`
+				diffLines(t, what+": intermediate.int_activities", queryLines(t, filepath.Join(inc, "warehouse.duckdb"), activities),
+					queryLines(t, filepath.Join(full, "warehouse.duckdb"), activities))
+				if night < len(nights)-1 {
+					continue
+				}
+				month := asOf.Format("2006-01")
+				_, incErr, incCode = run(t, "report", "--config", filepath.Join(inc, "coxswain.yaml"), "--month", month, "--out", filepath.Join(inc, "packs"))
+				_, fullErr, fullCode = run(t, "report", "--config", filepath.Join(full, "coxswain.yaml"), "--month", month, "--out", filepath.Join(full, "packs"))
+				if incCode != 0 || fullCode != 0 {
+					t.Fatalf("%s: report exited %d and %d:\n%s\n%s", what, incCode, fullCode, incErr, fullErr)
+				}
+				samePack(t, what, filepath.Join(inc, "packs", month), filepath.Join(full, "packs", month))
+			}
+			if upToDate < len(afterwards) {
+				t.Errorf("int_activities was brought up to date on %d nights only", upToDate)
+			}
+		})
+	}
+}
+
+// pendingDrop is a drop of a case waiting to be delivered: its folder
+// under exports (source/name) and where its files are meanwhile.
+type pendingDrop struct{ rel, path string }
+
+// takeDrops moves every drop of the case copied into inc out of exports,
+// removes them from full, and returns them in order of their names.
+func takeDrops(t *testing.T, inc, full string) []pendingDrop {
+	t.Helper()
+	held := t.TempDir()
+	var drops []pendingDrop
+	sources, _ := os.ReadDir(filepath.Join(inc, "exports"))
+	for _, s := range sources {
+		names, _ := os.ReadDir(filepath.Join(inc, "exports", s.Name()))
+		for _, n := range names {
+			rel := filepath.Join(s.Name(), n.Name())
+			path := filepath.Join(held, rel)
+			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Rename(filepath.Join(inc, "exports", rel), path); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.RemoveAll(filepath.Join(full, "exports", rel)); err != nil {
+				t.Fatal(err)
+			}
+			drops = append(drops, pendingDrop{rel, path})
+		}
+	}
+	slices.SortStableFunc(drops, func(a, b pendingDrop) int { return strings.Compare(filepath.Base(a.rel), filepath.Base(b.rel)) })
+	return drops
+}
+
+// latestDropDay is the day the last of the drops is named after.
+func latestDropDay(drops []pendingDrop) time.Time {
+	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for _, d := range drops {
+		if t, err := time.Parse("2006-01-02", filepath.Base(d.rel)); err == nil && t.After(day) {
+			day = t
+		}
+	}
+	return day
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// churn writes, for each source of inc, a drop named name made from its
+// latest drop, into inc and full alike. It changes the activities' files,
+// or else the other objects' files; a full snapshot's other files are
+// copied as they are, and an incremental source's left out, so that the
+// records of the objects not changed are not delivered again.
+func churn(t *testing.T, rng *rand.Rand, wh, inc, full, name string, activities bool) {
+	t.Helper()
+	objects := queryPairs(t, wh, `SELECT DISTINCT source || '/' || name, object FROM meta.files`) // source/file name: object
+	snapshot := queryPairs(t, wh, `SELECT source, snapshot::VARCHAR FROM intermediate.source_params`)
+	sources, _ := os.ReadDir(filepath.Join(inc, "exports"))
+	for _, s := range sources {
+		drops, _ := os.ReadDir(filepath.Join(inc, "exports", s.Name()))
+		if len(drops) == 0 {
+			continue
+		}
+		latest := filepath.Join(inc, "exports", s.Name(), drops[len(drops)-1].Name())
+		files, _ := os.ReadDir(latest)
+		for _, f := range files {
+			data, err := os.ReadFile(filepath.Join(latest, f.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch object := objects[s.Name()+"/"+f.Name()]; {
+			case (object == "activity") == activities:
+				data = churnCSV(rng, data, 0.4)
+			case snapshot[s.Name()] != "true":
+				continue
+			}
+			for _, dir := range []string{inc, full} {
+				path := filepath.Join(dir, "exports", s.Name(), name, f.Name())
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+}
+
+// churnCSV changes an export's records at random: each column, with
+// probability shuffle, has its values shuffled among the records; then a
+// few records are deleted, a quarter take a value from another record's
+// same column (or have it emptied), and now and then a record is copied
+// under a new id. A column named like an id whose values are all distinct
+// is the record id, and kept. A file that does not parse as CSV is
+// returned as it is.
+func churnCSV(rng *rand.Rand, data []byte, shuffle float64) []byte {
+	comma := ','
+	if first, _, _ := bytes.Cut(data, []byte("\n")); bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")) {
+		comma = ';'
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma, r.FieldsPerRecord = comma, -1
+	rows, err := r.ReadAll()
+	if err != nil || len(rows) < 3 {
+		return data
+	}
+	header, records := rows[0], rows[1:]
+	ids := map[int]bool{}
+	for j, h := range header {
+		if !strings.Contains(strings.ToLower(h), "id") {
+			continue
+		}
+		seen := map[string]bool{}
+		for _, rec := range records {
+			if j >= len(rec) || rec[j] == "" || seen[rec[j]] {
+				seen = nil
+				break
+			}
+			seen[rec[j]] = true
+		}
+		ids[j] = seen != nil
+	}
+	for j := range header {
+		if ids[j] || rng.Float64() >= shuffle {
+			continue
+		}
+		var with []int // the records that have the column
+		for i, rec := range records {
+			if j < len(rec) {
+				with = append(with, i)
+			}
+		}
+		for n, i := range rng.Perm(len(with)) {
+			records[with[n]][j], records[with[i]][j] = records[with[i]][j], records[with[n]][j]
+		}
+	}
+	var out [][]string
+	for _, rec := range records {
+		rec = slices.Clone(rec)
+		switch x := rng.Float64(); {
+		case x < 0.04:
+			continue // deleted
+		case x < 0.3:
+			for range 1 + rng.IntN(2) {
+				j := rng.IntN(len(header))
+				other := records[rng.IntN(len(records))]
+				if ids[j] || j >= len(rec) || j >= len(other) {
+					continue
+				}
+				if rng.IntN(5) == 0 {
+					rec[j] = ""
+				} else {
+					rec[j] = other[j]
+				}
+			}
+		case x < 0.36:
+			out = append(out, rec)
+			rec = slices.Clone(rec)
+			for j := range rec {
+				if ids[j] && len(rec[j]) > 0 {
+					k := len(rec[j]) / 2
+					rec[j] = rec[j][:k] + string(rune('B'+rng.IntN(20))) + rec[j][k+1:]
+				}
+			}
+		}
+		out = append(out, rec)
+	}
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Comma = comma
+	w.Write(header)
+	w.WriteAll(out)
+	return b.Bytes()
+}
+
+// samePack fails unless the packs in got and want hold the same files with
+// the same bytes.
+func samePack(t *testing.T, what, got, want string) {
+	t.Helper()
+	files := func(dir string) map[string][]byte {
+		m := map[string][]byte{}
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel, _ := filepath.Rel(dir, p)
+			m[rel], err = os.ReadFile(p)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	g, w := files(got), files(want)
+	if len(w) == 0 {
+		t.Fatalf("%s: the full refresh's pack %s is empty", what, want)
+	}
+	for name, data := range w {
+		if !bytes.Equal(g[name], data) {
+			if strings.HasSuffix(name, ".csv") || strings.HasSuffix(name, ".json") {
+				diffLines(t, what+": pack "+name, strings.Split(string(g[name]), "\n"), strings.Split(string(data), "\n"))
+			} else {
+				t.Errorf("%s: pack %s differs from the full refresh's", what, name)
+			}
+		}
+	}
+	for name := range g {
+		if _, ok := w[name]; !ok {
+			t.Errorf("%s: pack %s is not in the full refresh's pack", what, name)
+		}
+	}
+}
+
+// queryPairs runs q, of two text columns, on the warehouse at path, and
+// returns its rows as a map from the first to the second.
+func queryPairs(t *testing.T, path, q string) map[string]string {
+	t.Helper()
+	db := openDuckDB(t, path+"?access_mode=read_only")
+	defer db.Close()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		m[k] = v
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// queryTime runs q, of one instant, on the warehouse at path.
+func queryTime(t *testing.T, path, q string) time.Time {
+	t.Helper()
+	db := openDuckDB(t, path+"?access_mode=read_only")
+	defer db.Close()
+	var at time.Time
+	if err := db.QueryRow(q).Scan(&at); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return at.UTC()
+}
+
+// TestBuild_IncrementalFollowsJoins: an activity that no drop changes
+// still touches another person when one of its people's records is merged
+// into another (a HubSpot contact listing it in Merged Contact IDs), or when
+// the deal it is linked to names another person (Pipedrive); the
+// incremental build recomputes it, as the full refresh does.
+func TestBuild_IncrementalFollowsJoins(t *testing.T) {
+	const config = `timezone: UTC
+warehouse: warehouse.duckdb
+sources:
+  - { name: hs, preset: hubspot, path: exports/hs, warn_after: 10000h }
+  - { name: pd, preset: pipedrive, path: exports/pd, warn_after: 10000h }
+`
+	pd := filepath.Join("..", "..", "testdata", "pipedrive_edges", "exports", "pd", "2026-11-01")
+	read := func(name string) string {
+		data, err := os.ReadFile(filepath.Join(pd, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	contacts := `"Record ID","Email","Create Date","Merged Contact IDs"` + "\n"
+	nights := []map[string]string{{
+		"hs/2026-11-01/hubspot-crm-exports-contacts-2026-11-01.csv": contacts +
+			"101,ana@a.example,2026-10-01 09:00,\n102,bo@b.example,2026-10-02 09:00,\n103,cy@c.example,2026-10-03 09:00,\n",
+		"hs/2026-11-01/hubspot-crm-exports-meetings-2026-11-01.csv": `"Record ID","Activity date","Associated Contact IDs","Meeting name","Meeting outcome"` + "\n" +
+			`501,2026-10-10 10:00,102;103,Demo,Completed` + "\n",
+		"pd/2026-11-01/people.csv":     read("people-everyone-2026-11-01.csv"),
+		"pd/2026-11-01/deals.csv":      read("deals-all.csv"),
+		"pd/2026-11-01/activities.csv": read("activities.csv"),
+	}, {
+		// 103 was merged into 101; deal 102 now names person 1, not 2.
+		"hs/2026-11-02/hubspot-crm-exports-contacts-2026-11-02.csv": contacts + "101,ana@a.example,2026-10-01 09:00,103\n",
+		"pd/2026-11-02/people.csv":                                  read("people-everyone-2026-11-01.csv"),
+		"pd/2026-11-02/deals.csv":                                   strings.Replace(read("deals-all.csv"), "2026-11-01 00:30:00,2,50", "2026-11-01 00:30:00,1,50", 1),
+		"pd/2026-11-02/activities.csv":                              read("activities.csv"),
+	}}
+	inc, full := t.TempDir(), t.TempDir()
+	want := [][]string{
+		{"hs:102", "hs:103", "pd:1 Call", "pd:2 Call", "pd:2 Meeting"},
+		{"hs:101", "hs:102", "pd:1 Call", "pd:1 Meeting", "pd:2 Call"},
+	}
+	for night, files := range nights {
+		for _, dir := range []string{inc, full} {
+			files["coxswain.yaml"] = config
+			for name, data := range files {
+				path := filepath.Join(dir, "exports", name)
+				if name == "coxswain.yaml" {
+					path = filepath.Join(dir, name)
+				}
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		at := fmt.Sprintf("2026-11-%02dT12:00:00Z", night+2)
+		out := mustRun(t, "build", "--config", filepath.Join(inc, "coxswain.yaml"), "--as-of", at, "--quiet")
+		if night > 0 {
+			mustSay(t, "the second build", out, "intermediate.int_activities brought up to date: ")
+		}
+		mustRun(t, "build", "--config", filepath.Join(full, "coxswain.yaml"), "--as-of", at, "--quiet", "--full-refresh")
+		touched := `SELECT who_key || ' ' || coalesce(type, '') AS touch FROM intermediate.int_activities`
+		got := queryLines(t, filepath.Join(inc, "warehouse.duckdb"), touched)
+		for i := range got {
+			got[i] = strings.TrimSpace(strings.TrimPrefix(got[i], "touch="))
+		}
+		diffLines(t, fmt.Sprintf("night %d: who each activity touched", night+1), got, want[night])
+		activities := `SELECT * FROM intermediate.int_activities`
+		diffLines(t, fmt.Sprintf("night %d: intermediate.int_activities", night+1), queryLines(t, filepath.Join(inc, "warehouse.duckdb"), activities),
+			queryLines(t, filepath.Join(full, "warehouse.duckdb"), activities))
+	}
+}

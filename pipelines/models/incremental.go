@@ -1,0 +1,215 @@
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"strings"
+	"time"
+
+	"coxswain"
+)
+
+// Incremental says how a model is kept up to date between full rebuilds,
+// as dbt's incremental models with a unique key are: a build deletes the
+// rows of the records that can have changed and inserts them again, and
+// leaves the others as they are. Its file's first lines say
+//
+//	-- incremental: by KEY over staging.OBJECTS
+//	-- compares: intermediate.MODEL   (optional, one per line)
+//
+// KEY is the model's column holding the key of the staging.OBJECTS record
+// each row comes from; every row must come from one record of that view.
+// Beside the model, NAME.changes.sql selects the rows of staging.OBJECTS
+// to recompute (SELECT a.* FROM staging.OBJECTS a WHERE ...). Besides the
+// intermediate and staging relations, it may read these temporary tables:
+//
+//	since            one row: drop_id, file_id, as_of of the model's last build
+//	changed_records  key: the records of OBJECTS with a version that a drop
+//	                 since then opened, closed or repeated
+//	previous_MODEL   MODEL's rows before this build rebuilt it (compares:)
+//
+// The build then deletes the model's rows of changed_records and of the
+// selected rows, and inserts the model's SQL run over the selected rows in
+// place of staging.OBJECTS. The changes SQL must select every record whose
+// rows another input (the as-of, another model, another object) can have
+// changed: build --full-refresh rebuilds the model whole and must give
+// the same rows.
+type Incremental struct {
+	Key      string          // the model's column of the record key
+	Over     string          // the staging view its rows come from: "staging.activities"
+	Object   coxswain.Object // that view's object
+	Compares []string        // models whose previous rows the changes SQL reads
+	Changes  string          // NAME.changes.sql
+}
+
+var (
+	incrementalRe = regexp.MustCompile(`(?m)^-- incremental: by ([a-z_][a-z0-9_]*) over (staging\.([a-z_]+))\s*$`)
+	comparesRe    = regexp.MustCompile(`(?m)^-- compares: ((?:intermediate|marts)\.[a-z_][a-z0-9_]*)\s*$`)
+)
+
+// changesSuffix names the file beside an incremental model that selects the
+// rows to recompute.
+const changesSuffix = ".changes.sql"
+
+// readIncremental reads an incremental model's header and its changes SQL.
+// It returns nil for a model built whole at every build.
+func readIncremental(fsys fs.FS, dir string, m Model) (*Incremental, error) {
+	h := incrementalRe.FindStringSubmatch(m.SQL)
+	if h == nil {
+		if strings.Contains(m.SQL, "-- incremental:") {
+			return nil, fmt.Errorf("sql/models/%s/%s.sql: write the incremental line as \"-- incremental: by KEY over staging.OBJECTS\"", m.Layer, m.Name)
+		}
+		return nil, nil
+	}
+	inc := &Incremental{Key: h[1], Over: h[2]}
+	for _, obj := range coxswain.Objects {
+		if obj.Plural() == h[3] {
+			inc.Object = obj
+		}
+	}
+	if inc.Object == "" {
+		return nil, fmt.Errorf("sql/models/%s/%s.sql: %s is not a staging view of an object", m.Layer, m.Name, h[2])
+	}
+	for _, c := range comparesRe.FindAllStringSubmatch(m.SQL, -1) {
+		inc.Compares = append(inc.Compares, c[1])
+	}
+	name := dir + "/" + m.Name + changesSuffix
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: an incremental model needs the SQL that selects the rows to recompute: %w", name, err)
+	}
+	inc.Changes = strings.TrimRight(strings.TrimSpace(string(data)), ";")
+	return inc, nil
+}
+
+// previousTable is the temporary table holding a compared model's rows
+// from before the build.
+func previousTable(id string) string {
+	return "previous_" + id[strings.Index(id, ".")+1:]
+}
+
+// modelState is what meta.model_state says an incremental model was last
+// built from.
+type modelState struct {
+	fingerprint     string
+	dropID, fileID  int64
+	asOf            time.Time
+	found, hasTable bool
+}
+
+// fingerprint hashes everything besides the drops and the as-of that an
+// incremental model's rows depend on: the release, the SQL of sql/ (macros,
+// models, tests, catalog), the staging views as this build made them (the
+// sources' mappings and raw columns), and the parameters. A model built
+// with another fingerprint is rebuilt whole.
+func fingerprint(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params) (string, error) {
+	h := sha256.New()
+	fmt.Fprintf(h, "version %s\n", coxswain.Version)
+	err := fs.WalkDir(fsys, "sql", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "file %s %d\n%s\n", path, len(data), data)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT view_name, sql FROM duckdb_views() WHERE schema_name = 'staging' AND NOT internal ORDER BY view_name`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, text string
+		if err := rows.Scan(&name, &text); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "view %s %d\n%s\n", name, len(text), text)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	p.AsOf = time.Time{}
+	fmt.Fprintf(h, "params %#v\n", p)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// loadState reads what meta.model_state says of model id.
+func loadState(ctx context.Context, conn *sql.Conn, id string) (modelState, error) {
+	var s modelState
+	schema, name, _ := strings.Cut(id, ".")
+	err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?`, schema, name).Scan(&s.hasTable)
+	if err != nil {
+		return s, err
+	}
+	err = conn.QueryRowContext(ctx, `SELECT fingerprint, drop_id, file_id, as_of FROM meta.model_state WHERE model = ?`, id).
+		Scan(&s.fingerprint, &s.dropID, &s.fileID, &s.asOf)
+	if err == sql.ErrNoRows {
+		return s, nil
+	}
+	s.found = err == nil
+	return s, err
+}
+
+// saveState records that model id now holds the rows of every drop and file
+// loaded so far, as of p.AsOf.
+func saveState(ctx context.Context, conn *sql.Conn, id, fp string, p Params, buildID int64) error {
+	_, err := conn.ExecContext(ctx, `INSERT OR REPLACE INTO meta.model_state (model, fingerprint, drop_id, file_id, as_of, build_id)
+		SELECT ?, ?, (SELECT coalesce(max(drop_id), 0) FROM meta.drops), (SELECT coalesce(max(file_id), 0) FROM meta.files), ?, ?`,
+		id, fp, p.AsOf, buildID)
+	return err
+}
+
+// runIncremental brings model m up to date from state s: it recomputes the
+// rows of the records that changed since, and returns how many rows of
+// staging it recomputed and how many model rows it deleted.
+func runIncremental(ctx context.Context, conn *sql.Conn, m Model, s modelState) (recomputed, deleted int64, err error) {
+	inc := m.Incremental
+	steps := []struct {
+		what string
+		sql  string
+		args []any
+	}{
+		{"since", `CREATE OR REPLACE TEMP TABLE since AS SELECT ?::INTEGER AS drop_id, ?::INTEGER AS file_id, ?::TIMESTAMPTZ AS as_of`,
+			[]any{s.dropID, s.fileID, s.asOf}},
+		{"changed_records", `CREATE OR REPLACE TEMP TABLE changed_records AS
+			SELECT DISTINCT key FROM staging.record_versions
+			WHERE object = ? AND key IS NOT NULL AND (valid_from > ? OR valid_to > ? OR seen_file > ?)`,
+			[]any{string(inc.Object), s.dropID, s.dropID, s.fileID}},
+		{m.Name + changesSuffix, "CREATE OR REPLACE TEMP TABLE incremental_rows AS\n" + inc.Changes, nil},
+	}
+	for _, st := range steps {
+		if _, err := conn.ExecContext(ctx, st.sql, st.args...); err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", st.what, err)
+		}
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM incremental_rows`).Scan(&recomputed); err != nil {
+		return 0, 0, err
+	}
+	res, err := conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s IN (SELECT key FROM changed_records UNION ALL SELECT key FROM incremental_rows)`,
+		m.ID(), inc.Key))
+	if err != nil {
+		return 0, 0, err
+	}
+	deleted, _ = res.RowsAffected()
+	over := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(inc.Over) + `\b`)
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM (\n%s\n)", m.ID(), over.ReplaceAllString(m.SQL, "incremental_rows"))); err != nil {
+		return 0, 0, err
+	}
+	for _, q := range []string{`DROP TABLE incremental_rows`, `DROP TABLE changed_records`, `DROP TABLE since`} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return 0, 0, err
+		}
+	}
+	return recomputed, deleted, nil
+}
