@@ -30,8 +30,10 @@ var afterwards = []string{"people", "activities", "median", "", "people"}
 // records (owners, people, e-mails, dates, flags, merges), records added.
 // The as-of moves on each night, and back over half the activities once.
 func TestBuild_IncrementalMatchesFullRefresh(t *testing.T) {
+	// Two cases, for the time of make test: a CRM and a marketing tool
+	// joined, and a CRM whose activities take their person from deals.
 	// (HubSpot's lists of people are TestBuild_IncrementalFollowsJoins'.)
-	for i, c := range []string{"history_edges", "ma_edges", "pipedrive_edges"} {
+	for i, c := range []string{"ma_edges", "pipedrive_edges"} {
 		t.Run(c, func(t *testing.T) {
 			t.Parallel()
 			inc, full := copyCase(t, c), copyCase(t, c)
@@ -51,8 +53,8 @@ func TestBuild_IncrementalMatchesFullRefresh(t *testing.T) {
 			pending := takeDrops(t, inc, full)
 			rng := rand.New(rand.NewPCG(uint64(i), 13))
 			day := latestDropDay(pending)
-			// The case's drops arrive over two nights (the second half late
-			// ones among them, in history_edges), then come nights of churn.
+			// The case's drops arrive over two nights, then come nights of
+			// churn.
 			nights := [][]pendingDrop{pending[:len(pending)/2], pending[len(pending)/2:]}
 			var upToDate int
 			wh := filepath.Join(inc, "warehouse.duckdb")
