@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -140,7 +141,11 @@ func fingerprint(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params) (str
 		return "", err
 	}
 	p.AsOf = time.Time{}
-	fmt.Fprintf(h, "params %#v\n", p)
+	params, err := json.Marshal(p) // by value: %#v would print the pointers' addresses
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(h, "params %s\n", params)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
