@@ -104,13 +104,17 @@ type modelState struct {
 }
 
 // fingerprint hashes everything besides the drops and the as-of that an
-// incremental model's rows depend on: the release, the SQL of sql/ (macros,
+// incremental model's rows depend on: the release and DuckDB's, the SQL of sql/ (macros,
 // models, tests, catalog), the staging views as this build made them (the
 // sources' mappings and raw columns), and the parameters. A model built
 // with another fingerprint is rebuilt whole.
 func fingerprint(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params) (string, error) {
 	h := sha256.New()
-	fmt.Fprintf(h, "version %s\n", coxswain.Version)
+	var duckdb string
+	if err := conn.QueryRowContext(ctx, `SELECT version()`).Scan(&duckdb); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(h, "version %s, DuckDB %s\n", coxswain.Version, duckdb)
 	err := fs.WalkDir(fsys, "sql", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
