@@ -104,10 +104,10 @@ type modelState struct {
 }
 
 // fingerprint hashes everything besides the drops and the as-of that an
-// incremental model's rows depend on: the release and DuckDB's, the SQL of sql/ (macros,
-// models, tests, catalog), the staging views as this build made them (the
-// sources' mappings and raw columns), and the parameters. A model built
-// with another fingerprint is rebuilt whole.
+// incremental model's rows depend on: the release and DuckDB's version,
+// the SQL of sql/ (macros, models, tests, catalog), the staging views as
+// this build made them (the sources' mappings and raw columns), and the
+// parameters. A model built with another fingerprint is rebuilt whole.
 func fingerprint(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params) (string, error) {
 	h := sha256.New()
 	var duckdb string
