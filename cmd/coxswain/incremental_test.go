@@ -458,3 +458,37 @@ sources:
 			queryLines(t, filepath.Join(full, "warehouse.duckdb"), activities))
 	}
 }
+
+// TestBuild_IncrementalRecomputesWholeKeys: a full snapshot that lists an
+// activity twice gives it two rows; when the as-of moves over one of them
+// only, the incremental build still recomputes both, as the full refresh
+// does (it deletes every row of a key it recomputes).
+func TestBuild_IncrementalRecomputesWholeKeys(t *testing.T) {
+	pd := filepath.Join("..", "..", "testdata", "pipedrive_edges", "exports", "pd", "2026-11-01")
+	inc, full := t.TempDir(), t.TempDir()
+	for _, dir := range []string{inc, full} {
+		drop := filepath.Join(dir, "exports", "pd", "2026-11-01")
+		copyDir(t, pd, drop)
+		activities := `Activity - ID,Activity - Type,Activity - Subject,Activity - Done,Activity - Add time,Activity - Marked as done time,Activity - Contact person ID,Activity - Deal ID
+201,Call,Intro call,Done,2026-10-02 12:00:00,2026-10-02 13:00:00,1,
+201,Call,Intro call again,Done,2026-10-20 12:00:00,2026-10-20 13:00:00,1,
+202,Call,Follow up,To do,2026-10-05 10:00:00,,2,
+`
+		config := "timezone: UTC\nwarehouse: warehouse.duckdb\nsources:\n  - { name: pd, preset: pipedrive, path: exports/pd, warn_after: 10000h }\n"
+		if err := os.WriteFile(filepath.Join(drop, "activities.csv"), []byte(activities), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "coxswain.yaml"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, at := range []string{"2026-10-10T00:00:00Z", "2026-10-25T00:00:00Z"} {
+		mustRun(t, "build", "--config", filepath.Join(inc, "coxswain.yaml"), "--as-of", at, "--quiet")
+		mustRun(t, "build", "--config", filepath.Join(full, "coxswain.yaml"), "--as-of", at, "--quiet", "--full-refresh")
+		q := `SELECT * FROM intermediate.int_activities`
+		diffLines(t, "as of "+at, queryLines(t, filepath.Join(inc, "warehouse.duckdb"), q), queryLines(t, filepath.Join(full, "warehouse.duckdb"), q))
+	}
+	if n := queryInt(t, filepath.Join(inc, "warehouse.duckdb"), `SELECT count(*) FROM intermediate.int_activities WHERE key = 'pd:201'`); n != 2 {
+		t.Errorf("activity 201, listed twice, has %d rows, want 2", n)
+	}
+}

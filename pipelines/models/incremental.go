@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -34,9 +35,10 @@ import (
 //	                 since then opened, closed or repeated
 //	previous_MODEL   MODEL's rows before this build rebuilt it (compares:)
 //
-// The build then deletes the model's rows of changed_records and of the
-// selected rows, and inserts the model's SQL run over the selected rows in
-// place of staging.OBJECTS. The changes SQL must select every record whose
+// The build adds the other rows of the keys selected (a full snapshot may
+// list a record twice), deletes the model's rows of changed_records and of
+// those keys, and inserts the model's SQL run over those rows in place of
+// staging.OBJECTS. The changes SQL must select every record whose
 // rows another input (the as-of, another model, another object) can have
 // changed: build --full-refresh rebuilds the model whole and must give
 // the same rows.
@@ -104,7 +106,7 @@ type modelState struct {
 }
 
 // fingerprint hashes everything besides the drops and the as-of that an
-// incremental model's rows depend on: the release and DuckDB's version,
+// incremental model's rows depend on: the release, its commit and DuckDB's version,
 // the SQL of sql/ (macros, models, tests, catalog), the staging views as
 // this build made them (the sources' mappings and raw columns), and the
 // parameters. A model built with another fingerprint is rebuilt whole.
@@ -114,7 +116,7 @@ func fingerprint(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params) (str
 	if err := conn.QueryRowContext(ctx, `SELECT version()`).Scan(&duckdb); err != nil {
 		return "", err
 	}
-	fmt.Fprintf(h, "version %s, DuckDB %s\n", coxswain.Version, duckdb)
+	fmt.Fprintf(h, "version %s, commit %s, DuckDB %s\n", coxswain.Version, commit(), duckdb)
 	err := fs.WalkDir(fsys, "sql", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -151,6 +153,23 @@ func fingerprint(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params) (str
 	}
 	fmt.Fprintf(h, "params %s\n", params)
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// commit is the commit the binary was built from, as far as it knows:
+// make build's, or go build's own VCS stamp.
+func commit() string {
+	if coxswain.Commit != "" {
+		return coxswain.Commit
+	}
+	var c string
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				c += s.Key + "=" + s.Value + " "
+			}
+		}
+	}
+	return c
 }
 
 // loadState reads what meta.model_state says of model id.
@@ -200,6 +219,29 @@ func runIncremental(ctx context.Context, conn *sql.Conn, m Model, s modelState) 
 	for _, st := range steps {
 		if _, err := conn.ExecContext(ctx, st.sql, st.args...); err != nil {
 			return 0, 0, fmt.Errorf("%s: %w", st.what, err)
+		}
+	}
+	// The build deletes every row of a key it recomputes, so it must
+	// recompute every staging row of the key. A key has two when a full
+	// snapshot lists the record twice, and a condition of the changes (the
+	// as-of, say) may have selected one of them. The changed records are
+	// selected whole already; the rows of other keys are read again.
+	var others int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT key FROM incremental_rows EXCEPT SELECT key FROM changed_records)`).Scan(&others); err != nil {
+		return 0, 0, err
+	}
+	if others > 0 {
+		for _, q := range []string{
+			`ALTER TABLE incremental_rows RENAME TO incremental_selected`,
+			fmt.Sprintf(`CREATE TEMP TABLE incremental_rows AS
+				SELECT * FROM incremental_selected WHERE key IN (SELECT key FROM changed_records)
+				UNION ALL BY NAME
+				SELECT * FROM %s WHERE key IN (SELECT key FROM incremental_selected EXCEPT SELECT key FROM changed_records)`, inc.Over),
+			`DROP TABLE incremental_selected`,
+		} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				return 0, 0, fmt.Errorf("the other rows of the keys selected: %w", err)
+			}
 		}
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM incremental_rows`).Scan(&recomputed); err != nil {

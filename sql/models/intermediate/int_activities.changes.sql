@@ -5,10 +5,10 @@
 -- opportunity names. build --full-refresh must give the same rows.
 WITH person_changes AS (               -- records that now join another person, or none
     (SELECT record_key, person_key FROM previous_int_person_records
-     EXCEPT SELECT record_key, person_key FROM intermediate.int_person_records)
+     EXCEPT ALL SELECT record_key, person_key FROM intermediate.int_person_records)
     UNION
     (SELECT record_key, person_key FROM intermediate.int_person_records
-     EXCEPT SELECT record_key, person_key FROM previous_int_person_records)
+     EXCEPT ALL SELECT record_key, person_key FROM previous_int_person_records)
 ), opportunity_changes AS (            -- opportunities an activity linked to nothing else takes its person from
     SELECT v.key FROM staging.record_versions v, since s
     WHERE v.object = 'opportunity' AND (v.valid_from > s.drop_id OR v.valid_to > s.drop_id OR v.seen_file > s.file_id)
