@@ -246,7 +246,7 @@ func incrementalStates(ctx context.Context, conn *sql.Conn, fsys fs.FS, models [
 			whole[m.ID()] = "its first build"
 			continue
 		case s.fingerprint != fp:
-			whole[m.ID()] = "the SQL, the configuration or the release changed since its last build"
+			whole[m.ID()] = "the SQL, the configuration, the columns of the exports, or the release of coxswain or DuckDB changed since its last build"
 			continue
 		}
 		for _, c := range m.Incremental.Compares {
