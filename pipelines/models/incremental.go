@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -35,13 +34,14 @@ import (
 //	                 since then opened, closed or repeated
 //	previous_MODEL   MODEL's rows before this build rebuilt it (compares:)
 //
-// The build adds the other rows of the keys selected (a full snapshot may
-// list a record twice), deletes the model's rows of changed_records and of
-// those keys, and inserts the model's SQL run over those rows in place of
-// staging.OBJECTS. The changes SQL must select every record whose
-// rows another input (the as-of, another model, another object) can have
-// changed: build --full-refresh rebuilds the model whole and must give
-// the same rows.
+// The changes SQL must select every row of changed_records' keys (the
+// build deletes their rows) and every record whose rows another input
+// (the as-of, another model, another object) can have changed. The build
+// adds the other rows of the keys selected for another reason (a full
+// snapshot may list a record twice), deletes the model's rows of
+// changed_records and of the keys selected, and inserts the model's SQL
+// run over the rows selected in place of staging.OBJECTS. build
+// --full-refresh rebuilds the model whole and must give the same rows.
 type Incremental struct {
 	Key      string          // the model's column of the record key
 	Over     string          // the staging view its rows come from: "staging.activities"
@@ -110,7 +110,7 @@ type modelState struct {
 // the SQL of sql/ (macros, models, tests, catalog), the staging views as
 // this build made them (the sources' mappings and raw columns), and the
 // parameters. A model built with another fingerprint is rebuilt whole.
-func fingerprint(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params) (string, error) {
+func fingerprint(ctx context.Context, conn *sql.Conn, fsys fs.FS) (string, error) {
 	h := sha256.New()
 	var duckdb string
 	if err := conn.QueryRowContext(ctx, `SELECT version()`).Scan(&duckdb); err != nil {
@@ -146,12 +146,18 @@ func fingerprint(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params) (str
 	if err := rows.Err(); err != nil {
 		return "", err
 	}
-	p.AsOf = time.Time{}
-	params, err := json.Marshal(p) // by value: %#v would print the pointers' addresses
-	if err != nil {
-		return "", err
+	// The parameters as the models read them, but the as-of: the rows the
+	// build wrote (writeParams), by value.
+	for _, q := range []string{
+		`SELECT CAST(p AS VARCHAR) FROM (SELECT * EXCLUDE (as_of) FROM intermediate.params) p`,
+		`SELECT coalesce(string_agg(CAST(s AS VARCHAR), ';' ORDER BY s.source), '') FROM intermediate.source_params s`,
+	} {
+		var text string
+		if err := conn.QueryRowContext(ctx, q).Scan(&text); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "params %d\n%s\n", len(text), text)
 	}
-	fmt.Fprintf(h, "params %s\n", params)
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 

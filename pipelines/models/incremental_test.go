@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"math"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -15,7 +16,8 @@ import (
 
 // TestFingerprint_ByValue: the fingerprint that keeps an incremental model
 // incremental is the same for the same configuration however it is held
-// in memory, and at any as-of, and changes with any other parameter.
+// in memory, and at any as-of, and changes with any other parameter, an
+// infinite one too.
 func TestFingerprint_ByValue(t *testing.T) {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
@@ -27,12 +29,18 @@ func TestFingerprint_ByValue(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	if _, err := conn.ExecContext(context.Background(), `CREATE SCHEMA intermediate`); err != nil {
+		t.Fatal(err)
+	}
 	params := func(target float64, asOf time.Time) Params {
 		return Params{ReportingTZ: "UTC", AsOf: asOf, SLATarget: &target, FollowUpHours: 24,
 			Sources: []SourceParams{{Name: "crm", Role: "crm", MQL: coxswain.MQLRule{Status: []string{"MQL"}}}}}
 	}
 	fp := func(p Params) string {
-		s, err := fingerprint(context.Background(), conn, coxswain.SQL, p)
+		if err := writeParams(context.Background(), conn, p); err != nil {
+			t.Fatal(err)
+		}
+		s, err := fingerprint(context.Background(), conn, coxswain.SQL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,6 +58,12 @@ func TestFingerprint_ByValue(t *testing.T) {
 	other.Sources[0].MQL.Status = []string{"SQL"}
 	if got := fp(other); got == base {
 		t.Error("the fingerprint did not change with a source's MQL rule")
+	}
+	// A configuration may hold numbers JSON has no words for.
+	other = params(0.9, day)
+	other.FollowUpHours = math.Inf(1)
+	if got := fp(other); got == base {
+		t.Error("the fingerprint did not change with follow_up_hours")
 	}
 }
 

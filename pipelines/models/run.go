@@ -156,7 +156,7 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 	if err := writeCatalog(ctx, conn, catalog); err != nil {
 		return nil, fmt.Errorf("metric catalog: %w", err)
 	}
-	fp, states, whole, kept, err := incrementalStates(ctx, conn, fsys, models, p, opt)
+	fp, states, whole, kept, err := incrementalStates(ctx, conn, fsys, models, opt)
 	if err != nil {
 		return nil, fmt.Errorf("incremental models: %w", err)
 	}
@@ -222,14 +222,14 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 // incremental model that can be brought up to date, what it was last built
 // from; for the others, why they are rebuilt whole. It keeps the previous
 // rows of the models their changes compare, in the temporary tables kept.
-func incrementalStates(ctx context.Context, conn *sql.Conn, fsys fs.FS, models []Model, p Params, opt RunOptions) (fp string, states map[string]modelState, whole map[string]string, kept []string, err error) {
+func incrementalStates(ctx context.Context, conn *sql.Conn, fsys fs.FS, models []Model, opt RunOptions) (fp string, states map[string]modelState, whole map[string]string, kept []string, err error) {
 	states, whole = map[string]modelState{}, map[string]string{}
 	for _, m := range models {
 		if m.Incremental == nil {
 			continue
 		}
 		if fp == "" {
-			if fp, err = fingerprint(ctx, conn, fsys, p); err != nil {
+			if fp, err = fingerprint(ctx, conn, fsys); err != nil {
 				return "", nil, nil, nil, err
 			}
 		}

@@ -1,8 +1,9 @@
 -- The activities whose rows of intermediate.int_activities a build must
--- recompute (pipelines/models/incremental.go): those a drop since the last
--- build changed (changed_records), and those whose rows read something
--- else that changed: the as-of, the person a record joins, the person an
--- opportunity names. build --full-refresh must give the same rows.
+-- recompute (pipelines/models/incremental.go): every row of those a drop
+-- since the last build changed (changed_records: the build deletes their
+-- rows), and those whose rows read something else that changed: the as-of,
+-- the person a record joins, the person an opportunity names. build
+-- --full-refresh must give the same rows.
 WITH person_changes AS (               -- records that now join another person, or none
     (SELECT record_key, person_key FROM previous_int_person_records
      EXCEPT ALL SELECT record_key, person_key FROM intermediate.int_person_records)
