@@ -189,26 +189,15 @@ func (b *builder) hashedBy(ctx context.Context) error {
 		return nil
 	}
 	var tables []string
-	err := inTransaction(ctx, b.conn, func() error {
+	err := warehouse.InTransaction(ctx, b.conn, func() error {
 		if was != "" { // a warehouse with no record was hashed by this DuckDB, or is not versioned yet
 			// The versioned raw tables (one not migrated yet is hashed by its
 			// migration, with this DuckDB).
-			rows, err := b.conn.QueryContext(ctx, `SELECT table_name FROM duckdb_columns()
+			var err error
+			tables, err = warehouse.Strings(ctx, b.conn, `SELECT table_name FROM duckdb_columns()
 				WHERE database_name = current_database() AND schema_name = 'raw'
 				GROUP BY table_name HAVING bool_or(column_name = ?) AND bool_or(column_name = ?) ORDER BY 1`, warehouse.ColHash, warehouse.ColValidTo)
 			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var t string
-				if err := rows.Scan(&t); err != nil {
-					rows.Close()
-					return err
-				}
-				tables = append(tables, t)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
 				return err
 			}
 			for _, t := range tables {
@@ -232,29 +221,6 @@ func (b *builder) hashedBy(ctx context.Context) error {
 			"event", "history_rehash", "duckdb", now, "was", was, "tables", len(tables))
 	}
 	return err
-}
-
-// inTransaction runs fn in a transaction on conn, committed when fn
-// succeeds and rolled back otherwise (also when COMMIT itself fails or the
-// context is cancelled: the connection goes on to other work).
-func inTransaction(ctx context.Context, conn *sql.Conn, fn func() error) error {
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
-	if err := fn(); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return err
-	}
-	committed = true
-	return nil
 }
 
 // columnValue is a raw column's stored value, for its content hash.
@@ -306,7 +272,7 @@ func (b *builder) upgradeHistory(ctx context.Context, m *presets.Mapping) error 
 	if len(todo) == 0 {
 		return nil
 	}
-	return inTransaction(ctx, b.conn, func() error {
+	return warehouse.InTransaction(ctx, b.conn, func() error {
 		for _, obj := range todo {
 			started := time.Now()
 			before, after, err := b.upgradeTable(ctx, m, obj)

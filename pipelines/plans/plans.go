@@ -17,6 +17,7 @@ import (
 	"github.com/jszwec/csvutil"
 
 	"coxswain"
+	"coxswain/pipelines/warehouse"
 )
 
 // The plans are small files an analyst keeps by hand, so they are read in
@@ -153,33 +154,22 @@ func Load(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config) error {
 		return fmt.Errorf("plans (the warehouse keeps the previous ones):\n%w", err)
 	}
 
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return err
-	}
-	ok := false
-	defer func() {
-		if !ok {
-			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	return warehouse.InTransaction(ctx, conn, func() error {
+		for _, q := range []string{"DELETE FROM plans.spend", "DELETE FROM plans.targets"} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				return err
+			}
 		}
-	}()
-	for _, q := range []string{"DELETE FROM plans.spend", "DELETE FROM plans.targets"} {
-		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return err
+		for _, r := range spend {
+			if _, err := conn.ExecContext(ctx, `INSERT INTO plans.spend (month, channel, amount) VALUES (?, ?, ?::DECIMAL(18,2))`, r.Month, strings.TrimSpace(r.Channel), r.Amount); err != nil {
+				return err
+			}
 		}
-	}
-	for _, r := range spend {
-		if _, err := conn.ExecContext(ctx, `INSERT INTO plans.spend (month, channel, amount) VALUES (?, ?, ?::DECIMAL(18,2))`, r.Month, strings.TrimSpace(r.Channel), r.Amount); err != nil {
-			return err
+		for _, r := range targets {
+			if _, err := conn.ExecContext(ctx, `INSERT INTO plans.targets (month, metric, target) VALUES (?, ?, ?::DECIMAL(18,2))`, r.Month, r.Metric, r.Target); err != nil {
+				return err
+			}
 		}
-	}
-	for _, r := range targets {
-		if _, err := conn.ExecContext(ctx, `INSERT INTO plans.targets (month, metric, target) VALUES (?, ?, ?::DECIMAL(18,2))`, r.Month, r.Metric, r.Target); err != nil {
-			return err
-		}
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return err
-	}
-	ok = true
-	return nil
+		return nil
+	})
 }

@@ -64,43 +64,14 @@ func listKeyColumns(obj coxswain.Object) (keys []struct{ name, field string }) {
 // Refresh recreates every staging view from the raw tables and the
 // sources' current mappings, in one transaction.
 func Refresh(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, mappings []*presets.Mapping) error {
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return err
-	}
-	committed := false
-	defer func() {
-		// Also when COMMIT itself failed or was cancelled: the connection
-		// goes on to record the build, which must not land in this
-		// transaction.
-		if !committed {
-			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
-	if err := refreshViews(ctx, conn, cfg, mappings); err != nil {
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return err
-	}
-	committed = true
-	return nil
+	return warehouse.InTransaction(ctx, conn, func() error { return refreshViews(ctx, conn, cfg, mappings) })
 }
 
 func refreshViews(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, mappings []*presets.Mapping) error {
-	var old []string
-	rows, err := conn.QueryContext(ctx, `SELECT view_name FROM duckdb_views() WHERE schema_name = 'staging' AND NOT internal`)
+	old, err := warehouse.Strings(ctx, conn, `SELECT view_name FROM duckdb_views() WHERE schema_name = 'staging' AND NOT internal`)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return err
-		}
-		old = append(old, v)
-	}
-	rows.Close()
 	for _, v := range old {
 		if _, err := conn.ExecContext(ctx, "DROP VIEW staging."+warehouse.QuoteIdent(v)); err != nil {
 			return err

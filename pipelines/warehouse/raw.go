@@ -74,6 +74,25 @@ type Queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+// Strings runs query on q and returns the values of its one text column,
+// in the order it gives them.
+func Strings(ctx context.Context, q Queryer, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // RawColumns lists the columns of a source's raw table of obj, keyed by
 // their lower-cased name; none when nothing was loaded yet.
 func RawColumns(ctx context.Context, q Queryer, source string, obj coxswain.Object) (map[string]RawColumn, error) {

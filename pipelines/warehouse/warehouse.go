@@ -287,3 +287,27 @@ func EngineVersion(ctx context.Context) (string, error) {
 	}
 	return v, nil
 }
+
+// InTransaction runs fn in a transaction on conn, committed when fn
+// succeeds and rolled back otherwise: also when COMMIT itself fails or the
+// context is cancelled, since the connection goes on to other work (the
+// build's record) that must not land in this transaction.
+func InTransaction(ctx context.Context, conn *sql.Conn, fn func() error) error {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	if err := fn(); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}
