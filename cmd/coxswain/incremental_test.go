@@ -64,13 +64,13 @@ func TestBuild_IncrementalMatchesFullRefresh(t *testing.T) {
 				case after < 0:
 					for _, d := range nights[night] {
 						for _, dir := range []string{inc, full} {
-							copyDir(t, d.path, filepath.Join(dir, "exports", d.rel))
+							copyDir(t, d.path, filepath.Join(dir, "exports", d.rel), nil)
 						}
 					}
 				case afterwards[after] == "median":
 					// A re-run as of an earlier instant, then the usual one:
 					// the as-of moves back and forth over half the activities.
-					asOf = queryTime(t, wh, `SELECT quantile_disc(occurred_at, 0.5) FROM staging.activities`)
+					asOf = queryOne[time.Time](t, wh, `SELECT quantile_disc(occurred_at, 0.5) FROM staging.activities`).UTC()
 				case afterwards[after] != "":
 					day = day.AddDate(0, 0, 1)
 					asOf = day.AddDate(0, 0, 1).Add(6 * time.Hour)
@@ -157,27 +157,6 @@ func latestDropDay(drops []pendingDrop) time.Time {
 		}
 	}
 	return day
-}
-
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // churn writes, for each source of inc, a drop named name made from its
@@ -370,125 +349,4 @@ func queryPairs(t *testing.T, path, q string) map[string]string {
 		t.Fatal(err)
 	}
 	return m
-}
-
-// queryTime runs q, of one instant, on the warehouse at path.
-func queryTime(t *testing.T, path, q string) time.Time {
-	t.Helper()
-	db := openDuckDB(t, path+"?access_mode=read_only")
-	defer db.Close()
-	var at time.Time
-	if err := db.QueryRow(q).Scan(&at); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return at.UTC()
-}
-
-// TestBuild_IncrementalFollowsJoins: an activity that no drop changes
-// still touches another person when one of its people's records is merged
-// into another (a HubSpot contact listing it in Merged Contact IDs), or when
-// the deal it is linked to names another person (Pipedrive); the
-// incremental build recomputes it, as the full refresh does.
-func TestBuild_IncrementalFollowsJoins(t *testing.T) {
-	const config = `timezone: UTC
-warehouse: warehouse.duckdb
-sources:
-  - { name: hs, preset: hubspot, path: exports/hs, warn_after: 10000h }
-  - { name: pd, preset: pipedrive, path: exports/pd, warn_after: 10000h }
-`
-	pd := filepath.Join("..", "..", "testdata", "pipedrive_edges", "exports", "pd", "2026-11-01")
-	read := func(name string) string {
-		data, err := os.ReadFile(filepath.Join(pd, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(data)
-	}
-	contacts := `"Record ID","Email","Create Date","Merged Contact IDs"` + "\n"
-	nights := []map[string]string{{
-		"hs/2026-11-01/hubspot-crm-exports-contacts-2026-11-01.csv": contacts +
-			"101,ana@a.example,2026-10-01 09:00,\n102,bo@b.example,2026-10-02 09:00,\n103,cy@c.example,2026-10-03 09:00,\n",
-		"hs/2026-11-01/hubspot-crm-exports-meetings-2026-11-01.csv": `"Record ID","Activity date","Associated Contact IDs","Meeting name","Meeting outcome"` + "\n" +
-			`501,2026-10-10 10:00,102;103,Demo,Completed` + "\n",
-		"pd/2026-11-01/people.csv":     read("people-everyone-2026-11-01.csv"),
-		"pd/2026-11-01/deals.csv":      read("deals-all.csv"),
-		"pd/2026-11-01/activities.csv": read("activities.csv"),
-	}, {
-		// 103 was merged into 101; deal 102 now names person 1, not 2.
-		"hs/2026-11-02/hubspot-crm-exports-contacts-2026-11-02.csv": contacts + "101,ana@a.example,2026-10-01 09:00,103\n",
-		"pd/2026-11-02/people.csv":                                  read("people-everyone-2026-11-01.csv"),
-		"pd/2026-11-02/deals.csv":                                   strings.Replace(read("deals-all.csv"), "2026-11-01 00:30:00,2,50", "2026-11-01 00:30:00,1,50", 1),
-		"pd/2026-11-02/activities.csv":                              read("activities.csv"),
-	}}
-	inc, full := t.TempDir(), t.TempDir()
-	want := [][]string{
-		{"hs:102", "hs:103", "pd:1 Call", "pd:2 Call", "pd:2 Meeting"},
-		{"hs:101", "hs:102", "pd:1 Call", "pd:1 Meeting", "pd:2 Call"},
-	}
-	for night, files := range nights {
-		for _, dir := range []string{inc, full} {
-			files["coxswain.yaml"] = config
-			for name, data := range files {
-				path := filepath.Join(dir, "exports", name)
-				if name == "coxswain.yaml" {
-					path = filepath.Join(dir, name)
-				}
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		at := fmt.Sprintf("2026-11-%02dT12:00:00Z", night+2)
-		out := mustRun(t, "build", "--config", filepath.Join(inc, "coxswain.yaml"), "--as-of", at, "--quiet")
-		if night > 0 {
-			mustSay(t, "the second build", out, "intermediate.int_activities brought up to date: ")
-		}
-		mustRun(t, "build", "--config", filepath.Join(full, "coxswain.yaml"), "--as-of", at, "--quiet", "--full-refresh")
-		touched := `SELECT who_key || ' ' || coalesce(type, '') AS touch FROM intermediate.int_activities`
-		got := queryLines(t, filepath.Join(inc, "warehouse.duckdb"), touched)
-		for i := range got {
-			got[i] = strings.TrimSpace(strings.TrimPrefix(got[i], "touch="))
-		}
-		diffLines(t, fmt.Sprintf("night %d: who each activity touched", night+1), got, want[night])
-		activities := `SELECT * FROM intermediate.int_activities`
-		diffLines(t, fmt.Sprintf("night %d: intermediate.int_activities", night+1), queryLines(t, filepath.Join(inc, "warehouse.duckdb"), activities),
-			queryLines(t, filepath.Join(full, "warehouse.duckdb"), activities))
-	}
-}
-
-// TestBuild_IncrementalRecomputesWholeKeys: a full snapshot that lists an
-// activity twice gives it two rows; when the as-of moves over one of them
-// only, the incremental build still recomputes both, as the full refresh
-// does (it deletes every row of a key it recomputes).
-func TestBuild_IncrementalRecomputesWholeKeys(t *testing.T) {
-	pd := filepath.Join("..", "..", "testdata", "pipedrive_edges", "exports", "pd", "2026-11-01")
-	inc, full := t.TempDir(), t.TempDir()
-	for _, dir := range []string{inc, full} {
-		drop := filepath.Join(dir, "exports", "pd", "2026-11-01")
-		copyDir(t, pd, drop)
-		activities := `Activity - ID,Activity - Type,Activity - Subject,Activity - Done,Activity - Add time,Activity - Marked as done time,Activity - Contact person ID,Activity - Deal ID
-201,Call,Intro call,Done,2026-10-02 12:00:00,2026-10-02 13:00:00,1,
-201,Call,Intro call again,Done,2026-10-20 12:00:00,2026-10-20 13:00:00,1,
-202,Call,Follow up,To do,2026-10-05 10:00:00,,2,
-`
-		config := "timezone: UTC\nwarehouse: warehouse.duckdb\nsources:\n  - { name: pd, preset: pipedrive, path: exports/pd, warn_after: 10000h }\n"
-		if err := os.WriteFile(filepath.Join(drop, "activities.csv"), []byte(activities), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "coxswain.yaml"), []byte(config), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, at := range []string{"2026-10-10T00:00:00Z", "2026-10-25T00:00:00Z"} {
-		mustRun(t, "build", "--config", filepath.Join(inc, "coxswain.yaml"), "--as-of", at, "--quiet")
-		mustRun(t, "build", "--config", filepath.Join(full, "coxswain.yaml"), "--as-of", at, "--quiet", "--full-refresh")
-		q := `SELECT * FROM intermediate.int_activities`
-		diffLines(t, "as of "+at, queryLines(t, filepath.Join(inc, "warehouse.duckdb"), q), queryLines(t, filepath.Join(full, "warehouse.duckdb"), q))
-	}
-	if n := queryInt(t, filepath.Join(inc, "warehouse.duckdb"), `SELECT count(*) FROM intermediate.int_activities WHERE key = 'pd:201'`); n != 2 {
-		t.Errorf("activity 201, listed twice, has %d rows, want 2", n)
-	}
 }

@@ -224,15 +224,21 @@ func openDuckDB(t *testing.T, dsn string) *sql.DB {
 	return sql.OpenDB(connector)
 }
 
-func queryInt(t *testing.T, path, q string) int64 {
+// queryOne runs q, of one row and one column, on the warehouse at path.
+func queryOne[T any](t *testing.T, path, q string) T {
 	t.Helper()
 	db := openDuckDB(t, path+"?access_mode=read_only")
 	defer db.Close()
-	var n int64
-	if err := db.QueryRow(q).Scan(&n); err != nil {
+	var v T
+	if err := db.QueryRow(q).Scan(&v); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
-	return n
+	return v
+}
+
+func queryInt(t *testing.T, path, q string) int64 {
+	t.Helper()
+	return queryOne[int64](t, path, q)
 }
 
 func TestRun_BuildLoadOnly(t *testing.T) {

@@ -16,29 +16,7 @@ func copyCase(t *testing.T, name string) string {
 	t.Helper()
 	src := filepath.Join("..", "..", "testdata", name)
 	dst := filepath.Join(t.TempDir(), name)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if rel == "expected" || strings.HasSuffix(rel, ".md") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	copyDir(t, src, dst, func(rel string) bool { return rel == "expected" || strings.HasSuffix(rel, ".md") })
 	// A drop's files carry the time of the export its name gives, so that
 	// freshness does not depend on when the test copied them.
 	drops, _ := filepath.Glob(filepath.Join(dst, "exports", "*", "*"))
@@ -95,6 +73,35 @@ func editConfig(t *testing.T, config, old, new string) {
 		t.Fatalf("%s does not contain %q", config, old)
 	}
 	os.WriteFile(config, []byte(strings.Replace(string(data), old, new, 1)), 0o644)
+}
+
+// copyDir copies the folder src to dst, less what skip says (by path
+// relative to src; nil: nothing).
+func copyDir(t *testing.T, src, dst string, skip func(rel string) bool) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if skip != nil && skip(rel) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func readLines(t *testing.T, path string) []string {
