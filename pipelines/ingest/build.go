@@ -38,6 +38,11 @@ type Options struct {
 	// AcceptDrops names drops to load although they are full snapshots that
 	// delete more than the source's max_delete_share of an object's records.
 	AcceptDrops []string
+
+	// insertWhole loads every full snapshot by inserting all its rows and
+	// deleting the repeats, never comparing while reading: the reference
+	// the tests hold the comparing load to.
+	insertWhole bool
 }
 
 // Result says what a load did, drop by drop.
@@ -578,6 +583,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	}
 	share := b.cfg.MaxRejectShare(src)
 	rehash := map[coxswain.Object]bool{} // objects whose raw table's columns changed
+	histories := map[coxswain.Object]*objectHistory{}
 	for i, fl := range loads {
 		b.opt.OnFile(src.Name+"/"+d.Name, fl.file.name, i, len(loads))
 		b.opt.Log.Info(fmt.Sprintf("loading %s (%s, %s)", fl, fl.object, fl.dialect.encoding),
@@ -595,6 +601,20 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		if fl.plan, err = planFile(m.Objects[fl.object], m, fl.dialect.header, existing, key); err != nil {
 			return &FileError{File: fl.String(), Err: err}
 		}
+		// Before the table changes: whether to compare the rows with the
+		// current versions as they are read depends on its columns.
+		h, ok := histories[fl.object]
+		if !ok {
+			h = newHistory(m, fl.object)
+			if h.late, err = b.late(ctx, src.Name, fl.object, d, dropID); err != nil {
+				return err
+			}
+			if err := b.startReading(ctx, m, h, fl.object, d, dropID, loads, key); err != nil {
+				return fmt.Errorf("%s: read the history of %s: %w", d.Name, fl.object.Plural(), err)
+			}
+			histories[fl.object] = h
+		}
+		fl.history = h
 		altered, err := ensureRawTable(ctx, b.conn, fl, existing)
 		if err != nil {
 			return &FileError{File: fl.String(), Err: err}
@@ -620,8 +640,13 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			// DuckDB aborts the transaction on an error: report what was found so far.
 			return &DropError{Source: src.Name, Drop: d.Name, Files: append(errs, &FileError{File: fl.String(), Err: err})}
 		}
-		b.opt.Log.Info(fmt.Sprintf("%s: %d rows read in %.1fs", fl.file.name, fl.inserted+fl.rejected, time.Since(started).Seconds()),
-			"event", "file_read", "file", fl.String(), "rows", fl.inserted+fl.rejected, "rejected", fl.rejected, "seconds", time.Since(started).Seconds())
+		if fl.history.reading {
+			b.opt.Log.Info(fmt.Sprintf("%s: %d rows read in %.1fs, %d of them new versions", fl.file.name, fl.inserted+fl.rejected, time.Since(started).Seconds(), fl.written),
+				"event", "file_read", "file", fl.String(), "rows", fl.inserted+fl.rejected, "rejected", fl.rejected, "new_versions", fl.written, "seconds", time.Since(started).Seconds())
+		} else {
+			b.opt.Log.Info(fmt.Sprintf("%s: %d rows read in %.1fs", fl.file.name, fl.inserted+fl.rejected, time.Since(started).Seconds()),
+				"event", "file_read", "file", fl.String(), "rows", fl.inserted+fl.rejected, "rejected", fl.rejected, "seconds", time.Since(started).Seconds())
+		}
 		if fl.rejectShare() > share {
 			errs = append(errs, &FileError{File: fl.String(),
 				Err: coxswain.WithAdvice(&RejectsError{Rejected: fl.rejected, Read: fl.inserted + fl.rejected, Allowed: share, Samples: fl.samples},
@@ -645,10 +670,9 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			}
 		}
 	}
-	histories := map[coxswain.Object]*objectHistory{}
 	for _, obj := range coxswain.Objects {
-		if slices.ContainsFunc(loads, func(fl *fileLoad) bool { return fl.object == obj }) {
-			if histories[obj], err = b.prepareHistory(ctx, m, obj, d, dropID); err != nil {
+		if h, ok := histories[obj]; ok {
+			if err := b.prepare(ctx, m, h, d, dropID); err != nil {
 				return fmt.Errorf("%s: read the history of %s: %w", d.Name, obj.Plural(), err)
 			}
 		}

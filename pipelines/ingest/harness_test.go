@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,6 +28,9 @@ type testEnv struct {
 	builds int64
 	// accept are the drops the next build accepts (--accept-drop).
 	accept []string
+	// insertWhole loads snapshots the reference way (Options.insertWhole).
+	insertWhole bool
+	log         *slog.Logger // the loads' events (nil: none)
 }
 
 // warehouse opens the env's warehouse once; it closes when the test ends.
@@ -125,7 +129,7 @@ func (e *testEnv) build() (*Result, error) {
 	}
 	defer conn.Close()
 	e.builds++
-	res, err := Load(ctx, conn, cfg, e.warehouse().Path, mappings, Options{BuildID: e.builds, Now: func() time.Time { return testAsOf }, AcceptDrops: e.accept})
+	res, err := Load(ctx, conn, cfg, e.warehouse().Path, mappings, Options{BuildID: e.builds, Now: func() time.Time { return testAsOf }, AcceptDrops: e.accept, insertWhole: e.insertWhole, Log: e.log})
 	errs := []error{err}
 	errs = append(errs, plans.Load(ctx, conn, cfg))
 	if err := staging.Refresh(ctx, conn, cfg, mappings); err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,35 +33,211 @@ import (
 // The current state is then the rows with _valid_to IS NULL, and the state
 // as of any drop d the rows with _drop_id <= d AND (_valid_to IS NULL OR
 // _valid_to > d) (the macro raw_as_of).
+//
+// A nightly full snapshot repeats almost all of the current state, so for
+// one the loader compares while it reads (startReading): each row is joined
+// to its record's current version as it comes out of the file, only the new
+// contents are written to the raw table, and of the others only the record
+// id and hash are kept, in a temporary table. The versions come out the
+// same as inserting every row and deleting the repeats would give.
 
 // objectHistory is a drop's rows of one object and the object's current
 // versions, with their record ids, in temporary tables: the snapshot guard
 // counts from them, then fold() compares them.
 type objectHistory struct {
+	object           coxswain.Object
 	table, key       string
 	newRows, curRows string // the temporary tables
+	keys             string // when reading: the records that are not unchanged
 	late             bool   // a drop of the object named after this one is loaded
 	prepared         bool   // the temporary tables exist: there is something to compare
+	// reading: the drop's rows were compared with the current versions as
+	// they were read (startReading). newRows then holds every row read:
+	// its record id, hash and file, whether it repeats a current version,
+	// and the row itself only where it does not.
+	reading bool
+}
+
+func newHistory(m *presets.Mapping, obj coxswain.Object) *objectHistory {
+	return &objectHistory{object: obj, table: warehouse.RawTable(m.Source.Name, obj),
+		newRows: "history_new_" + string(obj), curRows: "history_cur_" + string(obj), keys: "history_keys_" + string(obj)}
 }
 
 // prepareHistory reads the record ids of a drop's rows of obj and of the
 // object's current versions. A first snapshot has nothing to compare.
 func (b *builder) prepareHistory(ctx context.Context, m *presets.Mapping, obj coxswain.Object, d Drop, dropID int64) (*objectHistory, error) {
-	h := &objectHistory{table: warehouse.RawTable(m.Source.Name, obj),
-		newRows: "history_new_" + string(obj), curRows: "history_cur_" + string(obj)}
-	var err error
-	if h.key, err = b.recordID(ctx, m, obj); err != nil {
-		return nil, err
-	}
-	if h.late, err = b.late(ctx, m.Source.Name, obj, d, dropID); err != nil {
-		return nil, err
-	}
+	h := newHistory(m, obj)
+	return h, b.prepare(ctx, m, h, d, dropID)
+}
+
+// currentVersions says whether the object has current versions other than
+// the drop's own.
+func (b *builder) currentVersions(ctx context.Context, h *objectHistory, dropID int64) (bool, error) {
 	var current bool
-	if err := b.conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE _valid_to IS NULL AND _drop_id <> %d)`, h.table, dropID)).Scan(&current); err != nil {
-		return nil, err
+	err := b.conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s WHERE _valid_to IS NULL AND _drop_id <> %d)`, h.table, dropID)).Scan(&current)
+	return current, err
+}
+
+// curVersions fills h.curRows: the record ids of the object's current
+// versions, but the drop's own.
+func (h *objectHistory) curVersions(dropID int64) string {
+	return fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS
+		SELECT r.rowid AS rid, %[2]s AS k, r._hash AS h, coalesce(r._seen_file, r._file_id) AS seen
+		FROM %[3]s r WHERE r._valid_to IS NULL AND r._drop_id <> %[4]d`, h.curRows, h.key, h.table, dropID)
+}
+
+// startReading sets up comparing a full snapshot's rows of obj with the
+// current versions while they are read, when that gives the versions that
+// inserting them whole would: the drop is not late, the object has current
+// versions, and no file of it adds or widens a raw column (a hash covers
+// every column: the current versions would have to be hashed again first).
+// Otherwise h is left to prepare() after the load.
+func (b *builder) startReading(ctx context.Context, m *presets.Mapping, h *objectHistory, obj coxswain.Object, d Drop, dropID int64, loads []*fileLoad, key string) error {
+	if !m.Snapshot || h.late || b.opt.insertWhole {
+		return nil
+	}
+	existing, err := warehouse.RawColumns(ctx, b.conn, m.Source.Name, obj)
+	if err != nil || len(existing) == 0 {
+		return err
+	}
+	for _, fl := range loads {
+		if fl.object != obj {
+			continue
+		}
+		plan, err := planFile(m.Objects[obj], m, fl.dialect.header, existing, key)
+		if err != nil {
+			return nil // the load reports it
+		}
+		for _, c := range plan.columns {
+			if _, ok := existing[strings.ToLower(c.name)]; !ok || c.widen {
+				return nil
+			}
+		}
+	}
+	if current, err := b.currentVersions(ctx, h, dropID); err != nil || !current {
+		return err
+	}
+	h.key = staging.RecordID(m, m.Objects[obj], existing)
+	for _, q := range []string{
+		h.curVersions(dropID),
+		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT k, h, NULL::INTEGER AS file, true AS repeat,
+			NULL::VARCHAR[] AS row, NULL::VARCHAR AS invalid FROM %s LIMIT 0`, h.newRows, h.curRows),
+	} {
+		if _, err := b.conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	h.reading = true
+	return nil
+}
+
+// readNew reads a file of the object (the SELECT of its columns, under the
+// raw table's names, with _drop_id, _file_id and, where invalid says so,
+// _invalid_column) into h.newRows, and marks the rows that repeat a current
+// version of their record: the same id and content hash. Only the others
+// (and rows whose datetimes did not parse, which the load then
+// quarantines) go on to the raw table. It returns the rows read, and those
+// written.
+func (h *objectHistory) readNew(ctx context.Context, conn *sql.Conn, f *fileLoad, rows string, invalid bool) (read, written int64, err error) {
+	inv := "NULL::VARCHAR"
+	if invalid {
+		inv = warehouse.ColInvalid
+	}
+	// Every column of the table, for the record id; NULL where the file has
+	// none, as the hash has it.
+	inFile := map[string]bool{}
+	var text, back []string
+	for i, c := range f.plan.columns {
+		inFile[strings.ToLower(c.name)] = true
+		q := warehouse.QuoteIdent(c.name)
+		// A new row crosses the temporary table as text: a list holds
+		// nothing for the rows that are not new, where a column per value
+		// would hold a NULL each. The types stored (VARCHAR, BOOLEAN, DATE,
+		// TIMESTAMPTZ with its offset, DECIMAL, DOUBLE) read back exactly;
+		// the hash check below makes sure.
+		text = append(text, "CAST("+q+" AS VARCHAR)")
+		back = append(back, fmt.Sprintf("CAST(row[%d] AS %s) AS %s", i+1, f.table[strings.ToLower(c.name)].Type, q))
+	}
+	var absent []string
+	for n, c := range f.table {
+		if !inFile[n] && !warehouse.Bookkeeping(c.Name) {
+			absent = append(absent, "NULL::"+c.Type+" AS "+warehouse.QuoteIdent(c.Name))
+		}
+	}
+	slices.Sort(absent)
+	all := "*"
+	if len(absent) > 0 {
+		all = "*, " + strings.Join(absent, ", ")
+	}
+	hash := warehouse.HashExpr(f.table, func(c warehouse.RawColumn) string { return "r." + warehouse.QuoteIdent(c.Name) })
+	res, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %[1]s (k, h, file, repeat, row, invalid)
+		SELECT k, h, _file_id, repeat, CASE WHEN NOT repeat THEN [%[3]s] END, %[2]s
+		FROM (SELECT *, %[2]s IS NULL AND EXISTS (SELECT 1 FROM %[8]s c WHERE c.k = x.k AND c.h = x.h) AS repeat
+		      FROM (SELECT *, %[4]s AS k, %[5]s AS h FROM (SELECT %[6]s FROM (%[7]s)) r) x)`,
+		h.newRows, inv, strings.Join(text, ", "), h.key, hash, all, rows, h.curRows))
+	if err != nil {
+		return 0, 0, err
+	}
+	read, _ = res.RowsAffected()
+	res, err = conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %s BY NAME
+		SELECT %d AS _drop_id, file AS _file_id, h AS _hash, invalid AS %s, %s
+		FROM %s WHERE file = %d AND NOT repeat`,
+		h.table, f.dropID, warehouse.ColInvalid, strings.Join(back, ", "), h.newRows, f.fileID))
+	if err != nil {
+		return 0, 0, err
+	}
+	written, _ = res.RowsAffected()
+	var changed int64
+	if err := conn.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(*) FROM %s WHERE _file_id = %d AND _hash IS DISTINCT FROM %s`,
+		h.table, f.fileID, warehouse.HashExpr(f.table, columnValue))).Scan(&changed); err != nil {
+		return 0, 0, err
+	}
+	if changed > 0 {
+		return 0, 0, fmt.Errorf("internal error: %d rows changed on their way to %s (their content hash differs); please report it", changed, h.table)
+	}
+	return read, written, nil
+}
+
+// prepare reads the record ids of the drop's rows of the object and of its
+// current versions into h's temporary tables, unless there is nothing to
+// compare: a first snapshot.
+func (b *builder) prepare(ctx context.Context, m *presets.Mapping, h *objectHistory, d Drop, dropID int64) error {
+	if h.reading {
+		for _, q := range []string{
+			// The rows quarantined since they were read are not the drop's.
+			`DELETE FROM ` + h.newRows + ` WHERE invalid IS NOT NULL`,
+			// One pass over the record ids finds the records that are not
+			// unchanged (listed once, repeating their one current
+			// version): changed, added, deleted, or listed twice here or
+			// there. They are a few percent; the guard counts and fold
+			// closes from them.
+			fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS
+				SELECT k, count(*) FILTER (WHERE cur) AS n_cur, count(*) FILTER (WHERE NOT cur) AS n_new, count(*) FILTER (WHERE repeat) AS n_repeat
+				FROM (SELECT k, true AS cur, false AS repeat FROM %[2]s UNION ALL SELECT k, false, repeat FROM %[3]s)
+				WHERE k IS NOT NULL GROUP BY k
+				HAVING NOT (count(*) FILTER (WHERE cur) = 1 AND count(*) FILTER (WHERE NOT cur) = 1 AND count(*) FILTER (WHERE repeat) = 1)`,
+				h.keys, h.curRows, h.newRows),
+		} {
+			if _, err := b.conn.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		h.prepared = true
+		return nil
+	}
+	var err error
+	if h.key, err = b.recordID(ctx, m, h.object); err != nil {
+		return err
+	}
+	if h.late, err = b.late(ctx, m.Source.Name, h.object, d, dropID); err != nil {
+		return err
+	}
+	current, err := b.currentVersions(ctx, h, dropID)
+	if err != nil {
+		return err
 	}
 	if m.Snapshot && !h.late && !current {
-		return h, nil // a first snapshot (or one after every record was deleted): all of it is current
+		return nil // a first snapshot (or one after every record was deleted): all of it is current
 	}
 	// latest is 1 for the row an incremental export keeps of a record it
 	// lists twice: the one of the drop's last file. Within one file the
@@ -75,16 +252,14 @@ func (b *builder) prepareHistory(ctx context.Context, m *presets.Mapping, obj co
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS SELECT *, %[2]s AS latest
 			FROM (SELECT r.rowid AS rid, %[3]s AS k, r._hash AS h, r._file_id AS file FROM %[4]s r WHERE r._drop_id = %[5]d)`,
 			h.newRows, latest, h.key, h.table, dropID),
-		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS
-			SELECT r.rowid AS rid, %[2]s AS k, r._hash AS h, coalesce(r._seen_file, r._file_id) AS seen
-			FROM %[3]s r WHERE r._valid_to IS NULL AND r._drop_id <> %[4]d`, h.curRows, h.key, h.table, dropID),
+		h.curVersions(dropID),
 	} {
 		if _, err := b.conn.ExecContext(ctx, q); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	h.prepared = true
-	return h, nil
+	return nil
 }
 
 // counts are the records (distinct ids) of the current state and of the
@@ -94,6 +269,13 @@ func (h *objectHistory) counts(ctx context.Context, q querier, dropID int64) (be
 	if !h.prepared || h.late {
 		err = q.QueryRowContext(ctx, fmt.Sprintf(`SELECT count(DISTINCT %s) FROM %s r WHERE r._drop_id = %d`, h.key, h.table, dropID)).Scan(&after)
 		return 0, after, 0, err
+	}
+	if h.reading {
+		// Each unchanged record is one repeating row.
+		err = q.QueryRowContext(ctx, fmt.Sprintf(`SELECT same + (SELECT count(*) FROM %[1]s WHERE n_cur > 0), same + (SELECT count(*) FROM %[1]s WHERE n_new > 0),
+			(SELECT count(*) FROM %[1]s WHERE n_cur > 0 AND n_new = 0)
+			FROM (SELECT (SELECT count(*) FROM %[2]s WHERE repeat) - (SELECT coalesce(sum(n_repeat), 0) FROM %[1]s) AS same)`, h.keys, h.newRows)).Scan(&before, &after, &missing)
+		return before, after, missing, err
 	}
 	err = q.QueryRowContext(ctx, fmt.Sprintf(`SELECT (SELECT count(DISTINCT k) FROM %[1]s), (SELECT count(DISTINCT k) FROM %[2]s),
 		(SELECT count(DISTINCT c.k) FROM %[1]s c ANTI JOIN %[2]s n ON n.k = c.k WHERE c.k IS NOT NULL)`, h.curRows, h.newRows)).Scan(&before, &after, &missing)
@@ -116,6 +298,30 @@ func (b *builder) fold(ctx context.Context, m *presets.Mapping, h *objectHistory
 			fmt.Sprintf(`DELETE FROM %s WHERE rowid IN (SELECT n.rid FROM %s n JOIN %s c ON c.k = n.k AND c.h = n.h)`, t, n, c),
 			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE _drop_id = %d`, t, dropID, dropID),
 		}
+	case m.Snapshot && h.reading:
+		// The rows that repeat a current version were not written.
+		twice := `(SELECT k FROM ` + h.keys + ` WHERE n_cur > 1 OR n_new > 1)`
+		var listedTwice bool
+		if err := b.conn.QueryRowContext(ctx, `SELECT EXISTS `+twice).Scan(&listedTwice); err != nil {
+			return err
+		}
+		if listedTwice {
+			// A repeat of a record listed twice, here or in the current
+			// state, is a new version all the same: a copy of the current
+			// one. (Reading the rows to copy scans the raw table: only when
+			// there are some.)
+			steps = append(steps, fmt.Sprintf(`INSERT INTO %[1]s BY NAME SELECT r.* REPLACE (%[4]d AS _drop_id, n.file AS _file_id, NULL::INTEGER AS _seen_file)
+				FROM %[2]s n
+				JOIN (SELECT k, h, min(rid) AS rid FROM %[3]s WHERE k IN %[5]s GROUP BY k, h) c ON c.k = n.k AND c.h = n.h
+				JOIN %[1]s r ON r.rowid = c.rid
+				WHERE n.repeat AND n.k IN %[5]s`, t, n, c, dropID, twice))
+		}
+		steps = append(steps,
+			// The current versions of every record but the unchanged ones
+			// were changed or deleted by this drop.
+			fmt.Sprintf(`UPDATE %s SET _valid_to = %d WHERE rowid IN (SELECT rid FROM %s WHERE k IS NULL OR k IN (SELECT k FROM %s WHERE n_cur > 0))`, t, dropID, c, h.keys),
+			`DROP TABLE `+h.keys,
+		)
 	case m.Snapshot:
 		steps = []string{
 			// A record listed once, as its one current version is: unchanged.

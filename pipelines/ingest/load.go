@@ -24,9 +24,11 @@ type fileLoad struct {
 	readPath     string                         // the file DuckDB reads (a UTF-8 copy where it was transcoded)
 	dateFormat   string                         // strptime formats configured for the source
 	tsFormat     string
-	nulls        []string // values read as empty besides the empty string
+	nulls        []string       // values read as empty besides the empty string
+	history      *objectHistory // the object's history, when the rows are compared with it as they are read
 
 	inserted, rejected int64
+	written            int64 // rows written to the raw table, when the history compares while reading
 	footer             int64 // footer lines set aside
 	firstError         string
 	samples            []rejectSample
@@ -176,14 +178,20 @@ func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
 		}
 		return "NULL::" + c.Type
 	})
-	insert := fmt.Sprintf("INSERT INTO %s BY NAME SELECT *, %s AS %s FROM (SELECT %d AS %s, %d AS %s, %s FROM %s)",
-		warehouse.RawTable(f.source, f.object), hash, warehouse.ColHash,
+	read := fmt.Sprintf("SELECT %d AS %s, %d AS %s, %s FROM %s",
 		f.dropID, warehouse.ColDrop, f.fileID, warehouse.ColFile, strings.Join(sel, ", "), f.readCSV(nil))
-	res, err := conn.ExecContext(ctx, insert)
-	if err != nil {
-		return fmt.Errorf("read: %w", err)
+	if f.history != nil && f.history.reading {
+		if f.inserted, f.written, err = f.history.readNew(ctx, conn, f, read, len(invalidCol) > 0); err != nil {
+			return fmt.Errorf("read: %w", err)
+		}
+	} else {
+		res, err := conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s BY NAME SELECT *, %s AS %s FROM (%s)",
+			warehouse.RawTable(f.source, f.object), hash, warehouse.ColHash, read))
+		if err != nil {
+			return fmt.Errorf("read: %w", err)
+		}
+		f.inserted, _ = res.RowsAffected()
 	}
-	f.inserted, _ = res.RowsAffected()
 
 	// Rows DuckDB's reader refused: bad quoting, wrong column counts, values
 	// that are not of the declared type.
