@@ -206,17 +206,25 @@ func (b *builder) prepare(ctx context.Context, m *presets.Mapping, h *objectHist
 		for _, q := range []string{
 			// The rows quarantined since they were read are not the drop's.
 			`DELETE FROM ` + h.newRows + ` WHERE invalid IS NOT NULL`,
-			// One pass over the record ids finds the records that are not
-			// unchanged (listed once, repeating their one current
-			// version): changed, added, deleted, or listed twice here or
-			// there. They are a few percent; the guard counts and fold
-			// closes from them.
+			// The records that are not unchanged (listed once, repeating
+			// their one current version): changed, added, deleted, or
+			// listed twice here or there. They are a few percent; the
+			// guard counts and fold closes from them. Grouping millions of
+			// ids by their 64-bit hash first takes half the time of
+			// grouping the ids: an unchanged record's group (one current
+			// version, one row, a repeat) holds that record alone, since
+			// the repeat has the current version's id, so only the other
+			// groups are grouped again by id, exactly.
+			fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE history_odd AS SELECT kh
+				FROM (SELECT hash(k) AS kh, true AS cur, false AS repeat FROM %[2]s WHERE k IS NOT NULL
+				      UNION ALL SELECT hash(k), false, repeat FROM %[3]s WHERE k IS NOT NULL)
+				GROUP BY kh HAVING %[4]s`, h.keys, h.curRows, h.newRows, notUnchanged),
 			fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %[1]s AS
 				SELECT k, count(*) FILTER (WHERE cur) AS n_cur, count(*) FILTER (WHERE NOT cur) AS n_new, count(*) FILTER (WHERE repeat) AS n_repeat
-				FROM (SELECT k, true AS cur, false AS repeat FROM %[2]s UNION ALL SELECT k, false, repeat FROM %[3]s)
-				WHERE k IS NOT NULL GROUP BY k
-				HAVING NOT (count(*) FILTER (WHERE cur) = 1 AND count(*) FILTER (WHERE NOT cur) = 1 AND count(*) FILTER (WHERE repeat) = 1)`,
-				h.keys, h.curRows, h.newRows),
+				FROM (SELECT k, true AS cur, false AS repeat FROM %[2]s WHERE hash(k) IN (SELECT kh FROM history_odd)
+				      UNION ALL SELECT k, false, repeat FROM %[3]s WHERE hash(k) IN (SELECT kh FROM history_odd))
+				WHERE k IS NOT NULL GROUP BY k HAVING %[4]s`, h.keys, h.curRows, h.newRows, notUnchanged),
+			`DROP TABLE history_odd`,
 		} {
 			if _, err := b.conn.ExecContext(ctx, q); err != nil {
 				return err
@@ -261,6 +269,11 @@ func (b *builder) prepare(ctx context.Context, m *presets.Mapping, h *objectHist
 	h.prepared = true
 	return nil
 }
+
+// notUnchanged is the HAVING of a group of ids from the current versions
+// (cur) and the drop's rows (repeat: of a current version) that is not one
+// unchanged record.
+const notUnchanged = `NOT (count(*) FILTER (WHERE cur) = 1 AND count(*) FILTER (WHERE NOT cur) = 1 AND count(*) FILTER (WHERE repeat) = 1)`
 
 // counts are the records (distinct ids) of the current state and of the
 // drop, and those of the current state the drop lacks. A late drop deletes
