@@ -141,23 +141,26 @@ func (b *builder) startReading(ctx context.Context, m *presets.Mapping, h *objec
 func (h *objectHistory) readNew(ctx context.Context, conn *sql.Conn, f *fileLoad, rows string, invalid bool) (read, written int64, err error) {
 	inv := "NULL::VARCHAR"
 	if invalid {
-		inv = warehouse.ColInvalid
+		inv = "r." + warehouse.ColInvalid
 	}
-	// Every column of the table, for the record id; NULL where the file has
-	// none, as the hash has it.
+	// The file's columns are renamed c1, c2... on their way: a file's own
+	// column named k or repeat must not stand in for the loader's.
 	inFile := map[string]bool{}
-	var text, back []string
+	var cols, text, back []string
 	for i, c := range f.plan.columns {
 		inFile[strings.ToLower(c.name)] = true
 		q := warehouse.QuoteIdent(c.name)
+		cols = append(cols, fmt.Sprintf("r.%s AS c%d", q, i+1))
 		// A new row crosses the temporary table as text: a list holds
 		// nothing for the rows that are not new, where a column per value
 		// would hold a NULL each. The types stored (VARCHAR, BOOLEAN, DATE,
 		// TIMESTAMPTZ with its offset, DECIMAL, DOUBLE) read back exactly;
 		// the hash check below makes sure.
-		text = append(text, "CAST("+q+" AS VARCHAR)")
+		text = append(text, fmt.Sprintf("CAST(c%d AS VARCHAR)", i+1))
 		back = append(back, fmt.Sprintf("CAST(row[%d] AS %s) AS %s", i+1, f.table[strings.ToLower(c.name)].Type, q))
 	}
+	// Every column of the table, for the record id and the hash; NULL where
+	// the file has none.
 	var absent []string
 	for n, c := range f.table {
 		if !inFile[n] && !warehouse.Bookkeeping(c.Name) {
@@ -171,10 +174,10 @@ func (h *objectHistory) readNew(ctx context.Context, conn *sql.Conn, f *fileLoad
 	}
 	hash := warehouse.HashExpr(f.table, func(c warehouse.RawColumn) string { return "r." + warehouse.QuoteIdent(c.Name) })
 	res, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %[1]s (k, h, file, repeat, row, invalid)
-		SELECT k, h, _file_id, repeat, CASE WHEN NOT repeat THEN [%[3]s] END, %[2]s
-		FROM (SELECT *, %[2]s IS NULL AND EXISTS (SELECT 1 FROM %[8]s c WHERE c.k = x.k AND c.h = x.h) AS repeat
-		      FROM (SELECT *, %[4]s AS k, %[5]s AS h FROM (SELECT %[6]s FROM (%[7]s)) r) x)`,
-		h.newRows, inv, strings.Join(text, ", "), h.key, hash, all, rows, h.curRows))
+		SELECT k, h, file, repeat, CASE WHEN NOT repeat THEN [%[2]s] END, inv
+		FROM (SELECT *, inv IS NULL AND EXISTS (SELECT 1 FROM %[3]s c WHERE c.k = x.k AND c.h = x.h) AS repeat
+		      FROM (SELECT %[4]s AS k, %[5]s AS h, r.%[6]s AS file, %[7]s AS inv, %[8]s FROM (SELECT %[9]s FROM (%[10]s)) r) x)`,
+		h.newRows, strings.Join(text, ", "), h.curRows, h.key, hash, warehouse.ColFile, inv, strings.Join(cols, ", "), all, rows))
 	if err != nil {
 		return 0, 0, err
 	}
