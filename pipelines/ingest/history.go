@@ -121,7 +121,7 @@ func (b *builder) startReading(ctx context.Context, m *presets.Mapping, h *objec
 	for _, q := range []string{
 		h.curVersions(dropID),
 		fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE %s AS SELECT k, h, NULL::INTEGER AS file, true AS repeat,
-			NULL::VARCHAR[] AS row, NULL::VARCHAR AS invalid FROM %s LIMIT 0`, h.newRows, h.curRows),
+			NULL::VARCHAR[] AS vals, NULL::VARCHAR AS invalid FROM %s LIMIT 0`, h.newRows, h.curRows),
 	} {
 		if _, err := b.conn.ExecContext(ctx, q); err != nil {
 			return err
@@ -153,11 +153,20 @@ func (h *objectHistory) readNew(ctx context.Context, conn *sql.Conn, f *fileLoad
 		cols = append(cols, fmt.Sprintf("r.%s AS c%d", q, i+1))
 		// A new row crosses the temporary table as text: a list holds
 		// nothing for the rows that are not new, where a column per value
-		// would hold a NULL each. The types stored (VARCHAR, BOOLEAN, DATE,
-		// TIMESTAMPTZ with its offset, DECIMAL, DOUBLE) read back exactly;
-		// the hash check below makes sure.
+		// would hold a NULL each. VARCHAR, BOOLEAN, DATE, DECIMAL and DOUBLE
+		// read back exactly; the hash check below makes sure.
+		typ := f.table[strings.ToLower(c.name)].Type
+		if typ == "TIMESTAMP WITH TIME ZONE" {
+			// An instant crosses as its microseconds since the epoch: its
+			// text in the session's zone drops the seconds of an offset
+			// (local mean time: 1900-01-01 in Asia/Kolkata is +05:21:10),
+			// and the very last instant's text does not read back.
+			text = append(text, fmt.Sprintf("CASE WHEN isfinite(c%[1]d) THEN CAST(epoch_us(c%[1]d) AS VARCHAR) ELSE CAST(c%[1]d AS VARCHAR) END", i+1))
+			back = append(back, fmt.Sprintf("CASE WHEN vals[%[1]d] IN ('infinity', '-infinity') THEN CAST(vals[%[1]d] AS TIMESTAMPTZ) ELSE make_timestamptz(CAST(vals[%[1]d] AS BIGINT)) END AS %[2]s", i+1, q))
+			continue
+		}
 		text = append(text, fmt.Sprintf("CAST(c%d AS VARCHAR)", i+1))
-		back = append(back, fmt.Sprintf("CAST(row[%d] AS %s) AS %s", i+1, f.table[strings.ToLower(c.name)].Type, q))
+		back = append(back, fmt.Sprintf("CAST(vals[%d] AS %s) AS %s", i+1, typ, q))
 	}
 	// Every column of the table, for the record id and the hash; NULL where
 	// the file has none.
@@ -173,7 +182,7 @@ func (h *objectHistory) readNew(ctx context.Context, conn *sql.Conn, f *fileLoad
 		all = "*, " + strings.Join(absent, ", ")
 	}
 	hash := warehouse.HashExpr(f.table, func(c warehouse.RawColumn) string { return "r." + warehouse.QuoteIdent(c.Name) })
-	res, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %[1]s (k, h, file, repeat, row, invalid)
+	res, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %[1]s (k, h, file, repeat, vals, invalid)
 		SELECT k, h, file, repeat, CASE WHEN NOT repeat THEN [%[2]s] END, inv
 		FROM (SELECT *, inv IS NULL AND EXISTS (SELECT 1 FROM %[3]s c WHERE c.k = x.k AND c.h = x.h) AS repeat
 		      FROM (SELECT %[4]s AS k, %[5]s AS h, r.%[6]s AS file, %[7]s AS inv, %[8]s FROM (SELECT %[9]s FROM (%[10]s)) r) x)`,
@@ -214,10 +223,12 @@ func (b *builder) prepare(ctx context.Context, m *presets.Mapping, h *objectHist
 			// listed twice here or there. They are a few percent; the
 			// guard counts and fold closes from them. Grouping millions of
 			// ids by their 64-bit hash first takes half the time of
-			// grouping the ids: an unchanged record's group (one current
-			// version, one row, a repeat) holds that record alone, since
-			// the repeat has the current version's id, so only the other
-			// groups are grouped again by id, exactly.
+			// grouping the ids, and loses nothing: a hash group of one
+			// current version, one row and one repeat cannot hide another
+			// record, since the repeat matched a current version of its own
+			// id, which is then the group's only one. Only the other groups
+			// are grouped again by id, exactly (a collision only sends an
+			// unchanged record there, where it is found unchanged).
 			fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE history_odd AS SELECT kh
 				FROM (SELECT hash(k) AS kh, true AS cur, false AS repeat FROM %[2]s WHERE k IS NOT NULL
 				      UNION ALL SELECT hash(k), false, repeat FROM %[3]s WHERE k IS NOT NULL)

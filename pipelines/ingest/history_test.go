@@ -165,7 +165,10 @@ func TestBuild_HashedAgainAfterDuckDBUpgrade(t *testing.T) {
 func TestBuild_ReadingMatchesInsertingWhole(t *testing.T) {
 	for seed := uint64(1); seed <= 2; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
-			cfg := "load: {max_delete_share: 1, max_reject_share: 0.5}\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm}\n  - {name: gen, preset: pipedrive, path: exports/gen}\n"
+			// Every deletion trips the guard, and every drop is accepted: the
+			// note of what it deleted compares the guard's counts. The CRM's
+			// zone had an offset with seconds before 1906 (local mean time).
+			cfg := "load: {max_delete_share: 0, max_reject_share: 0.5}\nsources:\n  - {name: crm, preset: salesforce, path: exports/crm, timezone: Asia/Kolkata}\n  - {name: gen, preset: pipedrive, path: exports/gen}\n"
 			reading, whole := newEnv(t, cfg), newEnv(t, cfg)
 			whole.insertWhole = true
 			var events strings.Builder
@@ -174,7 +177,8 @@ func TestBuild_ReadingMatchesInsertingWhole(t *testing.T) {
 			pick := func(vs ...string) string { return vs[rng.IntN(len(vs))] }
 			instant := func() string {
 				return pick("2026-10-01 09:00:00", "2026-10-01T09:00:00.123456Z", "2026-10-01 09:00:00+05:30",
-					"2026-03-08 02:30:00", "1969-12-31 23:59:59.999999", "2026-10-02 10:00:00", "")
+					"2026-03-08 02:30:00", "1969-12-31 23:59:59.999999", "2026-10-02 10:00:00", "",
+					"1900-01-01 00:00:00", "0001-01-01 00:00:00", "294247-01-10 04:00:54.775806+00", "infinity")
 			}
 			// Each object's records: id to the row's fields after the id.
 			type object struct {
@@ -285,6 +289,7 @@ func TestBuild_ReadingMatchesInsertingWhole(t *testing.T) {
 				for _, e := range []*testEnv{reading, whole} {
 					e.drop("crm", name, crm)
 					e.drop("gen", name, gen)
+					e.accept = append(e.accept, name)
 					if i%3 != 1 { // some builds load two drops of each source
 						e.mustBuild()
 					}
@@ -301,12 +306,16 @@ func TestBuild_ReadingMatchesInsertingWhole(t *testing.T) {
 					t.Errorf("%s: no current version: the test compares nothing", table)
 				}
 			}
+			if n := reading.query(`SELECT count(accepted) FROM meta.drops`); n[0] == "0" {
+				t.Error("no drop deleted a record: the guard's counts were not compared")
+			}
 			// The comparing load did run, and wrote only some rows.
 			if n := strings.Count(events.String(), `"new_versions"`); n < 10 {
 				t.Errorf("only %d files were compared while read", n)
 			}
 			for _, q := range []string{
 				`SELECT file_id, drop_id, name, rows_read, rows_loaded, rows_rejected FROM meta.files ORDER BY ALL`,
+				`SELECT drop_id, source, name, rows_loaded, rows_rejected, accepted FROM meta.drops ORDER BY ALL`,
 				`SELECT file_id, line, column_name, value FROM meta.rejects ORDER BY ALL`,
 			} {
 				equalRows(t, q, reading.query(q), whole.query(q))

@@ -226,6 +226,9 @@ func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
 		}
 	}
 	f.inserted -= invalid
+	if f.written > 0 {
+		f.written -= invalid // they were written, then quarantined
+	}
 	f.rejected = csvRejected + invalid
 
 	rows, err := conn.QueryContext(ctx, `SELECT coalesce(line, -1), coalesce(column_name, ''), coalesce(value, ''), reason FROM meta.rejects WHERE file_id = ? ORDER BY line NULLS LAST LIMIT 5`, f.fileID)
