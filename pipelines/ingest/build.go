@@ -640,13 +640,14 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 			// DuckDB aborts the transaction on an error: report what was found so far.
 			return &DropError{Source: src.Name, Drop: d.Name, Files: append(errs, &FileError{File: fl.String(), Err: err})}
 		}
+		secs := time.Since(started).Seconds()
+		msg := fmt.Sprintf("%s: %d rows read in %.1fs", fl.file.name, fl.inserted+fl.rejected, secs)
+		attrs := []any{"event", "file_read", "file", fl.String(), "rows", fl.inserted + fl.rejected, "rejected", fl.rejected, "seconds", secs}
 		if fl.history.reading {
-			b.opt.Log.Info(fmt.Sprintf("%s: %d rows read in %.1fs, %d of them new versions", fl.file.name, fl.inserted+fl.rejected, time.Since(started).Seconds(), fl.written),
-				"event", "file_read", "file", fl.String(), "rows", fl.inserted+fl.rejected, "rejected", fl.rejected, "new_versions", fl.written, "seconds", time.Since(started).Seconds())
-		} else {
-			b.opt.Log.Info(fmt.Sprintf("%s: %d rows read in %.1fs", fl.file.name, fl.inserted+fl.rejected, time.Since(started).Seconds()),
-				"event", "file_read", "file", fl.String(), "rows", fl.inserted+fl.rejected, "rejected", fl.rejected, "seconds", time.Since(started).Seconds())
+			msg += fmt.Sprintf(", %d of them new versions", fl.written)
+			attrs = append(attrs, "new_versions", fl.written)
 		}
+		b.opt.Log.Info(msg, attrs...)
 		if fl.rejectShare() > share {
 			errs = append(errs, &FileError{File: fl.String(),
 				Err: coxswain.WithAdvice(&RejectsError{Rejected: fl.rejected, Read: fl.inserted + fl.rejected, Allowed: share, Samples: fl.samples},

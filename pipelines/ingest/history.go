@@ -133,12 +133,13 @@ func (b *builder) startReading(ctx context.Context, m *presets.Mapping, h *objec
 
 // readNew reads a file of the object (the SELECT of its columns, under the
 // raw table's names, with _drop_id, _file_id and, where invalid says so,
-// _invalid_column) into h.newRows, and marks the rows that repeat a current
+// _invalid_column; hash is their content hash, as the whole load computes
+// it) into h.newRows, and marks the rows that repeat a current
 // version of their record: the same id and content hash. Only the others
 // (and rows whose datetimes did not parse, which the load then
 // quarantines) go on to the raw table. It returns the rows read, and those
 // written.
-func (h *objectHistory) readNew(ctx context.Context, conn *sql.Conn, f *fileLoad, rows string, invalid bool) (read, written int64, err error) {
+func (h *objectHistory) readNew(ctx context.Context, conn *sql.Conn, f *fileLoad, rows, hash string, invalid bool) (read, written int64, err error) {
 	inv := "NULL::VARCHAR"
 	if invalid {
 		inv = "r." + warehouse.ColInvalid
@@ -181,7 +182,6 @@ func (h *objectHistory) readNew(ctx context.Context, conn *sql.Conn, f *fileLoad
 	if len(absent) > 0 {
 		all = "*, " + strings.Join(absent, ", ")
 	}
-	hash := warehouse.HashExpr(f.table, func(c warehouse.RawColumn) string { return "r." + warehouse.QuoteIdent(c.Name) })
 	res, err := conn.ExecContext(ctx, fmt.Sprintf(`INSERT INTO %[1]s (k, h, file, repeat, vals, invalid)
 		SELECT k, h, file, repeat, CASE WHEN NOT repeat THEN [%[2]s] END, inv
 		FROM (SELECT *, inv IS NULL AND EXISTS (SELECT 1 FROM %[3]s c WHERE c.k = x.k AND c.h = x.h) AS repeat

@@ -181,7 +181,7 @@ func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
 	read := fmt.Sprintf("SELECT %d AS %s, %d AS %s, %s FROM %s",
 		f.dropID, warehouse.ColDrop, f.fileID, warehouse.ColFile, strings.Join(sel, ", "), f.readCSV(nil))
 	if f.history != nil && f.history.reading {
-		if f.inserted, f.written, err = f.history.readNew(ctx, conn, f, read, len(invalidCol) > 0); err != nil {
+		if f.inserted, f.written, err = f.history.readNew(ctx, conn, f, read, hash, len(invalidCol) > 0); err != nil {
 			return fmt.Errorf("read: %w", err)
 		}
 	} else {
@@ -226,7 +226,7 @@ func (f *fileLoad) load(ctx context.Context, conn *sql.Conn) error {
 		}
 	}
 	f.inserted -= invalid
-	if f.written > 0 {
+	if f.history != nil && f.history.reading {
 		f.written -= invalid // they were written, then quarantined
 	}
 	f.rejected = csvRejected + invalid
