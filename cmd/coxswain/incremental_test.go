@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/csv"
 	"fmt"
 	"io/fs"
@@ -330,23 +331,12 @@ func samePack(t *testing.T, what, got, want string) {
 // returns its rows as a map from the first to the second.
 func queryPairs(t *testing.T, path, q string) map[string]string {
 	t.Helper()
-	db := openDuckDB(t, path+"?access_mode=read_only")
-	defer db.Close()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
 	m := map[string]string{}
-	for rows.Next() {
+	queryEach(t, path, q, func(rows *sql.Rows) error {
 		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			t.Fatal(err)
-		}
+		err := rows.Scan(&k, &v)
 		m[k] = v
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+		return err
+	})
 	return m
 }

@@ -236,6 +236,26 @@ func queryOne[T any](t *testing.T, path, q string) T {
 	return v
 }
 
+// queryEach runs q on the warehouse at path and calls scan on each row.
+func queryEach(t *testing.T, path, q string, scan func(*sql.Rows) error) {
+	t.Helper()
+	db := openDuckDB(t, path+"?access_mode=read_only")
+	defer db.Close()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func queryInt(t *testing.T, path, q string) int64 {
 	t.Helper()
 	return queryOne[int64](t, path, q)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"compress/gzip"
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -78,33 +79,27 @@ var historyViews = []string{"crm__leads", "crm__opportunities", "crm__activities
 // sorted lines of "column=value" pairs.
 func queryLines(t *testing.T, path, q string) []string {
 	t.Helper()
-	db := openDuckDB(t, path+"?access_mode=read_only")
-	defer db.Close()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
 	var out []string
-	for rows.Next() {
+	queryEach(t, path, q, func(rows *sql.Rows) error {
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
+		}
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
+			return err
 		}
 		var b strings.Builder
 		for i, v := range vals {
 			fmt.Fprintf(&b, "%s=%v ", cols[i], v)
 		}
 		out = append(out, b.String())
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+		return nil
+	})
 	slices.Sort(out)
 	return out
 }
