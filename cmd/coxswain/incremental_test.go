@@ -340,3 +340,55 @@ func queryPairs(t *testing.T, path, q string) map[string]string {
 	})
 	return m
 }
+
+// TestBuild_FailedBuildLeavesNothingBeside: a build writes its models
+// beside the tables in place and puts them in place at its end. One that
+// an error test stops leaves no table of its own behind and changes no
+// mart; int_activities, which it changed in place, is rebuilt whole by the
+// next build, whose models are those of a build that never failed. What a
+// killed build left beside (a model's next table) is dropped by the next.
+func TestBuild_FailedBuildLeavesNothingBeside(t *testing.T) {
+	dir, config := builtCase(t, "pack_edges")
+	wh := filepath.Join(dir, "warehouse.duckdb")
+	editConfig(t, config, "warn_after: 10000h", "warn_after: 24h\n    error_after: 72h")
+	// As of the activities' median instant the source is fresh, and half
+	// the activities are yet to come.
+	good := queryOne[time.Time](t, wh, `SELECT quantile_disc(occurred_at, 0.5) FROM staging.activities`).UTC().Format(time.RFC3339)
+	mustRun(t, "build", "--config", config, "--as-of", good)
+	activities, kpis := `SELECT * FROM intermediate.int_activities ORDER BY ALL`, `SELECT * FROM marts.kpis ORDER BY ALL`
+	wantActivities, wantKPIs := queryLines(t, wh, activities), queryLines(t, wh, kpis)
+	beside := `SELECT count(*) FROM duckdb_tables() WHERE suffix(table_name, '__next')`
+
+	// As of a week after its drop the source is stale: freshness_error stops
+	// the build, after int_activities took in the other half.
+	out, errOut, code := run(t, "build", "--config", config, "--as-of", "2026-11-10T12:00:00Z")
+	if code != 1 {
+		t.Fatalf("build with a stale source exited %d\n%s%s", code, out, errOut)
+	}
+	mustSay(t, "stdout", out, "intermediate.int_activities brought up to date")
+	if n := queryInt(t, wh, beside); n != 0 {
+		t.Errorf("the failed build left %d tables beside the models", n)
+	}
+	diffLines(t, "marts.kpis after the failed build", queryLines(t, wh, kpis), wantKPIs)
+	if got := queryLines(t, wh, activities); slices.Equal(got, wantActivities) {
+		t.Errorf("the failed build did not change int_activities: the test no longer covers a model changed in place")
+	}
+
+	// A build killed after writing a model beside (one since removed from
+	// sql/models, so that no build writes it again): its table is there.
+	db := openDuckDB(t, wh)
+	if _, err := db.Exec(`CREATE TABLE marts.kpis_retired__next AS SELECT * FROM marts.kpis LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	out = mustRun(t, "build", "--config", config, "--as-of", good)
+	mustSay(t, "stdout", out, "intermediate.int_activities rebuilt whole: the last build that changed it stopped before it put the other models in place")
+	if n := queryInt(t, wh, beside); n != 0 {
+		t.Errorf("the next build left %d tables beside the models", n)
+	}
+	diffLines(t, "int_activities after the next build", queryLines(t, wh, activities), wantActivities)
+	diffLines(t, "marts.kpis after the next build", queryLines(t, wh, kpis), wantKPIs)
+	// And the one after brings it up to date again.
+	out = mustRun(t, "build", "--config", config, "--as-of", good)
+	mustSay(t, "stdout", out, "intermediate.int_activities brought up to date")
+}

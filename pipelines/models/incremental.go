@@ -27,21 +27,22 @@ import (
 // each row comes from; every row must come from one record of that view.
 // Beside the model, NAME.changes.sql selects the rows of staging.OBJECTS
 // to recompute (SELECT a.* FROM staging.OBJECTS a WHERE ...). Besides the
-// intermediate and staging relations, it may read these temporary tables:
+// intermediate and staging relations (a model as this build makes it), it
+// may read these:
 //
 //	since            one row: drop_id, file_id, as_of of the model's last build
 //	changed_records  key: the records of OBJECTS with a version that a drop
 //	                 since then opened, closed or repeated
-//	previous_MODEL   MODEL's rows before this build rebuilt it (compares:)
+//	previous_MODEL   MODEL's rows as the last build left them (compares:)
 //
 // The changes SQL must select every row of changed_records' keys (the
 // build deletes their rows) and every record whose rows another input
 // (the as-of, another model, another object) can have changed. The build
 // adds the other rows of the keys selected for another reason (a full
-// snapshot may list a record twice), deletes the model's rows of
-// changed_records and of the keys selected, and inserts the model's SQL
-// run over the rows selected in place of staging.OBJECTS. build
-// --full-refresh rebuilds the model whole and must give the same rows.
+// snapshot may list a record twice), and replaces the model's rows of
+// changed_records and of the keys selected with the model's SQL run over
+// the rows selected in place of staging.OBJECTS. build --full-refresh
+// rebuilds the model whole and must give the same rows.
 type Incremental struct {
 	Key      string          // the model's column of the record key
 	Over     string          // the staging view its rows come from: "staging.activities"
@@ -90,11 +91,9 @@ func readIncremental(fsys fs.FS, dir string, m Model) (*Incremental, error) {
 	return inc, nil
 }
 
-// previousTable is the temporary table holding a compared model's rows
-// from before the build.
-func previousTable(id string) string {
-	return "previous_" + id[strings.Index(id, ".")+1:]
-}
+// previousRe finds the references of a changes SQL to a compared model's
+// previous rows (previous_MODEL).
+var previousRe = regexp.MustCompile(`\bprevious_([a-z_][a-z0-9_]*)\b`)
 
 // modelState is what meta.model_state says an incremental model was last
 // built from.
@@ -149,8 +148,8 @@ func fingerprint(ctx context.Context, conn *sql.Conn, fsys fs.FS) (string, error
 	// The parameters as the models read them, but the as-of: the rows the
 	// build wrote (writeParams), by value.
 	for _, q := range []string{
-		`SELECT CAST(p AS VARCHAR) FROM (SELECT * EXCLUDE (as_of) FROM intermediate.params) p`,
-		`SELECT coalesce(string_agg(CAST(s AS VARCHAR), ';' ORDER BY s.source), '') FROM intermediate.source_params s`,
+		`SELECT CAST(p AS VARCHAR) FROM (SELECT * EXCLUDE (as_of) FROM intermediate.params__next) p`,
+		`SELECT coalesce(string_agg(CAST(s AS VARCHAR), ';' ORDER BY s.source), '') FROM intermediate.source_params__next s`,
 	} {
 		var text string
 		if err := conn.QueryRowContext(ctx, q).Scan(&text); err != nil {
@@ -178,12 +177,19 @@ func commit() string {
 	return c
 }
 
+// hasTable says whether table id ("layer.name") exists.
+func hasTable(ctx context.Context, conn *sql.Conn, id string) (bool, error) {
+	var found bool
+	schema, name, _ := strings.Cut(id, ".")
+	err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?`, schema, name).Scan(&found)
+	return found, err
+}
+
 // loadState reads what meta.model_state says of model id.
 func loadState(ctx context.Context, conn *sql.Conn, id string) (modelState, error) {
 	var s modelState
-	schema, name, _ := strings.Cut(id, ".")
-	err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?`, schema, name).Scan(&s.hasTable)
-	if err != nil {
+	var err error
+	if s.hasTable, err = hasTable(ctx, conn, id); err != nil {
 		return s, err
 	}
 	err = conn.QueryRowContext(ctx, `SELECT fingerprint, drop_id, file_id, as_of FROM meta.model_state WHERE model = ?`, id).
@@ -204,11 +210,25 @@ func saveState(ctx context.Context, conn *sql.Conn, id, fp string, p Params, bui
 	return err
 }
 
-// runIncremental brings model m up to date from state s: it recomputes the
-// rows of the records that changed since, and returns how many rows of
-// staging it recomputed and how many model rows it deleted.
-func runIncremental(ctx context.Context, conn *sql.Conn, m Model, s modelState) (recomputed, deleted int64, err error) {
+// runIncremental brings model m up to date from state s, in place: it
+// replaces the rows of the records that changed since with m's SQL run over
+// them, and returns how many rows of staging it recomputed and how many
+// rows of m it deleted. ids are the tables the build makes, which m reads
+// under their next names (next.go).
+func runIncremental(ctx context.Context, conn *sql.Conn, m Model, s modelState, ids map[string]bool) (recomputed, deleted int64, err error) {
 	inc := m.Incremental
+	// A compared model's previous rows are its table as the last build
+	// left it, which m's state says m was built with (pending); its rows
+	// of this build are its next table.
+	changes := previousRe.ReplaceAllStringFunc(nextRefs(inc.Changes, ids), func(ref string) string {
+		name := strings.TrimPrefix(ref, "previous_")
+		for _, c := range inc.Compares {
+			if strings.HasSuffix(c, "."+name) {
+				return c
+			}
+		}
+		return ref
+	})
 	steps := []struct {
 		what string
 		sql  string
@@ -220,7 +240,7 @@ func runIncremental(ctx context.Context, conn *sql.Conn, m Model, s modelState) 
 			SELECT DISTINCT key FROM staging.record_versions
 			WHERE object = ? AND key IS NOT NULL AND (valid_from > ? OR valid_to > ? OR seen_file > ?)`,
 			[]any{string(inc.Object), s.dropID, s.dropID, s.fileID}},
-		{m.Name + changesSuffix, "CREATE OR REPLACE TEMP TABLE incremental_rows AS\n" + inc.Changes, nil},
+		{m.Name + changesSuffix, "CREATE OR REPLACE TEMP TABLE incremental_rows AS\n" + changes, nil},
 	}
 	for _, st := range steps {
 		if _, err := conn.ExecContext(ctx, st.sql, st.args...); err != nil {
@@ -260,7 +280,7 @@ func runIncremental(ctx context.Context, conn *sql.Conn, m Model, s modelState) 
 	}
 	deleted, _ = res.RowsAffected()
 	over := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(inc.Over) + `\b`)
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM (\n%s\n)", m.ID(), over.ReplaceAllString(m.SQL, "incremental_rows"))); err != nil {
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM (\n%s\n)", m.ID(), over.ReplaceAllString(nextRefs(m.SQL, ids), "incremental_rows"))); err != nil {
 		return 0, 0, err
 	}
 	for _, q := range []string{`DROP TABLE incremental_rows`, `DROP TABLE changed_records`, `DROP TABLE since`} {

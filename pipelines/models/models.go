@@ -60,6 +60,11 @@ func Load(fsys fs.FS) ([]Model, error) {
 				return nil, err
 			}
 			m := Model{Layer: layer, Name: strings.TrimSuffix(e.Name(), ".sql"), SQL: strings.TrimRight(strings.TrimSpace(string(data)), ";")}
+			for _, suffix := range leftSuffixes {
+				if strings.HasSuffix(m.Name, suffix) {
+					return nil, fmt.Errorf("sql/models/%s/%s: a model's name cannot end in %s, which names the tables a build writes before putting them in place", layer, e.Name(), suffix)
+				}
+			}
 			if m.Incremental, err = readIncremental(fsys, path.Join("sql/models", layer), m); err != nil {
 				return nil, err
 			}
@@ -215,16 +220,17 @@ func mqlRule(m *presets.Mapping, rule coxswain.MQLRule) string {
 }
 
 // writeParams (re)creates intermediate.params, the one row every model can
-// join to read the configuration, with bind parameters.
+// join to read the configuration, with bind parameters, and
+// intermediate.source_params; under their next names (next.go).
 func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.params (
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.params__next (
 		reporting_tz VARCHAR, as_of TIMESTAMPTZ, follow_up_hours DOUBLE, untouched_days INTEGER,
 		influence_days INTEGER, touch_types VARCHAR[], close_date_slack_days INTEGER,
 		business_hours BOOLEAN, workday_start INTEGER, workday_end INTEGER, workdays INTEGER[], holidays DATE[],
 		currency VARCHAR, sla_target DOUBLE)`); err != nil {
 		return err
 	}
-	_, err := conn.ExecContext(ctx, `INSERT INTO intermediate.params (reporting_tz, as_of, follow_up_hours, untouched_days, influence_days, touch_types,
+	_, err := conn.ExecContext(ctx, `INSERT INTO intermediate.params__next (reporting_tz, as_of, follow_up_hours, untouched_days, influence_days, touch_types,
 		close_date_slack_days, business_hours, workday_start, workday_end, workdays, holidays, currency, sla_target)
 		VALUES (?, ?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?::INTEGER[], ?::DATE[], nullif(?, ''), ?)`,
 		p.ReportingTZ, p.AsOf, p.FollowUpHours, p.UntouchedDays, p.InfluenceDays, listLiteral(p.TouchTypes), p.CloseDateSlackDays,
@@ -232,7 +238,7 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 	if err != nil {
 		return err
 	}
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.source_params (source VARCHAR, warn_after_hours DOUBLE, error_after_hours DOUBLE,
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.source_params__next (source VARCHAR, warn_after_hours DOUBLE, error_after_hours DOUBLE,
 		role VARCHAR, mql_status VARCHAR[], mql_score DOUBLE,
 		status_type VARCHAR, status_detail VARCHAR[], status_value VARCHAR, score_type VARCHAR, score_value VARCHAR,
 		merge_type VARCHAR, merge_value VARCHAR, mql_rule VARCHAR, crm_source VARCHAR, snapshot BOOLEAN)`); err != nil {
@@ -254,7 +260,7 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 		for i, v := range s.Changes.Status.Detail {
 			detail[i] = strings.ToLower(strings.TrimSpace(v))
 		}
-		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.source_params (source, warn_after_hours, error_after_hours,
+		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.source_params__next (source, warn_after_hours, error_after_hours,
 			role, mql_status, mql_score, status_type, status_detail, status_value, score_type, score_value, merge_type, merge_value, mql_rule, crm_source, snapshot)
 			VALUES (?, ?, ?, ?, ?::VARCHAR[], ?, ?, ?::VARCHAR[], ?, ?, ?, ?, ?, ?, ?, ?)`,
 			s.Name, s.WarnAfter.Hours(), fail, s.Role, listLiteral(status), score,
@@ -268,14 +274,15 @@ func writeParams(ctx context.Context, conn *sql.Conn, p Params) error {
 
 // writeCatalog (re)creates intermediate.metric_catalog from the metric
 // catalog (sql/metrics.yaml): the seed marts.metric_definitions reads, so
-// that the SQL and the Go side share one description of each metric.
+// that the SQL and the Go side share one description of each metric. Under
+// its next name, as the models.
 func writeCatalog(ctx context.Context, conn *sql.Conn, c *coxswain.Catalog) error {
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.metric_catalog (
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TABLE intermediate.metric_catalog__next (
 		position INTEGER, metric VARCHAR, kind VARCHAR, definition VARCHAR, label VARCHAR, good VARCHAR, by_channel BOOLEAN)`); err != nil {
 		return err
 	}
 	for i, m := range c.Metrics {
-		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.metric_catalog (position, metric, kind, definition, label, good, by_channel)
+		if _, err := conn.ExecContext(ctx, `INSERT INTO intermediate.metric_catalog__next (position, metric, kind, definition, label, good, by_channel)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, i+1, m.Name, m.Kind, m.Definition, m.Label, m.Good, m.ByChannel); err != nil {
 			return err
 		}

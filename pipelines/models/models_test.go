@@ -68,3 +68,23 @@ func TestLoad_EmbeddedModelsAndTests(t *testing.T) {
 		}
 	}
 }
+
+func TestNextRefs(t *testing.T) {
+	ids := map[string]bool{"intermediate.int_leads": true, "marts.kpis": true, "intermediate.params": true}
+	for _, c := range []struct{ in, want string }{
+		{"SELECT * FROM intermediate.int_leads l, intermediate.params p", "SELECT * FROM intermediate.int_leads__next l, intermediate.params__next p"},
+		{"SELECT 1 FROM Marts.KPIs", "SELECT 1 FROM Marts.KPIs__next"},
+		// Not a table the build makes, or a longer name.
+		{"FROM staging.leads, intermediate.int_leads_x, marts.kpis_by_channel", "FROM staging.leads, intermediate.int_leads_x, marts.kpis_by_channel"},
+		// Literals, quoted identifiers and comments stay; an apostrophe in a
+		// comment opens no literal.
+		{"-- Salesforce's marts.kpis\nSELECT 'in marts.kpis', 'it''s marts.kpis' FROM marts.kpis", "-- Salesforce's marts.kpis\nSELECT 'in marts.kpis', 'it''s marts.kpis' FROM marts.kpis__next"},
+		{"SELECT \"marts.kpis\" /* marts.kpis ' */ FROM marts.kpis", "SELECT \"marts.kpis\" /* marts.kpis ' */ FROM marts.kpis__next"},
+		{"SELECT 'unclosed marts.kpis", "SELECT 'unclosed marts.kpis"},
+		{"FROM marts.kpis -- last", "FROM marts.kpis__next -- last"},
+	} {
+		if got := nextRefs(c.in, ids); got != c.want {
+			t.Errorf("nextRefs(%q)\n got %q\nwant %q", c.in, got, c.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -120,12 +121,14 @@ func (e *TestsFailedError) Error() string {
 	return b.String()
 }
 
-// Run rebuilds every model and runs every data test in one transaction on
-// conn. An incremental model is brought up to date instead, when it was
-// last built with the same SQL and configuration (and opt does not ask for
-// a full refresh). An error-severity test that finds rows rolls it all
-// back, so the marts stay as the last good build left them; the test
-// results are recorded under buildID either way.
+// Run rebuilds every model and runs every data test. An incremental model
+// is brought up to date instead, when it was last built with the same SQL
+// and configuration (and opt does not ask for a full refresh). Each model
+// is written beside the table the reports read and committed; when every
+// test has run, one transaction puts them all in place (next.go). An
+// error-severity test that finds rows drops them instead, so the marts
+// stay as the last good build left them; the test results are recorded
+// under buildID either way.
 func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int64, opt RunOptions) (*Result, error) {
 	start := time.Now()
 	models, err := Load(fsys)
@@ -140,56 +143,61 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{}
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+	if err := dropLeftovers(ctx, conn); err != nil {
 		return nil, err
 	}
-	done := false
+	swapped := false
 	defer func() {
-		if !done {
-			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		if !swapped {
+			dropLeftovers(context.WithoutCancel(ctx), conn)
 		}
 	}()
+	res := &Result{}
 	if err := writeParams(ctx, conn, p); err != nil {
 		return nil, fmt.Errorf("params: %w", err)
 	}
 	if err := writeCatalog(ctx, conn, catalog); err != nil {
 		return nil, fmt.Errorf("metric catalog: %w", err)
 	}
-	fp, states, whole, kept, err := incrementalStates(ctx, conn, fsys, models, opt)
+	// The tables the build makes beside the ones in place, which the SQL
+	// reads under their next names: every model but the incremental ones,
+	// and the runner's tables.
+	ids := map[string]bool{}
+	for id := range external {
+		ids[id] = true
+	}
+	for _, m := range models {
+		if m.Incremental == nil {
+			ids[m.ID()] = true
+		}
+	}
+	fp, states, whole, err := incrementalStates(ctx, conn, fsys, models, opt)
 	if err != nil {
 		return nil, fmt.Errorf("incremental models: %w", err)
 	}
 	for _, m := range models {
 		started := time.Now()
 		run := ModelRun{ID: m.ID()}
-		if s, ok := states[m.ID()]; ok {
-			run.Incremental = true
-			if run.Recomputed, run.Deleted, err = runIncremental(ctx, conn, m, s); err != nil {
-				return nil, fmt.Errorf("model %s (sql/models/%s/%s.sql, incrementally): %w", m.ID(), m.Layer, m.Name, err)
-			}
-		} else if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", m.ID(), m.SQL)); err != nil {
-			return nil, fmt.Errorf("model %s (sql/models/%s/%s.sql): %w", m.ID(), m.Layer, m.Name, err)
-		} else if m.Incremental != nil {
-			run.WhyWhole = whole[m.ID()]
-		}
 		if m.Incremental != nil {
-			if err := saveState(ctx, conn, m.ID(), fp, p, buildID); err != nil {
-				return nil, err
+			s, ok := states[m.ID()]
+			run.Incremental, run.WhyWhole = ok, whole[m.ID()]
+			if run.Recomputed, run.Deleted, err = runInPlace(ctx, conn, m, s, ok, ids, fp, p, buildID); err != nil {
+				how := ""
+				if ok {
+					how = ", incrementally"
+				}
+				return nil, fmt.Errorf("model %s (sql/models/%s/%s.sql%s): %w", m.ID(), m.Layer, m.Name, how, err)
 			}
+		} else if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", next(m.ID()), nextRefs(m.SQL, ids))); err != nil {
+			return nil, fmt.Errorf("model %s (sql/models/%s/%s.sql): %w", m.ID(), m.Layer, m.Name, err)
 		}
 		run.Elapsed = time.Since(started)
 		res.Models = append(res.Models, run)
 	}
-	for _, t := range kept {
-		if _, err := conn.ExecContext(ctx, "DROP TABLE "+t); err != nil {
-			return nil, err
-		}
-	}
 	var failed []TestResult
 	for _, t := range tests {
 		started := time.Now()
-		tr, err := runTest(ctx, conn, t)
+		tr, err := runTest(ctx, conn, t, ids)
 		tr.Elapsed = time.Since(started)
 		if err != nil {
 			return nil, fmt.Errorf("data test %s (sql/tests/%s.sql): %w", t.Name, t.Name, err)
@@ -199,30 +207,87 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 			failed = append(failed, tr)
 		}
 	}
-	res.Elapsed = time.Since(start)
 	if len(failed) > 0 {
-		conn.ExecContext(ctx, "ROLLBACK")
-		done = true
+		res.Elapsed = time.Since(start)
 		if err := recordTests(ctx, conn, buildID, res.Tests); err != nil {
 			return res, err
 		}
 		return res, &TestsFailedError{Failed: failed}
 	}
-	if err := recordTests(ctx, conn, buildID, res.Tests); err != nil {
+	if err := swap(ctx, conn, models, res, fp, buildID); err != nil {
 		return nil, err
+	}
+	swapped = true
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// runInPlace rebuilds incremental model m whole, or brings it up to date
+// from state s when ok, in a transaction that records its state as
+// pending (next.go).
+func runInPlace(ctx context.Context, conn *sql.Conn, m Model, s modelState, ok bool, ids map[string]bool, fp string, p Params, buildID int64) (recomputed, deleted int64, err error) {
+	err = inTransaction(ctx, conn, func() error {
+		if ok {
+			recomputed, deleted, err = runIncremental(ctx, conn, m, s, ids)
+		} else {
+			_, err = conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", m.ID(), nextRefs(m.SQL, ids)))
+		}
+		if err != nil {
+			return err
+		}
+		return saveState(ctx, conn, m.ID(), pending+fp, p, buildID)
+	})
+	return recomputed, deleted, err
+}
+
+// swap puts the tables this build wrote in place of the ones the reports
+// read, confirms the incremental models' states, and records the tests'
+// results, in one transaction.
+func swap(ctx context.Context, conn *sql.Conn, models []Model, res *Result, fp string, buildID int64) error {
+	return inTransaction(ctx, conn, func() error {
+		ids := slices.Sorted(maps.Keys(external))
+		for _, m := range models {
+			if m.Incremental == nil {
+				ids = append(ids, m.ID())
+				continue
+			}
+			if _, err := conn.ExecContext(ctx, `UPDATE meta.model_state SET fingerprint = ? WHERE model = ? AND fingerprint = ?`, fp, m.ID(), pending+fp); err != nil {
+				return err
+			}
+		}
+		for _, id := range ids {
+			_, name, _ := strings.Cut(id, ".")
+			for _, q := range []string{"DROP TABLE IF EXISTS " + id, fmt.Sprintf("ALTER TABLE %s RENAME TO %s", next(id), name)} {
+				if _, err := conn.ExecContext(ctx, q); err != nil {
+					return fmt.Errorf("putting %s in place: %w", id, err)
+				}
+			}
+		}
+		return recordTests(ctx, conn, buildID, res.Tests)
+	})
+}
+
+// inTransaction runs f in a transaction on conn, committed when f returns
+// nil and rolled back otherwise.
+func inTransaction(ctx context.Context, conn *sql.Conn, f func() error) error {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	if err := f(); err != nil {
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return nil, err
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return err
 	}
-	done = true
-	return res, nil
+	return nil
 }
 
 // incrementalStates returns this build's fingerprint and, for each
 // incremental model that can be brought up to date, what it was last built
-// from; for the others, why they are rebuilt whole. It keeps the previous
-// rows of the models their changes compare, in the temporary tables kept.
-func incrementalStates(ctx context.Context, conn *sql.Conn, fsys fs.FS, models []Model, opt RunOptions) (fp string, states map[string]modelState, whole map[string]string, kept []string, err error) {
+// from; for the others, why they are rebuilt whole.
+func incrementalStates(ctx context.Context, conn *sql.Conn, fsys fs.FS, models []Model, opt RunOptions) (fp string, states map[string]modelState, whole map[string]string, err error) {
 	states, whole = map[string]modelState{}, map[string]string{}
 	for _, m := range models {
 		if m.Incremental == nil {
@@ -230,7 +295,7 @@ func incrementalStates(ctx context.Context, conn *sql.Conn, fsys fs.FS, models [
 		}
 		if fp == "" {
 			if fp, err = fingerprint(ctx, conn, fsys); err != nil {
-				return "", nil, nil, nil, err
+				return "", nil, nil, err
 			}
 		}
 		if opt.FullRefresh {
@@ -239,34 +304,46 @@ func incrementalStates(ctx context.Context, conn *sql.Conn, fsys fs.FS, models [
 		}
 		s, err := loadState(ctx, conn, m.ID())
 		if err != nil {
-			return "", nil, nil, nil, err
+			return "", nil, nil, err
 		}
 		switch {
 		case !s.found || !s.hasTable:
 			whole[m.ID()] = "its first build"
 			continue
+		case strings.HasPrefix(s.fingerprint, pending):
+			whole[m.ID()] = "the last build that changed it stopped before it put the other models in place"
+			continue
 		case s.fingerprint != fp:
 			whole[m.ID()] = "the SQL, the configuration, the columns of the exports, or the release of coxswain or DuckDB changed since its last build"
 			continue
 		}
+		// The changes compare a model's rows with its previous ones: the
+		// table the last build put in place.
+		missing := ""
 		for _, c := range m.Incremental.Compares {
-			if slices.Contains(kept, previousTable(c)) {
-				continue
+			found, err := hasTable(ctx, conn, c)
+			if err != nil {
+				return "", nil, nil, err
 			}
-			if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE TEMP TABLE %s AS SELECT * FROM %s", previousTable(c), c)); err != nil {
-				return "", nil, nil, nil, fmt.Errorf("%s: keeping %s's rows: %w", m.ID(), c, err)
+			if !found {
+				missing = c
 			}
-			kept = append(kept, previousTable(c))
+		}
+		if missing != "" {
+			whole[m.ID()] = missing + ", which its changes compare, has no table"
+			continue
 		}
 		states[m.ID()] = s
 	}
-	return fp, states, whole, kept, nil
+	return fp, states, whole, nil
 }
 
-func runTest(ctx context.Context, conn *sql.Conn, t Test) (TestResult, error) {
+// runTest runs t over the tables this build wrote (ids, under their next
+// names).
+func runTest(ctx context.Context, conn *sql.Conn, t Test, ids map[string]bool) (TestResult, error) {
 	tr := TestResult{Test: t}
 	// The offending rows are kept once, to be counted and sampled.
-	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE test_rows AS\n"+t.SQL); err != nil {
+	if _, err := conn.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE test_rows AS\n"+nextRefs(t.SQL, ids)); err != nil {
 		return tr, err
 	}
 	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM test_rows").Scan(&tr.Failures); err != nil {
