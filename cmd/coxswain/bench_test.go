@@ -22,8 +22,9 @@ import (
 
 // TestBenchOrg times a full build (load, models, data tests, Parquet feed)
 // and a report on a large sample org, with each command's peak memory, as
-// separate processes with DuckDB's memory_limit set from the config. The
-// org is generated once into BENCH_DIR (default ../../bench) and reused.
+// separate processes with DuckDB's memory_limit set from the config, and
+// the build against DuckDB's own read_csv of the same files. The org is
+// generated once into BENCH_DIR (default ../../bench) and reused.
 func TestBenchOrg(t *testing.T) {
 	leads := benchInt("BENCH_ORG_LEADS", 2_000_000)
 	extra := benchInt("BENCH_ORG_EXTRA_ACTIVITIES", 8_500_000)
@@ -55,6 +56,8 @@ func TestBenchOrg(t *testing.T) {
 	}
 	buildSecs, buildRSS := timed(t, bin, "build", "--quiet", "--config", config, "--as-of", "2026-11-15T06:00:00Z")
 	reportSecs, reportRSS := timed(t, bin, "report", "--config", config, "--month", "2026-10", "--out", filepath.Join(org, "packs"))
+	drops, _ := filepath.Glob(filepath.Join(org, "exports", "salesforce", "*"))
+	readSecs, _ := duckRead(t, drops[0])
 
 	counts := map[string]int64{}
 	connector, err := duckdb.NewConnector(filepath.Join(org, "warehouse.duckdb")+"?access_mode=read_only", nil)
@@ -72,6 +75,7 @@ func TestBenchOrg(t *testing.T) {
 	fmt.Printf("\norg benchmark: %d leads, %d activities, %d opportunities; %.0f MB of CSV in one drop\n",
 		counts["leads"], counts["activities"], counts["opportunities"], float64(size)/1e6)
 	fmt.Printf("  coxswain build (load, models, tests, parquet): %6.1f s   peak RSS %5.0f MB   (goals: < 60 s, < 4096 MB)\n", buildSecs, buildRSS)
+	fmt.Printf("  DuckDB read_csv of the same files:             %6.1f s   build/read %.2fx   (goal: at most 1.25x)\n", readSecs, buildSecs/readSecs)
 	fmt.Printf("  coxswain report --month 2026-10:               %6.2f s   peak RSS %5.0f MB   (goal: < 2 s)\n", reportSecs, reportRSS)
 	fmt.Println("  duckdb memory_limit: 3GB (from the config)")
 }
