@@ -217,9 +217,9 @@ func saveState(ctx context.Context, conn *sql.Conn, id, fp string, p Params, bui
 // under their next names (next.go).
 func runIncremental(ctx context.Context, conn *sql.Conn, m Model, s modelState, ids map[string]bool) (recomputed, deleted int64, err error) {
 	inc := m.Incremental
-	// A compared model's previous rows are its table as the last build
-	// left it, which m's state says m was built with (pending); its rows
-	// of this build are its next table.
+	// A compared model's previous rows are its table in place: the one m
+	// was last built with, since m's state is not pending (next.go). Its
+	// rows of this build are its next table.
 	changes := previousRe.ReplaceAllStringFunc(nextRefs(inc.Changes, ids), func(ref string) string {
 		name := strings.TrimPrefix(ref, "previous_")
 		for _, c := range inc.Compares {
