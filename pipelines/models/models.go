@@ -3,8 +3,9 @@
 // SELECT; it is materialised as a table named after the file, in the schema
 // named after its folder (intermediate, marts). A model reveals its
 // dependencies by the tables it reads (intermediate.x, marts.y), and models
-// run in dependency order inside one transaction per build, so the marts a
-// pack reads are always from one consistent build.
+// run in dependency order, each written beside the table in place; one
+// transaction at the end of a build puts them all in place (next.go), so
+// the marts a pack reads are always from one consistent build.
 package models
 
 import (
@@ -60,18 +61,16 @@ func Load(fsys fs.FS) ([]Model, error) {
 				return nil, err
 			}
 			m := Model{Layer: layer, Name: strings.TrimSuffix(e.Name(), ".sql"), SQL: strings.TrimRight(strings.TrimSpace(string(data)), ";")}
-			for _, suffix := range leftSuffixes {
-				if strings.HasSuffix(m.Name, suffix) {
-					return nil, fmt.Errorf("sql/models/%s/%s: a model's name cannot end in %s, which names the tables a build writes before putting them in place", layer, e.Name(), suffix)
-				}
+			if strings.HasSuffix(m.Name, nextSuffix) {
+				return nil, fmt.Errorf("sql/models/%s/%s: a model's name cannot end in %s, which names the tables a build writes before putting them in place", layer, e.Name(), nextSuffix)
 			}
 			if m.Incremental, err = readIncremental(fsys, path.Join("sql/models", layer), m); err != nil {
 				return nil, err
 			}
 			seen := map[string]bool{}
-			refs := stripComments(m.SQL)
+			refs := code(m.SQL)
 			if m.Incremental != nil {
-				refs += stripComments(m.Incremental.Changes)
+				refs += "\n" + code(m.Incremental.Changes)
 				for _, c := range m.Incremental.Compares {
 					refs += " " + c
 				}
@@ -84,6 +83,18 @@ func Load(fsys fs.FS) ([]Model, error) {
 				}
 			}
 			byID[m.ID()] = m
+		}
+	}
+	for _, m := range byID {
+		if m.Incremental == nil {
+			continue
+		}
+		for _, c := range m.Incremental.Compares {
+			if d, ok := byID[c]; ok && d.Incremental != nil {
+				// An incremental model changes in place: its previous rows
+				// would be gone when the changes compare them.
+				return nil, fmt.Errorf("sql/models/%s/%s.sql compares %s, which is incremental too: an incremental model can compare only models rebuilt whole", m.Layer, m.Name, c)
+			}
 		}
 	}
 	var order []Model
@@ -123,17 +134,6 @@ func Load(fsys fs.FS) ([]Model, error) {
 		}
 	}
 	return order, nil
-}
-
-func stripComments(s string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		if i := strings.Index(line, "--"); i >= 0 {
-			line = line[:i]
-		}
-		b.WriteString(line + "\n")
-	}
-	return b.String()
 }
 
 // Params are the configuration values the models read from intermediate.params.
