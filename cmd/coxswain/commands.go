@@ -181,11 +181,13 @@ func printBuildSQL(ctx context.Context, config string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "\n-- The models, in the order they run (intermediate.params and the metric catalog are written by the build).")
+	fmt.Fprintln(stdout, "\n-- The models, in the order they run (intermediate.params and the metric catalog are written by the build).\n-- A build writes each beside the table in place (marts.kpis__next, its references rewritten alike) and renames them all into place at its end.")
 	for _, m := range ms {
 		fmt.Fprintf(stdout, "\n-- sql/models/%s/%s.sql\nCREATE OR REPLACE TABLE %s AS\n%s;\n", m.Layer, m.Name, m.ID(), m.SQL)
 		if m.Incremental != nil {
-			// Commented out: it reads the temporary tables a build makes.
+			// Commented out: it reads the temporary tables a build makes
+			// (since, changed_records) and the model it compares as it was
+			// (previous_*: the table in place, beside this build's).
 			fmt.Fprintf(stdout, "\n-- sql/models/%s/%s.changes.sql: a build that brings %s up to date recomputes these rows of %s\n-- %s\n",
 				m.Layer, m.Name, m.ID(), m.Incremental.Over, strings.ReplaceAll(m.Incremental.Changes, "\n", "\n-- "))
 		}

@@ -353,8 +353,11 @@ func faultReference(t *testing.T, work string) *faultRef {
 }
 
 // faultPoints lists the kill points. The models' points use the growth of the
-// WAL in the reference run: the plans and staging commits, then the long run
-// of the models and data tests (no I/O), then their commit.
+// WAL in the reference run: the plans and staging commits, then the models,
+// each committed beside the table in place (int_activities in place, its
+// state pending), and the data tests, then the swap that puts them in place.
+// The points at a third and two thirds of that growth land among the
+// models' commits.
 func faultPoints(t *testing.T, ref *faultRef) []faultPoint {
 	b1 := ref.streams[streamKey(setupFresh, "build")]
 	b2 := ref.streams[streamKey(setupReported, "build")]
@@ -400,8 +403,8 @@ func faultPoints(t *testing.T, ref *faultRef) []faultPoint {
 		fresh("l2-task", "load", load2("Task.csv")),
 		fresh("l2-checks", "load", onLine("User.csv: ", 2)),
 		fresh("l2-commit", "load", onLine("User.csv: ", 2), walGrown(commit2/2)),
-		// Plans, staging views, then the models and data tests in one
-		// transaction.
+		// Plans, staging views, then the models (committed one by one
+		// beside the tables in place) and data tests, then the swap.
 		fresh("m-plans", "models", armed),
 		fresh("m-staging", "models", armed, walGrown(1)),
 		fresh("m-running", "models", armed, walGrown(staged)),

@@ -210,12 +210,13 @@ func saveState(ctx context.Context, conn *sql.Conn, id, fp string, p Params, bui
 	return err
 }
 
-// runIncremental brings model m up to date from state s, in place: it
-// replaces the rows of the records that changed since with m's SQL run over
-// them, and returns how many rows of staging it recomputed and how many
-// rows of m it deleted. ids are the tables the build makes, which m reads
-// under their next names (next.go).
-func runIncremental(ctx context.Context, conn *sql.Conn, m Model, s modelState, ids map[string]bool) (recomputed, deleted int64, err error) {
+// selectChanges selects the rows of staging m must recompute since state
+// s into the temporary table incremental_rows, beside changed_records and
+// since, which applyChanges reads, and returns how many. They are
+// committed tables (made before m's transaction), whose row counts
+// DuckDB's optimizer knows. ids are the tables the build makes, which m
+// reads under their next names (next.go).
+func selectChanges(ctx context.Context, conn *sql.Conn, m Model, s modelState, ids map[string]bool) (recomputed int64, err error) {
 	inc := m.Incremental
 	// A compared model's previous rows are its table in place: the one m
 	// was last built with, since m's state is not pending (next.go). Its
@@ -244,7 +245,7 @@ func runIncremental(ctx context.Context, conn *sql.Conn, m Model, s modelState, 
 	}
 	for _, st := range steps {
 		if _, err := conn.ExecContext(ctx, st.sql, st.args...); err != nil {
-			return 0, 0, fmt.Errorf("%s: %w", st.what, err)
+			return 0, fmt.Errorf("%s: %w", st.what, err)
 		}
 	}
 	// The build deletes every row of a key it recomputes, so it must
@@ -254,7 +255,7 @@ func runIncremental(ctx context.Context, conn *sql.Conn, m Model, s modelState, 
 	// selected whole already; the rows of other keys are read again.
 	var others int64
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT key FROM incremental_rows EXCEPT SELECT key FROM changed_records)`).Scan(&others); err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	if others > 0 {
 		for _, q := range []string{
@@ -266,27 +267,36 @@ func runIncremental(ctx context.Context, conn *sql.Conn, m Model, s modelState, 
 			`DROP TABLE incremental_selected`,
 		} {
 			if _, err := conn.ExecContext(ctx, q); err != nil {
-				return 0, 0, fmt.Errorf("the other rows of the keys selected: %w", err)
+				return 0, fmt.Errorf("the other rows of the keys selected: %w", err)
 			}
 		}
 	}
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM incremental_rows`).Scan(&recomputed); err != nil {
-		return 0, 0, err
-	}
+	err = conn.QueryRowContext(ctx, `SELECT count(*) FROM incremental_rows`).Scan(&recomputed)
+	return recomputed, err
+}
+
+// applyChanges replaces m's rows of changed_records and of the keys
+// selected (selectChanges) with m's SQL run over incremental_rows, and
+// returns how many rows of m it deleted.
+func applyChanges(ctx context.Context, conn *sql.Conn, m Model, ids map[string]bool) (deleted int64, err error) {
+	inc := m.Incremental
 	res, err := conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE %s IN (SELECT key FROM changed_records UNION ALL SELECT key FROM incremental_rows)`,
 		m.ID(), inc.Key))
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	deleted, _ = res.RowsAffected()
 	over := regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(inc.Over) + `\b`)
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM (\n%s\n)", m.ID(), over.ReplaceAllString(nextRefs(m.SQL, ids), "incremental_rows"))); err != nil {
-		return 0, 0, err
-	}
-	for _, q := range []string{`DROP TABLE incremental_rows`, `DROP TABLE changed_records`, `DROP TABLE since`} {
+	_, err = conn.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s BY NAME SELECT * FROM (\n%s\n)", m.ID(), over.ReplaceAllString(nextRefs(m.SQL, ids), "incremental_rows")))
+	return deleted, err
+}
+
+// dropChanges drops the temporary tables of selectChanges.
+func dropChanges(ctx context.Context, conn *sql.Conn) error {
+	for _, q := range []string{`DROP TABLE IF EXISTS incremental_rows`, `DROP TABLE IF EXISTS changed_records`, `DROP TABLE IF EXISTS since`} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return 0, 0, err
+			return err
 		}
 	}
-	return recomputed, deleted, nil
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"coxswain"
+	"coxswain/pipelines/warehouse"
 )
 
 // Test is a data test: a query that returns the offending rows.
@@ -226,9 +227,15 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 // from state s when ok, in a transaction that records its state as
 // pending (next.go).
 func runInPlace(ctx context.Context, conn *sql.Conn, m Model, s modelState, ok bool, ids map[string]bool, fp string, p Params, buildID int64) (recomputed, deleted int64, err error) {
-	err = inTransaction(ctx, conn, func() error {
+	if ok {
+		if recomputed, err = selectChanges(ctx, conn, m, s, ids); err != nil {
+			return 0, 0, err
+		}
+	}
+	err = warehouse.InTransaction(ctx, conn, func() error {
+		var err error
 		if ok {
-			recomputed, deleted, err = runIncremental(ctx, conn, m, s, ids)
+			deleted, err = applyChanges(ctx, conn, m, ids)
 		} else {
 			_, err = conn.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", m.ID(), nextRefs(m.SQL, ids)))
 		}
@@ -237,14 +244,17 @@ func runInPlace(ctx context.Context, conn *sql.Conn, m Model, s modelState, ok b
 		}
 		return saveState(ctx, conn, m.ID(), pending+fp, p, buildID)
 	})
-	return recomputed, deleted, err
+	if err != nil {
+		return 0, 0, err
+	}
+	return recomputed, deleted, dropChanges(ctx, conn)
 }
 
 // swap puts the tables this build wrote in place of the ones the reports
 // read, confirms the incremental models' states, and records the tests'
 // results, in one transaction.
 func swap(ctx context.Context, conn *sql.Conn, models []Model, res *Result, fp string, buildID int64) error {
-	return inTransaction(ctx, conn, func() error {
+	return warehouse.InTransaction(ctx, conn, func() error {
 		ids := slices.Sorted(maps.Keys(external))
 		for _, m := range models {
 			if m.Incremental == nil {
@@ -265,23 +275,6 @@ func swap(ctx context.Context, conn *sql.Conn, models []Model, res *Result, fp s
 		}
 		return recordTests(ctx, conn, buildID, res.Tests)
 	})
-}
-
-// inTransaction runs f in a transaction on conn, committed when f returns
-// nil and rolled back otherwise.
-func inTransaction(ctx context.Context, conn *sql.Conn, f func() error) error {
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
-		return err
-	}
-	if err := f(); err != nil {
-		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return err
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return err
-	}
-	return nil
 }
 
 // incrementalStates returns this build's fingerprint and, for each
