@@ -154,11 +154,18 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 		}
 	}()
 	res := &Result{}
-	if err := writeParams(ctx, conn, p); err != nil {
-		return nil, fmt.Errorf("params: %w", err)
-	}
-	if err := writeCatalog(ctx, conn, catalog); err != nil {
-		return nil, fmt.Errorf("metric catalog: %w", err)
+	// The runner's small tables, row by row: one commit, not one a row.
+	err = warehouse.InTransaction(ctx, conn, func() error {
+		if err := writeParams(ctx, conn, p); err != nil {
+			return fmt.Errorf("params: %w", err)
+		}
+		if err := writeCatalog(ctx, conn, catalog); err != nil {
+			return fmt.Errorf("metric catalog: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	// The tables the build makes beside the ones in place, which the SQL
 	// reads under their next names: every model but the incremental ones,
