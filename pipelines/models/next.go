@@ -16,7 +16,7 @@ import (
 // one build, and a build that fails, or is killed, leaves them as they
 // were: what it wrote is dropped, then or by the next build.
 //
-// The models were built inside that transaction before. DuckDB does not
+// Before, every model was built inside one transaction. DuckDB does not
 // count the rows of a table created in an open transaction: its optimizer
 // takes it for empty, hashes the wrong side of a join and reads it slowly
 // (a data test joining ten million activities took 6.6 s in place of 1.0).
