@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"coxswain"
+	"coxswain/pipelines/warehouse"
 )
 
 // Incremental says how a model is kept up to date between full rebuilds,
@@ -177,19 +178,12 @@ func commit() string {
 	return c
 }
 
-// hasTable says whether table id ("layer.name") exists.
-func hasTable(ctx context.Context, conn *sql.Conn, id string) (bool, error) {
-	var found bool
-	schema, name, _ := strings.Cut(id, ".")
-	err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? AND table_name = ?`, schema, name).Scan(&found)
-	return found, err
-}
-
 // loadState reads what meta.model_state says of model id.
 func loadState(ctx context.Context, conn *sql.Conn, id string) (modelState, error) {
 	var s modelState
 	var err error
-	if s.hasTable, err = hasTable(ctx, conn, id); err != nil {
+	schema, name, _ := strings.Cut(id, ".")
+	if s.hasTable, err = warehouse.HasTable(ctx, conn, schema, name); err != nil {
 		return s, err
 	}
 	err = conn.QueryRowContext(ctx, `SELECT fingerprint, drop_id, file_id, as_of FROM meta.model_state WHERE model = ?`, id).

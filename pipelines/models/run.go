@@ -321,7 +321,8 @@ func incrementalStates(ctx context.Context, conn *sql.Conn, fsys fs.FS, models [
 		// table the last build put in place.
 		missing := ""
 		for _, c := range m.Incremental.Compares {
-			found, err := hasTable(ctx, conn, c)
+			schema, name, _ := strings.Cut(c, ".")
+			found, err := warehouse.HasTable(ctx, conn, schema, name)
 			if err != nil {
 				return "", nil, nil, err
 			}
