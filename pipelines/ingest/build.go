@@ -673,7 +673,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	}
 	for _, obj := range coxswain.Objects {
 		if h, ok := histories[obj]; ok {
-			if err := b.prepare(ctx, m, h, d, dropID); err != nil {
+			if err := b.prepare(ctx, m, h, dropID); err != nil {
 				return fmt.Errorf("%s: read the history of %s: %w", d.Name, obj.Plural(), err)
 			}
 		}

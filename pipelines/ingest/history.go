@@ -67,7 +67,11 @@ func newHistory(m *presets.Mapping, obj coxswain.Object) *objectHistory {
 // object's current versions. A first snapshot has nothing to compare.
 func (b *builder) prepareHistory(ctx context.Context, m *presets.Mapping, obj coxswain.Object, d Drop, dropID int64) (*objectHistory, error) {
 	h := newHistory(m, obj)
-	return h, b.prepare(ctx, m, h, d, dropID)
+	var err error
+	if h.late, err = b.late(ctx, m.Source.Name, obj, d, dropID); err != nil {
+		return nil, err
+	}
+	return h, b.prepare(ctx, m, h, dropID)
 }
 
 // currentVersions says whether the object has current versions other than
@@ -212,8 +216,9 @@ func (h *objectHistory) readNew(ctx context.Context, conn *sql.Conn, f *fileLoad
 
 // prepare reads the record ids of the drop's rows of the object and of its
 // current versions into h's temporary tables, unless there is nothing to
-// compare: a first snapshot.
-func (b *builder) prepare(ctx context.Context, m *presets.Mapping, h *objectHistory, d Drop, dropID int64) error {
+// compare: a first snapshot. h.late is already known: it depends on the
+// drops loaded before this one only.
+func (b *builder) prepare(ctx context.Context, m *presets.Mapping, h *objectHistory, dropID int64) error {
 	if h.reading {
 		for _, q := range []string{
 			// The rows quarantined since they were read are not the drop's.
@@ -249,9 +254,6 @@ func (b *builder) prepare(ctx context.Context, m *presets.Mapping, h *objectHist
 	}
 	var err error
 	if h.key, err = b.recordID(ctx, m, h.object); err != nil {
-		return err
-	}
-	if h.late, err = b.late(ctx, m.Source.Name, h.object, d, dropID); err != nil {
 		return err
 	}
 	current, err := b.currentVersions(ctx, h, dropID)
