@@ -167,17 +167,10 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 	if err != nil {
 		return nil, err
 	}
-	// The tables the build makes beside the ones in place, which the SQL
-	// reads under their next names: every model but the incremental ones,
-	// and the runner's tables.
+	beside := besideTables(models)
 	ids := map[string]bool{}
-	for id := range external {
+	for _, id := range beside {
 		ids[id] = true
-	}
-	for _, m := range models {
-		if m.Incremental == nil {
-			ids[m.ID()] = true
-		}
 	}
 	fp, states, whole, err := incrementalStates(ctx, conn, fsys, models, opt)
 	if err != nil {
@@ -222,7 +215,7 @@ func Run(ctx context.Context, conn *sql.Conn, fsys fs.FS, p Params, buildID int6
 		}
 		return res, &TestsFailedError{Failed: failed}
 	}
-	if err := swap(ctx, conn, models, res, fp, buildID); err != nil {
+	if err := swap(ctx, conn, beside, models, res, fp, buildID); err != nil {
 		return nil, err
 	}
 	swapped = true
@@ -257,15 +250,26 @@ func runInPlace(ctx context.Context, conn *sql.Conn, m Model, s modelState, ok b
 	return recomputed, deleted, dropChanges(ctx, conn)
 }
 
-// swap puts the tables this build wrote in place of the ones the reports
-// read, confirms the incremental models' states, and records the tests'
-// results, in one transaction.
-func swap(ctx context.Context, conn *sql.Conn, models []Model, res *Result, fp string, buildID int64) error {
+// besideTables are the tables a build makes beside the ones in place,
+// which the SQL reads under their next names and the swap puts in place:
+// the runner's tables, and every model but the incremental ones.
+func besideTables(models []Model) []string {
+	beside := slices.Sorted(maps.Keys(external))
+	for _, m := range models {
+		if m.Incremental == nil {
+			beside = append(beside, m.ID())
+		}
+	}
+	return beside
+}
+
+// swap puts the tables this build wrote beside (ids) in place of the ones
+// the reports read, confirms the incremental models' states, and records
+// the tests' results, in one transaction.
+func swap(ctx context.Context, conn *sql.Conn, ids []string, models []Model, res *Result, fp string, buildID int64) error {
 	return warehouse.InTransaction(ctx, conn, func() error {
-		ids := slices.Sorted(maps.Keys(external))
 		for _, m := range models {
 			if m.Incremental == nil {
-				ids = append(ids, m.ID())
 				continue
 			}
 			if _, err := conn.ExecContext(ctx, `UPDATE meta.model_state SET fingerprint = ? WHERE model = ? AND fingerprint = ?`, fp, m.ID(), pending+fp); err != nil {
