@@ -20,6 +20,7 @@ import (
 
 	"coxswain"
 	"coxswain/pipelines/build"
+	"coxswain/pipelines/feed"
 	"coxswain/pipelines/ingest"
 	"coxswain/pipelines/models"
 	"coxswain/pipelines/presets"
@@ -338,7 +339,7 @@ func sweepLitter(cfg *coxswain.Config) ([]string, error) {
 	if err != nil {
 		return drops, err
 	}
-	feed, err := models.SweepExport(cfg.ExportPath())
+	feed, err := feed.SweepExport(cfg.ExportPath())
 	removed := append(drops, feed...)
 	if err != nil {
 		return removed, err

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"coxswain"
+	"coxswain/pipelines/feed"
 	"coxswain/pipelines/ingest"
 	"coxswain/pipelines/models"
 	"coxswain/pipelines/plans"
@@ -151,7 +152,7 @@ func build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, ma
 			opt.Log.Info(fmt.Sprintf("models and data tests done in %.1fs; exporting the Parquet feed", time.Since(started).Seconds()),
 				"event", "models", "seconds", time.Since(started).Seconds())
 			started = time.Now()
-			err = models.ExportParquet(ctx, conn, cfg.ExportPath())
+			err = feed.ExportParquet(ctx, conn, cfg.ExportPath())
 			if err == nil {
 				opt.Log.Info(fmt.Sprintf("Parquet feed exported in %.1fs", time.Since(started).Seconds()),
 					"event", "feed", "seconds", time.Since(started).Seconds())

@@ -1,4 +1,7 @@
-package models
+// Package feed writes the marts for the warehouses downstream: a folder of
+// Hive-partitioned Parquet files, replaced whole at each build, and Apache
+// Iceberg tables, to which each build that changes a month adds a snapshot.
+package feed
 
 import (
 	"context"
