@@ -46,6 +46,9 @@ type Config struct {
 	// Export is the folder the marts are exported to as Parquet (default
 	// "export" beside the config).
 	Export string `yaml:"export"`
+	// Iceberg is the folder of the Iceberg feed, a filesystem catalog whose
+	// tables are the marts (default "iceberg" beside the config).
+	Iceberg string `yaml:"iceberg"`
 	// Email says who receives the monthly report and through which server.
 	Email Email `yaml:"email"`
 	// RunLog is the JSON-lines log of every command run (default
@@ -555,6 +558,9 @@ func (c *Config) setDefaults() {
 	if c.Export == "" {
 		c.Export = "export"
 	}
+	if c.Iceberg == "" {
+		c.Iceberg = "iceberg"
+	}
 	if c.RunLog == "" {
 		c.RunLog = "coxswain-runs.jsonl"
 	}
@@ -898,6 +904,9 @@ func (e Email) EmailReady() error {
 
 // ExportPath is the absolute path of the Parquet export folder.
 func (c *Config) ExportPath() string { return c.Resolve(c.Export) }
+
+// IcebergPath is the absolute path of the Iceberg feed's catalog folder.
+func (c *Config) IcebergPath() string { return c.Resolve(c.Iceberg) }
 
 // DelimiterByte is the configured delimiter, or 0 for auto-detection.
 func (s Source) DelimiterByte() (byte, error) {

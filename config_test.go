@@ -173,7 +173,7 @@ func problemLines(tb testing.TB, err error) []string {
 
 func TestParseConfig_Problems(t *testing.T) {
 	const src = "sources: [{name: a, preset: salesforce, path: exports/salesforce}]\n"
-	rootKeys := "timezone, currency, warehouse, duckdb, load, sources, sla, plans, influence, tests, export, email, run_log, packs, schedule, alerts"
+	rootKeys := "timezone, currency, warehouse, duckdb, load, sources, sla, plans, influence, tests, export, iceberg, email, run_log, packs, schedule, alerts"
 	for _, tc := range []struct {
 		name, yaml string
 		want       []string

@@ -155,7 +155,7 @@ func TestBuild_PrintSQL(t *testing.T) {
 	}
 }
 
-// TestRun_FilesAreNotWorldReadable: the warehouse, the run log, the feed
+// TestRun_FilesAreNotWorldReadable: the warehouse, the run log, the feeds
 // and the pack hold a company's pipeline: owner and group only.
 func TestRun_FilesAreNotWorldReadable(t *testing.T) {
 	dir, config := sample(t, "300")
@@ -163,7 +163,7 @@ func TestRun_FilesAreNotWorldReadable(t *testing.T) {
 	mustRun(t, "report", "--config", config, "--month", "2026-10")
 	mustRun(t, "send", "--config", config, "--month", "2026-10", "--dry-run")
 	var checked int
-	for _, root := range []string{"warehouse.duckdb", "coxswain-runs.jsonl", "export", "packs"} {
+	for _, root := range []string{"warehouse.duckdb", "coxswain-runs.jsonl", "export", "iceberg", "packs"} {
 		filepath.WalkDir(filepath.Join(dir, root), func(p string, d os.DirEntry, err error) error {
 			if err != nil {
 				t.Error(err)

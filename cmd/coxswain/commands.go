@@ -271,6 +271,7 @@ func printModels(w io.Writer, res *models.Result, cfg *coxswain.Config) {
 		}
 	}
 	fmt.Fprintf(w, "parquet feed: %s\n", cfg.ExportPath())
+	fmt.Fprintf(w, "iceberg feed: %s (namespace %s)\n", cfg.IcebergPath(), feed.Namespace)
 }
 
 // statusReport is what status shows, and what status --json prints.
@@ -339,8 +340,8 @@ func sweepLitter(cfg *coxswain.Config) ([]string, error) {
 	if err != nil {
 		return drops, err
 	}
-	feed, err := feed.SweepExport(cfg.ExportPath())
-	removed := append(drops, feed...)
+	feeds, err := feed.SweepExport(cfg.ExportPath())
+	removed := append(drops, feeds...)
 	if err != nil {
 		return removed, err
 	}

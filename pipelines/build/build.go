@@ -15,6 +15,8 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"coxswain"
@@ -88,7 +90,7 @@ func Run(ctx context.Context, cfg *coxswain.Config, opt Options) (*Result, error
 		return nil, err
 	}
 	defer lock.Release()
-	spaces := []string{cfg.WarehousePath(), filepath.Join(cfg.DuckDB.TempDir(cfg.WarehousePath()), "x"), filepath.Join(cfg.ExportPath(), "x")}
+	spaces := []string{cfg.WarehousePath(), filepath.Join(cfg.DuckDB.TempDir(cfg.WarehousePath()), "x"), filepath.Join(cfg.ExportPath(), "x"), filepath.Join(cfg.IcebergPath(), "x")}
 	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {
 		err = explainSpace(err, spaces...)
@@ -156,6 +158,7 @@ func build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, ma
 			if err == nil {
 				opt.Log.Info(fmt.Sprintf("Parquet feed exported in %.1fs", time.Since(started).Seconds()),
 					"event", "feed", "seconds", time.Since(started).Seconds())
+				err = writeIceberg(ctx, conn, cfg, res, opt)
 			}
 		}
 		if err != nil {
@@ -167,6 +170,50 @@ func build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, ma
 		return res, errors.Join(buildErr, err)
 	}
 	return res, buildErr
+}
+
+// writeIceberg writes the Iceberg feed and logs what each table got.
+func writeIceberg(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, res *Result, opt Options) error {
+	started := time.Now()
+	changes, err := feed.WriteIceberg(ctx, conn, cfg.IcebergPath(), map[string]string{
+		"coxswain.build-id": strconv.FormatInt(res.BuildID, 10),
+		"coxswain.as-of":    opt.AsOf.UTC().Format(time.RFC3339),
+		"coxswain.version":  coxswain.Version,
+	})
+	if err != nil {
+		return err
+	}
+	var parts []string
+	for _, ch := range changes {
+		if ch.Snapshot == 0 {
+			continue
+		}
+		var what []string
+		for _, p := range []struct {
+			verb   string
+			months []string
+		}{{"added", ch.Added}, {"overwrote", ch.Replaced}, {"dropped", ch.Removed}} {
+			if len(p.months) > 0 {
+				what = append(what, p.verb+" "+monthList(p.months))
+			}
+		}
+		parts = append(parts, ch.Mart+" "+strings.Join(what, ", "))
+	}
+	msg := "Iceberg feed unchanged"
+	if len(parts) > 0 {
+		msg = "Iceberg feed: a snapshot for " + strings.Join(parts, "; ")
+	}
+	opt.Log.Info(fmt.Sprintf("%s (%.1fs)", msg, time.Since(started).Seconds()),
+		"event", "iceberg", "seconds", time.Since(started).Seconds(), "tables_changed", len(parts))
+	return nil
+}
+
+// monthList names the months, or their first and last when there are many.
+func monthList(months []string) string {
+	if len(months) <= 3 {
+		return strings.Join(months, " ")
+	}
+	return fmt.Sprintf("%d months %s to %s", len(months), months[0], months[len(months)-1])
 }
 
 // start records the build as running (marking any build still running as

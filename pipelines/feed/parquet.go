@@ -57,16 +57,7 @@ func ExportParquet(ctx context.Context, conn *sql.Conn, dir string) error {
 		}
 	}
 	// DuckDB writes the Parquet files as the umask says.
-	filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
-		if err == nil {
-			mode := coxswain.FileMode
-			if d.IsDir() {
-				mode = coxswain.DirMode
-			}
-			os.Chmod(p, mode)
-		}
-		return nil
-	})
+	restrictModes(tmp)
 	old := dir + ".old"
 	os.RemoveAll(old)
 	if err := os.Rename(dir, old); err != nil && !os.IsNotExist(err) {
@@ -77,4 +68,19 @@ func ExportParquet(ctx context.Context, conn *sql.Conn, dir string) error {
 		return err
 	}
 	return os.RemoveAll(old)
+}
+
+// restrictModes gives the files and folders under dir coxswain's modes:
+// they hold the company's figures.
+func restrictModes(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := coxswain.FileMode
+		if d.IsDir() {
+			mode = coxswain.DirMode
+		}
+		return os.Chmod(p, mode)
+	})
 }

@@ -1,0 +1,349 @@
+package feed
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/catalog/hadoop"
+	"github.com/apache/iceberg-go/table"
+
+	"coxswain"
+	"coxswain/pipelines/warehouse"
+)
+
+// Namespace is the Iceberg namespace the marts are tables of.
+const Namespace = "coxswain"
+
+// tmpPrefix starts the name of a data file being written: DuckDB writes it,
+// then it is renamed after its content.
+const tmpPrefix = ".writing-"
+
+// TableChange is what one build did to one Iceberg table.
+type TableChange struct {
+	Mart string
+	// Snapshot is the id of the snapshot the build added, 0 when the
+	// build changed nothing in the table.
+	Snapshot int64
+	// Added, Replaced and Removed are the partitions (months) the
+	// snapshot added, overwrote and dropped.
+	Added, Replaced, Removed []string
+	// Created says the table was new.
+	Created bool
+}
+
+// WriteIceberg writes each exported mart as an Apache Iceberg table of the
+// filesystem (Hadoop) catalog rooted at dir: dir/coxswain/<mart>/metadata
+// holds the versions of its metadata, dir/coxswain/<mart>/data/<column>=<month>/
+// its Parquet files, one per month.
+//
+// DuckDB writes each month's rows, sorted, to a file named after its
+// content. A month whose file is the one the table already holds is left
+// alone; the others are overwritten, month by month, in one new snapshot
+// per table, and a month no longer in the mart is dropped. A build that
+// changes nothing in a table adds no snapshot to it. The earlier snapshots
+// stay, and with them the files they name: an engine reads the table as it
+// was after any earlier build (time travel).
+//
+// props are recorded in each new snapshot's summary.
+func WriteIceberg(ctx context.Context, conn *sql.Conn, dir string, props map[string]string) ([]TableChange, error) {
+	if err := os.MkdirAll(dir, coxswain.DirMode); err != nil {
+		return nil, err
+	}
+	if err := sweepWriting(dir); err != nil {
+		return nil, err
+	}
+	cat, err := hadoop.NewCatalog("coxswain", dir, iceberg.Properties{})
+	if err != nil {
+		return nil, err
+	}
+	ns := table.Identifier{Namespace}
+	if ok, err := cat.CheckNamespaceExists(ctx, ns); err != nil {
+		return nil, err
+	} else if !ok {
+		if err := cat.CreateNamespace(ctx, ns, nil); err != nil {
+			return nil, err
+		}
+	}
+	var changes []TableChange
+	for _, e := range Exported {
+		ch, err := writeTable(ctx, conn, cat, dir, e.Mart, e.MonthColumn, props)
+		if err != nil {
+			return changes, fmt.Errorf("iceberg feed, table %s.%s: %w", Namespace, e.Mart, err)
+		}
+		changes = append(changes, ch)
+	}
+	// iceberg-go writes the metadata as the umask says.
+	return changes, restrictModes(dir)
+}
+
+func writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Catalog, dir, mart, monthCol string, props map[string]string) (TableChange, error) {
+	ch := TableChange{Mart: mart}
+	tableDir := filepath.Join(dir, Namespace, mart)
+	months, err := fingerprints(ctx, conn, mart, monthCol)
+	if err != nil {
+		return ch, err
+	}
+
+	ident := table.Identifier{Namespace, mart}
+	exists, err := cat.CheckTableExists(ctx, ident)
+	if err != nil {
+		return ch, err
+	}
+	var tbl *table.Table
+	var schema *iceberg.Schema
+	if exists {
+		if tbl, err = cat.LoadTable(ctx, ident); err != nil {
+			return ch, err
+		}
+	} else {
+		if schema, err = martSchema(ctx, conn, tableDir, mart); err != nil {
+			return ch, err
+		}
+		field, ok := schema.FindFieldByName(monthCol)
+		if !ok {
+			return ch, fmt.Errorf("the mart has no column %s to partition by", monthCol)
+		}
+		spec := iceberg.NewPartitionSpec(iceberg.PartitionField{
+			SourceIDs: []int{field.ID}, FieldID: 1000, Name: monthCol, Transform: iceberg.IdentityTransform{},
+		})
+		tbl, err = cat.CreateTable(ctx, ident, schema,
+			catalog.WithPartitionSpec(&spec),
+			catalog.WithProperties(iceberg.Properties{"comment": "coxswain mart " + mart + ", one partition per " + monthCol}))
+		if err != nil {
+			return ch, err
+		}
+		ch.Created = true
+	}
+
+	current, err := filesByMonth(ctx, tbl)
+	if err != nil {
+		return ch, err
+	}
+	var del, add []string
+	for _, m := range months {
+		cur, ok := current[m.value]
+		switch {
+		case !ok:
+			ch.Added = append(ch.Added, m.value)
+		case len(cur) == 1 && filepath.Base(cur[0]) == m.fingerprint+".parquet":
+			continue
+		default:
+			ch.Replaced = append(ch.Replaced, m.value)
+			del = append(del, cur...)
+		}
+		path, err := writeMonth(ctx, conn, tableDir, mart, monthCol, m)
+		if err != nil {
+			return ch, err
+		}
+		add = append(add, path)
+	}
+	for _, value := range slices.Sorted(maps.Keys(current)) {
+		if !slices.ContainsFunc(months, func(m month) bool { return m.value == value }) {
+			ch.Removed = append(ch.Removed, value)
+			del = append(del, current[value]...)
+		}
+	}
+	if len(del) == 0 && len(add) == 0 {
+		return ch, nil
+	}
+
+	tx := tbl.NewTransaction()
+	if schema == nil {
+		if schema, err = martSchema(ctx, conn, tableDir, mart); err != nil {
+			return ch, err
+		}
+	}
+	if !sameColumns(schema, tbl.Schema()) {
+		// A newer coxswain's mart: its new columns are added to the table,
+		// and the files of earlier snapshots read them as NULL.
+		if err := tx.UpdateSchema(true, false).UnionByNameWith(schema).Commit(); err != nil {
+			return ch, fmt.Errorf("the mart's columns changed and the table's could not follow: %w", err)
+		}
+		// The data files carry no field ids: the table maps their columns
+		// by name, and the new columns need names in that mapping too.
+		staged, err := tx.StagedTable()
+		if err != nil {
+			return ch, err
+		}
+		mapping, err := json.Marshal(staged.Schema().NameMapping())
+		if err != nil {
+			return ch, err
+		}
+		if err := tx.SetProperties(iceberg.Properties{table.DefaultNameMappingKey: string(mapping)}); err != nil {
+			return ch, err
+		}
+	}
+	snapProps := iceberg.Properties(maps.Clone(props))
+	if len(del) == 0 {
+		err = tx.AddFiles(ctx, add, snapProps, false)
+	} else {
+		err = tx.ReplaceDataFiles(ctx, del, add, snapProps)
+	}
+	if err != nil {
+		return ch, err
+	}
+	if tbl, err = tx.Commit(ctx); err != nil {
+		return ch, err
+	}
+	ch.Snapshot = tbl.CurrentSnapshot().SnapshotID
+	return ch, nil
+}
+
+// month is one partition of a mart: its value, the condition that selects
+// its rows, and a fingerprint of them.
+type month struct {
+	value, where, fingerprint string
+}
+
+// nullPartition is the folder name of a NULL month, as Hive and Iceberg's
+// writers name it.
+const nullPartition = "__HIVE_DEFAULT_PARTITION__"
+
+// fingerprints lists the mart's months with an MD5 of their rows as text,
+// sorted, and of the mart's column names and types: a month whose rows and
+// columns are the same has the same fingerprint, which names its data file.
+// Reading the marts is far cheaper than writing each month again to see
+// whether it changed.
+func fingerprints(ctx context.Context, conn *sql.Conn, mart, monthCol string) ([]month, error) {
+	q := fmt.Sprintf(`WITH cols AS (
+			SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY column_index) AS signature
+			FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = %[3]s AND NOT internal)
+		SELECT CAST(t.%[1]s AS VARCHAR), md5(any_value(cols.signature) || chr(10) || string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)))
+		FROM marts.%[2]s t, cols GROUP BY 1 ORDER BY 1`, monthCol, mart, warehouse.QuoteString(mart))
+	rows, err := conn.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var months []month
+	for rows.Next() {
+		var v sql.NullString
+		var m month
+		if err := rows.Scan(&v, &m.fingerprint); err != nil {
+			return nil, err
+		}
+		m.value, m.where = nullPartition, monthCol+" IS NULL"
+		if v.Valid {
+			m.value, m.where = v.String, fmt.Sprintf("CAST(%s AS VARCHAR) = %s", monthCol, warehouse.QuoteString(v.String))
+		}
+		months = append(months, m)
+	}
+	return months, rows.Err()
+}
+
+// writeMonth has DuckDB write the month's rows, sorted, as
+// data/<column>=<month>/<fingerprint>.parquet under tableDir.
+func writeMonth(ctx context.Context, conn *sql.Conn, tableDir, mart, monthCol string, m month) (string, error) {
+	partDir := filepath.Join(tableDir, "data", monthCol+"="+url.PathEscape(m.value))
+	if err := os.MkdirAll(partDir, coxswain.DirMode); err != nil {
+		return "", err
+	}
+	tmp := filepath.Join(partDir, tmpPrefix+m.fingerprint+".parquet")
+	q := fmt.Sprintf(`COPY (SELECT * FROM marts.%s WHERE %s ORDER BY ALL) TO %s (FORMAT parquet)`, mart, m.where, warehouse.QuoteString(tmp))
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return "", err
+	}
+	path := filepath.Join(partDir, m.fingerprint+".parquet")
+	return path, os.Rename(tmp, path)
+}
+
+// sameColumns says whether the two schemas have the same columns, by name
+// and type, whatever their field ids.
+func sameColumns(a, b *iceberg.Schema) bool {
+	return slices.EqualFunc(a.Fields(), b.Fields(), func(x, y iceberg.NestedField) bool {
+		return x.Name == y.Name && x.Type.Equals(y.Type)
+	})
+}
+
+// martSchema is the mart's schema as Iceberg has it: read from an empty
+// Parquet file DuckDB writes of it, so that it is the schema of the data
+// files exactly.
+func martSchema(ctx context.Context, conn *sql.Conn, tableDir, mart string) (*iceberg.Schema, error) {
+	if err := os.MkdirAll(tableDir, coxswain.DirMode); err != nil {
+		return nil, err
+	}
+	probe := filepath.Join(tableDir, tmpPrefix+"schema.parquet")
+	defer os.Remove(probe)
+	q := fmt.Sprintf(`COPY (SELECT * FROM marts.%s LIMIT 0) TO %s (FORMAT parquet)`, mart, warehouse.QuoteString(probe))
+	if _, err := conn.ExecContext(ctx, q); err != nil {
+		return nil, err
+	}
+	sc, err := parquetSchema(probe)
+	if err != nil {
+		return nil, err
+	}
+	return table.ArrowSchemaToIcebergWithFreshIDs(sc, false)
+}
+
+func parquetSchema(path string) (*arrow.Schema, error) {
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return nil, err
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		return nil, err
+	}
+	return fr.Schema()
+}
+
+// filesByMonth lists the data files of the table's current snapshot by the
+// partition value they hold.
+func filesByMonth(ctx context.Context, tbl *table.Table) (map[string][]string, error) {
+	byMonth := map[string][]string{}
+	if tbl.CurrentSnapshot() == nil {
+		return byMonth, nil
+	}
+	tasks, err := tbl.Scan().PlanFiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	spec := tbl.Spec()
+	if spec.NumFields() != 1 {
+		return nil, fmt.Errorf("the table is partitioned by %d fields, not by its month alone: it was not written by coxswain", spec.NumFields())
+	}
+	fieldID := spec.Field(0).FieldID
+	for _, t := range tasks {
+		value := nullPartition
+		if v, ok := t.File.Partition()[fieldID]; ok && v != nil {
+			value = fmt.Sprint(v)
+		}
+		byMonth[value] = append(byMonth[value], t.File.FilePath())
+	}
+	return byMonth, nil
+}
+
+// sweepWriting removes the data files a killed build was writing: no
+// metadata names them.
+func sweepWriting(dir string) error {
+	err := filepath.WalkDir(filepath.Join(dir, Namespace), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasPrefix(d.Name(), tmpPrefix) {
+			return os.Remove(p)
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,250 @@
+package feed
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog/hadoop"
+	"github.com/apache/iceberg-go/table"
+	"github.com/duckdb/duckdb-go/v2"
+
+	"coxswain/pipelines/warehouse"
+)
+
+// marts makes the exported marts in a DuckDB file, with each type the
+// real ones use, a NULL in each column, and three months.
+func marts(t *testing.T) *sql.Conn {
+	t.Helper()
+	connector, err := duckdb.NewConnector(filepath.Join(t.TempDir(), "w.duckdb"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := sql.OpenDB(connector)
+	t.Cleanup(func() { db.Close() })
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	months := `(SELECT '2026-0' || m AS month, m FROM range(1, 4) r(m))`
+	exec(t, conn,
+		`CREATE SCHEMA marts`,
+		`CREATE TABLE marts.kpis AS SELECT month, metric, CASE WHEN metric = 'win_rate' AND m = 2 THEN NULL ELSE m * 1.5 + p END AS value, p::INTEGER AS position, 'count' AS kind
+			FROM `+months+`, (VALUES ('leads', 1), ('win_rate', 2), ('it''s, "quoted"', 3)) v(metric, p)`,
+		`CREATE TABLE marts.kpis_by_channel AS SELECT month, channel, 'leads' AS metric, m * 10.0 AS value, 1 AS position, 'count' AS kind
+			FROM `+months+`, (VALUES ('paid'), ('organic'), (NULL)) c(channel)`,
+		`CREATE TABLE marts.sla_by_owner AS SELECT month, 'Ann' AS owner, m::BIGINT AS mqls, 1::BIGINT AS sla_met, 0::BIGINT AS sla_breached,
+			0::BIGINT AS sla_pending, 1.0 AS sla_compliance, NULL::DOUBLE AS first_touch_hours_median FROM `+months,
+		`CREATE TABLE marts.funnel AS SELECT month AS cohort_month, 10::BIGINT AS leads, 5::BIGINT AS mqls, 3::BIGINT AS sqls, 2::BIGINT AS opportunities, m::BIGINT AS won FROM `+months,
+		`CREATE TABLE marts.targets AS SELECT month, 'bookings' AS metric, (m * 1000.25)::DECIMAL(18,2) AS target, m * 900.0 AS actual, 0.9 AS attainment, 1000.0 AS projected, 'currency' AS kind FROM `+months,
+	)
+	return conn
+}
+
+func exec(t *testing.T, conn *sql.Conn, qs ...string) {
+	t.Helper()
+	for _, q := range qs {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+func loadTable(t *testing.T, dir, mart string) *table.Table {
+	t.Helper()
+	cat, err := hadoop.NewCatalog("test", dir, iceberg.Properties{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := cat.LoadTable(context.Background(), table.Identifier{Namespace, mart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tbl
+}
+
+// sameRows reads the table back through iceberg-go (at the snapshot given,
+// or the current one) and says how its rows differ from the query's, as
+// DuckDB compares them: nothing when they are the same multiset.
+func sameRows(t *testing.T, conn *sql.Conn, dir, mart string, snapshot int64, query string) string {
+	t.Helper()
+	ctx := context.Background()
+	var opts []table.ScanOption
+	if snapshot != 0 {
+		opts = append(opts, table.WithSnapshotID(snapshot))
+	}
+	at, err := loadTable(t, dir, mart).Scan(opts...).ToArrowTable(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer at.Release()
+	back := filepath.Join(t.TempDir(), mart+".parquet")
+	f, err := os.Create(back)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pqarrow.WriteTable(at, f, 1024, nil, pqarrow.DefaultWriterProps()); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var extra, missing int
+	q := fmt.Sprintf(`SELECT (SELECT count(*) FROM (SELECT * FROM read_parquet(%[1]s) EXCEPT ALL %[2]s)),
+		(SELECT count(*) FROM (%[2]s EXCEPT ALL SELECT * FROM read_parquet(%[1]s)))`, warehouse.QuoteString(back), query)
+	if err := conn.QueryRowContext(ctx, q).Scan(&extra, &missing); err != nil {
+		t.Fatal(err)
+	}
+	if extra+missing == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s: %d rows read back that the marts do not have, %d rows of the marts not read back", mart, extra, missing)
+}
+
+func dataFiles(t *testing.T, dir, mart string) []string {
+	t.Helper()
+	tasks, err := loadTable(t, dir, mart).Scan().PlanFiles(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, task := range tasks {
+		files = append(files, task.File.FilePath())
+	}
+	slices.Sort(files)
+	return files
+}
+
+func TestWriteIceberg(t *testing.T) {
+	ctx := context.Background()
+	conn := marts(t)
+	dir := filepath.Join(t.TempDir(), "iceberg")
+
+	first, err := WriteIceberg(ctx, conn, dir, map[string]string{"coxswain.build-id": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != len(Exported) {
+		t.Fatalf("%d tables written, want %d", len(first), len(Exported))
+	}
+	for _, ch := range first {
+		if !ch.Created || ch.Snapshot == 0 || !slices.Equal(ch.Added, []string{"2026-01", "2026-02", "2026-03"}) || ch.Replaced != nil || ch.Removed != nil {
+			t.Errorf("first build, %s: %+v", ch.Mart, ch)
+		}
+		if d := sameRows(t, conn, dir, ch.Mart, 0, "SELECT * FROM marts."+ch.Mart); d != "" {
+			t.Error(d)
+		}
+	}
+	if p := loadTable(t, dir, "kpis").CurrentSnapshot().Summary.Properties["coxswain.build-id"]; p != "1" {
+		t.Errorf("the snapshot's summary has coxswain.build-id %q, want 1", p)
+	}
+	filesBefore := dataFiles(t, dir, "kpis")
+	if len(filesBefore) != 3 {
+		t.Fatalf("kpis has %d data files, want one a month: %v", len(filesBefore), filesBefore)
+	}
+
+	// A build that changes nothing adds no snapshot.
+	again, err := WriteIceberg(ctx, conn, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range again {
+		if ch.Snapshot != 0 || ch.Created || ch.Added != nil || ch.Replaced != nil || ch.Removed != nil {
+			t.Errorf("an unchanged build changed %s: %+v", ch.Mart, ch)
+		}
+	}
+
+	// A re-run month is overwritten, a new one added, a month no longer in
+	// the mart dropped; the other months keep their files.
+	exec(t, conn,
+		`CREATE TABLE before_kpis AS SELECT * FROM marts.kpis`,
+		`UPDATE marts.kpis SET value = value + 1 WHERE month = '2026-02' AND metric = 'leads'`,
+		`INSERT INTO marts.kpis SELECT '2026-04', metric, value, position, kind FROM marts.kpis WHERE month = '2026-03'`,
+		`DELETE FROM marts.kpis WHERE month = '2026-01'`,
+	)
+	// A killed build's half-written file is swept.
+	litter := filepath.Join(dir, Namespace, "kpis", "data", "month=2026-03", tmpPrefix+"data.parquet")
+	if err := os.WriteFile(litter, []byte("half"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second, err := WriteIceberg(ctx, conn, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(litter); !os.IsNotExist(err) {
+		t.Errorf("a killed build's %s is still there", litter)
+	}
+	for _, ch := range second {
+		want := TableChange{Mart: ch.Mart, Snapshot: ch.Snapshot}
+		if ch.Mart == "kpis" {
+			want.Added, want.Replaced, want.Removed = []string{"2026-04"}, []string{"2026-02"}, []string{"2026-01"}
+			if ch.Snapshot == 0 {
+				t.Error("the changed kpis got no snapshot")
+			}
+		} else if ch.Snapshot != 0 {
+			t.Errorf("%s did not change but got snapshot %d", ch.Mart, ch.Snapshot)
+		}
+		if fmt.Sprint(ch) != fmt.Sprint(want) {
+			t.Errorf("second build, %s: %+v, want %+v", ch.Mart, ch, want)
+		}
+	}
+	if d := sameRows(t, conn, dir, "kpis", 0, "SELECT * FROM marts.kpis"); d != "" {
+		t.Error(d)
+	}
+	filesAfter := dataFiles(t, dir, "kpis")
+	if len(filesAfter) != 3 || !slices.Contains(filesAfter, filesBefore[2]) || slices.Contains(filesAfter, filesBefore[0]) || slices.Contains(filesAfter, filesBefore[1]) {
+		t.Errorf("kpis' files before %v, after %v: want 2026-03's kept, 2026-01's and 2026-02's gone", filesBefore, filesAfter)
+	}
+	// The first build is still there to read (time travel).
+	if d := sameRows(t, conn, dir, "kpis", first[0].Snapshot, "SELECT * FROM before_kpis"); d != "" {
+		t.Error("as of the first snapshot: " + d)
+	}
+
+	// A new column in a mart (a newer coxswain) is added to the table.
+	exec(t, conn, `ALTER TABLE marts.funnel ADD COLUMN note VARCHAR`, `UPDATE marts.funnel SET note = 'x' || won`)
+	third, err := WriteIceberg(ctx, conn, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	funnel := third[slices.IndexFunc(third, func(c TableChange) bool { return c.Mart == "funnel" })]
+	if len(funnel.Replaced) != 3 {
+		t.Errorf("funnel with a new column: %+v", funnel)
+	}
+	if _, ok := loadTable(t, dir, "funnel").Schema().FindFieldByName("note"); !ok {
+		t.Error("the funnel table has no column note")
+	}
+	if d := sameRows(t, conn, dir, "funnel", 0, "SELECT * FROM marts.funnel"); d != "" {
+		t.Error(d)
+	}
+}
+
+// TestWriteIceberg_Layout checks what an engine pointed at the folder
+// finds: metadata and data under one folder per table, and the data files
+// under Iceberg's partition layout.
+func TestWriteIceberg_Layout(t *testing.T) {
+	conn := marts(t)
+	dir := filepath.Join(t.TempDir(), "iceberg")
+	if _, err := WriteIceberg(context.Background(), conn, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	tbl := loadTable(t, dir, "funnel")
+	spec := tbl.Spec()
+	if got := spec.Field(0).Name; got != "cohort_month" {
+		t.Errorf("funnel is partitioned by %s, want cohort_month", got)
+	}
+	for _, f := range dataFiles(t, dir, "funnel") {
+		rel := strings.TrimPrefix(strings.TrimPrefix(f, "file://"), filepath.Join(dir, Namespace, "funnel")+"/")
+		if ok, _ := filepath.Match("data/cohort_month=2026-0?/*.parquet", rel); !ok {
+			t.Errorf("data file %s is not under data/cohort_month=<month>/", f)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, Namespace, "funnel", "metadata", "version-hint.text")); err != nil {
+		t.Errorf("no version hint for engines that read a Hadoop catalog: %v", err)
+	}
+}
