@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -49,6 +50,11 @@ type Config struct {
 	// Iceberg is the folder of the Iceberg feed, a filesystem catalog whose
 	// tables are the marts (default "iceberg" beside the config).
 	Iceberg string `yaml:"iceberg"`
+	// IcebergLocation is the address the Iceberg feed's metadata names
+	// its files under (s3://bucket/prefix): the bucket the folder is
+	// copied to, where engines in the cloud read it. Empty, the metadata
+	// names the local folder.
+	IcebergLocation string `yaml:"iceberg_location"`
 	// Email says who receives the monthly report and through which server.
 	Email Email `yaml:"email"`
 	// RunLog is the JSON-lines log of every command run (default
@@ -649,6 +655,11 @@ func (c *Config) problems() []*ValidationError {
 	if r := c.Load.MaxZipRatio; r != nil && *r < 1 {
 		bad("load.max_zip_ratio", fmt.Sprint(*r), "must be 1 or more: how many times its compressed size an archive entry may expand to")
 	}
+	if c.IcebergLocation != "" {
+		if err := CheckIcebergLocation(c.IcebergLocation); err != nil {
+			bad("iceberg_location", c.IcebergLocation, err.Error())
+		}
+	}
 	if c.SLA.FollowUpHours < 0 {
 		bad("sla.follow_up_hours", fmt.Sprint(c.SLA.FollowUpHours), "must be positive")
 	}
@@ -904,6 +915,20 @@ func (e Email) EmailReady() error {
 
 // ExportPath is the absolute path of the Parquet export folder.
 func (c *Config) ExportPath() string { return c.Resolve(c.Export) }
+
+// IcebergSchemes are the schemes an Iceberg feed location may have: the
+// object stores engines read Iceberg tables from, and HDFS.
+var IcebergSchemes = []string{"s3", "s3a", "gs", "abfs", "abfss", "hdfs"}
+
+// CheckIcebergLocation says what is wrong with an Iceberg feed location,
+// or nil.
+func CheckIcebergLocation(location string) error {
+	u, err := url.Parse(location)
+	if err != nil || u.Host == "" || !slices.Contains(IcebergSchemes, u.Scheme) || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("is not a bucket address: write it as scheme://bucket/prefix, the scheme one of %s", strings.Join(IcebergSchemes, ", "))
+	}
+	return nil
+}
 
 // IcebergPath is the absolute path of the Iceberg feed's catalog folder.
 func (c *Config) IcebergPath() string { return c.Resolve(c.Iceberg) }

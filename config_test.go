@@ -56,6 +56,8 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"bad SLA target", "sla: {target_share: 90}\nsources: [{name: a, preset: salesforce, path: exports}]", `sla.target_share: "90" must be a share between 0 and 1 (0.01 is 1%)`},
 		{"bad currency", "currency: $\nsources: [{name: a, preset: salesforce, path: exports}]", `currency: "$" must be an ISO 4217 code`},
 		{"bad memory", "duckdb: {memory_limit: lots}\nsources: [{name: a, preset: salesforce, path: exports}]", `duckdb.memory_limit: "lots" must be a size`},
+		{"iceberg location without a bucket", "iceberg_location: /mnt/lake\nsources: [{name: a, preset: salesforce, path: exports}]", `iceberg_location: "/mnt/lake" is not a bucket address: write it as scheme://bucket/prefix`},
+		{"iceberg location of another scheme", "iceberg_location: https://lake.example.com/x\nsources: [{name: a, preset: salesforce, path: exports}]", `the scheme one of s3, s3a, gs, abfs, abfss, hdfs`},
 		{"missing plan", "plans: {spend: plans/spend.csv}\nsources: [{name: a, preset: salesforce, path: exports}]", `plans.spend: "plans/spend.csv" does not exist`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,7 +175,7 @@ func problemLines(tb testing.TB, err error) []string {
 
 func TestParseConfig_Problems(t *testing.T) {
 	const src = "sources: [{name: a, preset: salesforce, path: exports/salesforce}]\n"
-	rootKeys := "timezone, currency, warehouse, duckdb, load, sources, sla, plans, influence, tests, export, iceberg, email, run_log, packs, schedule, alerts"
+	rootKeys := "timezone, currency, warehouse, duckdb, load, sources, sla, plans, influence, tests, export, iceberg, iceberg_location, email, run_log, packs, schedule, alerts"
 	for _, tc := range []struct {
 		name, yaml string
 		want       []string

@@ -14,7 +14,8 @@ package main
 // to completion, and checks that status and verify succeed, that the pack is
 // the reference's byte for byte (but for the build's number and the list of
 // last runs in report.html and the manifest), that the Parquet feed is the
-// reference's byte for byte, that no raw row is doubled within a drop, that
+// reference's byte for byte, that each Iceberg table's current snapshot
+// names the reference's data files (named after their rows), that no raw row is doubled within a drop, that
 // each file's raw rows are the rows meta.files recorded and the raw tables'
 // content is the reference's, that the build the kill left running is marked
 // killed, and that the folder holds exactly the reference's files (no
@@ -23,7 +24,7 @@ package main
 // Kill points are events, never timers. The build logs each file it loads and
 // each drop it ends (log/slog on stderr), so the load is targeted by its log
 // lines, and by the count of lines for points spread along the whole log. The
-// transcoding and extraction of a drop, the models step, the Parquet feed and
+// transcoding and extraction of a drop, the models step, the feeds and
 // the report log nothing: those points are file-system events the child
 // causes, seen through inotify on the org folder (the Nth file created in a
 // drop's temporary folder, in the feed's or the pack's; a rename; the run log
@@ -60,9 +61,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog/hadoop"
+	"github.com/apache/iceberg-go/table"
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/xuri/excelize/v2"
 
+	feedpkg "coxswain/pipelines/feed"
 	"coxswain/reports/workbook"
 )
 
@@ -417,6 +422,11 @@ func faultPoints(t *testing.T, ref *faultRef) []faultPoint {
 		fresh("e-funnel", "export", onFile("create", ".export-*/funnel/*/*.parquet", 13)),
 		fresh("e-targets", "export", onFile("create", ".export-*/targets/*/*.parquet", 1)),
 		fresh("e-swapped", "export", onFile("to", "export", 1)),
+		// The Iceberg feed: a month's file being written for the second
+		// table, and the fourth table being created and committed (the
+		// third file of its metadata).
+		fresh("i-data", "iceberg", onFile("create", "iceberg/coxswain/kpis_by_channel/data/*/.writing-*", 3)),
+		fresh("i-commit", "iceberg", onFile("create", "iceberg/coxswain/funnel/metadata/*", 3)),
 		// The build's records, then DuckDB's checkpoint as it closes.
 		fresh("f-runlog", "finish", onFile("write", "coxswain-runs.jsonl", 1)),
 		fresh("f-checkpoint", "finish", onFile("write", "coxswain-runs.jsonl", 1), onFile("modify", "warehouse.duckdb", 1)),
@@ -452,6 +462,8 @@ func faultPoints(t *testing.T, ref *faultRef) []faultPoint {
 		case strings.HasPrefix(line, "models and data tests done"):
 			phase = "export"
 		case strings.HasPrefix(line, "Parquet feed exported"):
+			phase = "iceberg"
+		case strings.HasPrefix(line, "Iceberg feed"):
 			phase = "finish"
 		}
 		p := fresh(fmt.Sprintf("line-%d/%d", n, len(logged)), phase, afterLines(n))
@@ -757,6 +769,12 @@ func observe(t *testing.T, dir string) (pack, feed map[string]string, listing []
 		}
 		return nil
 	})
+	// The Iceberg tables: the data files of each one's current snapshot,
+	// named after their rows. Its metadata's file names hold random ids
+	// and are left out of the listing.
+	for _, e := range feedpkg.Exported {
+		feed["iceberg:"+e.Mart] = icebergFiles(filepath.Join(dir, "iceberg"), e.Mart)
+	}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		rel, _ := filepath.Rel(dir, p)
 		if err != nil || rel == "." {
@@ -765,11 +783,39 @@ func observe(t *testing.T, dir string) (pack, feed map[string]string, listing []
 		if rel == "exports" || rel == "plans" {
 			return filepath.SkipDir
 		}
+		if ok, _ := filepath.Match("iceberg/coxswain/*/metadata", filepath.ToSlash(rel)); ok {
+			return filepath.SkipDir
+		}
 		listing = append(listing, filepath.ToSlash(rel))
 		return nil
 	})
 	facts, more := warehouseFacts(filepath.Join(dir, "warehouse.duckdb"))
 	return pack, feed, listing, facts, append(problems, more...)
+}
+
+// icebergFiles lists the data files of the table's current snapshot,
+// relative to the catalog's folder, or says why it cannot.
+func icebergFiles(dir, mart string) string {
+	ctx := context.Background()
+	cat, err := hadoop.NewCatalog("faults", dir, iceberg.Properties{})
+	if err != nil {
+		return err.Error()
+	}
+	tbl, err := cat.LoadTable(ctx, table.Identifier{feedpkg.Namespace, mart})
+	if err != nil {
+		return err.Error()
+	}
+	tasks, err := tbl.Scan().PlanFiles(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	var files []string
+	for _, task := range tasks {
+		rel, _ := filepath.Rel(dir, task.File.FilePath())
+		files = append(files, rel)
+	}
+	slices.Sort(files)
+	return strings.Join(files, " ")
 }
 
 // warehouseFacts checks the raw layer (no row doubled within a drop, every

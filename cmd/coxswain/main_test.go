@@ -268,8 +268,10 @@ func TestRun_BuildLoadOnly(t *testing.T) {
 	if strings.Contains(out, "models:") {
 		t.Errorf("--load-only ran the models:\n%s", out)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "export")); err == nil {
-		t.Error("--load-only wrote the Parquet feed")
+	for _, feed := range []string{"export", "iceberg"} {
+		if _, err := os.Stat(filepath.Join(dir, feed)); err == nil {
+			t.Errorf("--load-only wrote the feed %s/", feed)
+		}
 	}
 	// The next full build models what was loaded.
 	out = mustRun(t, "build", "--config", config, "--as-of", "2026-11-15T06:00:00Z")

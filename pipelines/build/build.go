@@ -175,7 +175,7 @@ func build(ctx context.Context, cfg *coxswain.Config, w *warehouse.Warehouse, ma
 // writeIceberg writes the Iceberg feed and logs what each table got.
 func writeIceberg(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, res *Result, opt Options) error {
 	started := time.Now()
-	changes, err := feed.WriteIceberg(ctx, conn, cfg.IcebergPath(), map[string]string{
+	changes, err := feed.WriteIceberg(ctx, conn, feed.Iceberg{Dir: cfg.IcebergPath(), Location: cfg.IcebergLocation}, map[string]string{
 		"coxswain.build-id": strconv.FormatInt(res.BuildID, 10),
 		"coxswain.as-of":    opt.AsOf.UTC().Format(time.RFC3339),
 		"coxswain.version":  coxswain.Version,

@@ -11,7 +11,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -61,14 +63,15 @@ type TableChange struct {
 // was after any earlier build (time travel).
 //
 // props are recorded in each new snapshot's summary.
-func WriteIceberg(ctx context.Context, conn *sql.Conn, dir string, props map[string]string) ([]TableChange, error) {
+func WriteIceberg(ctx context.Context, conn *sql.Conn, feed Iceberg, props map[string]string) ([]TableChange, error) {
+	dir := feed.Dir
 	if err := os.MkdirAll(dir, coxswain.DirMode); err != nil {
 		return nil, err
 	}
-	if err := sweepWriting(dir); err != nil {
+	if err := sweep(dir); err != nil {
 		return nil, err
 	}
-	cat, err := hadoop.NewCatalog("coxswain", dir, iceberg.Properties{})
+	cat, err := feed.catalog()
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +85,7 @@ func WriteIceberg(ctx context.Context, conn *sql.Conn, dir string, props map[str
 	}
 	var changes []TableChange
 	for _, e := range Exported {
-		ch, err := writeTable(ctx, conn, cat, dir, e.Mart, e.MonthColumn, props)
+		ch, err := feed.writeTable(ctx, conn, cat, e.Mart, e.MonthColumn, props)
 		if err != nil {
 			return changes, fmt.Errorf("iceberg feed, table %s.%s: %w", Namespace, e.Mart, err)
 		}
@@ -92,9 +95,58 @@ func WriteIceberg(ctx context.Context, conn *sql.Conn, dir string, props map[str
 	return changes, restrictModes(dir)
 }
 
-func writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Catalog, dir, mart, monthCol string, props map[string]string) (TableChange, error) {
+// Iceberg says where the Iceberg feed is written.
+type Iceberg struct {
+	// Dir is the local folder of the catalog.
+	Dir string
+	// Location is the address its metadata names for Dir, the bucket Dir
+	// is copied to (s3://bucket/prefix); empty, the metadata names Dir.
+	Location string
+}
+
+// catalog opens the feed's catalog: at the local folder, or at the
+// location, read and written in the local folder (location.go).
+func (f Iceberg) catalog() (*hadoop.Catalog, error) {
+	if f.Location == "" {
+		return hadoop.NewCatalog("coxswain", f.Dir, iceberg.Properties{})
+	}
+	if err := coxswain.CheckIcebergLocation(f.Location); err != nil {
+		return nil, fmt.Errorf("the feed's location %q %w", f.Location, err)
+	}
+	registerLocalAs()
+	return hadoop.NewCatalog("coxswain", f.root(), iceberg.Properties{
+		// The catalog's commits are not atomic on a bucket; here they are
+		// made in a local folder by one build at a time (the warehouse's
+		// lock), and the folder is copied after.
+		"allow-unsafe-commits": "true",
+		propLocation:           f.root(),
+		propLocalDir:           f.Dir,
+	})
+}
+
+// root is the address of the catalog's root folder.
+func (f Iceberg) root() string {
+	if f.Location == "" {
+		return f.Dir
+	}
+	return strings.TrimRight(f.Location, "/")
+}
+
+// address is the address the metadata names a local file by.
+func (f Iceberg) address(path string) string {
+	if f.Location == "" {
+		return path
+	}
+	rel, err := filepath.Rel(f.Dir, path)
+	if err != nil {
+		return path
+	}
+	return f.root() + "/" + filepath.ToSlash(rel)
+}
+
+func (f Iceberg) writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Catalog, mart, monthCol string, props map[string]string) (TableChange, error) {
 	ch := TableChange{Mart: mart}
-	tableDir := filepath.Join(dir, Namespace, mart)
+	tableDir := filepath.Join(f.Dir, Namespace, mart)
 	months, err := fingerprints(ctx, conn, mart, monthCol)
 	if err != nil {
 		return ch, err
@@ -110,6 +162,11 @@ func writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Catalog, dir, m
 	if exists {
 		if tbl, err = cat.LoadTable(ctx, ident); err != nil {
 			return ch, err
+		}
+		if want := f.address(tableDir); strings.TrimRight(tbl.Location(), "/") != want {
+			return ch, fmt.Errorf("the table's metadata names its files under %s, where this config's feed is %s: "+
+				"remove the folder %s to write the feed again (the engines that read the table must then be pointed at the new one)",
+				tbl.Location(), want, f.Dir)
 		}
 	} else {
 		if schema, err = martSchema(ctx, conn, tableDir, mart); err != nil {
@@ -151,7 +208,7 @@ func writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Catalog, dir, m
 		if err != nil {
 			return ch, err
 		}
-		add = append(add, path)
+		add = append(add, f.address(path))
 	}
 	for _, value := range slices.Sorted(maps.Keys(current)) {
 		if !slices.ContainsFunc(months, func(m month) bool { return m.value == value }) {
@@ -330,20 +387,76 @@ func filesByMonth(ctx context.Context, tbl *table.Table) (map[string][]string, e
 	return byMonth, nil
 }
 
-// sweepWriting removes the data files a killed build was writing: no
-// metadata names them.
-func sweepWriting(dir string) error {
-	err := filepath.WalkDir(filepath.Join(dir, Namespace), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && strings.HasPrefix(d.Name(), tmpPrefix) {
-			return os.Remove(p)
-		}
-		return nil
-	})
+// sweep removes what a killed build left in the catalog: the data files
+// it was writing, which no metadata names, and the Hadoop catalog's
+// temporary files and claims, which would refuse the next commit for a
+// minute (only one build runs at a time: the warehouse's lock). A version
+// hint the kill left behind the newest metadata file is set to it, for
+// the engines that read the hint.
+func sweep(dir string) error {
+	tables, err := os.ReadDir(filepath.Join(dir, Namespace))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
+	} else if err != nil {
+		return err
 	}
-	return err
+	for _, t := range tables {
+		if !t.IsDir() {
+			continue
+		}
+		tableDir := filepath.Join(dir, Namespace, t.Name())
+		err := filepath.WalkDir(filepath.Join(tableDir, "data"), func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasPrefix(d.Name(), tmpPrefix) {
+				return os.Remove(p)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		if err := settleMetadata(filepath.Join(tableDir, "metadata")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var (
+	metadataVersion = regexp.MustCompile(`^v([0-9]+)\.metadata\.json$`)
+	// The Hadoop catalog's temporary files: the next metadata file before
+	// it is claimed, its claim, and the next version hint.
+	catalogTemp = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\.metadata\.json|-version-hint\.temp)$|^v[0-9]+\.metadata\.json\.claim$`)
+)
+
+func settleMetadata(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	newest := 0
+	for _, e := range entries {
+		if catalogTemp.MatchString(e.Name()) || strings.HasPrefix(e.Name(), tmpPrefix) {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		} else if m := metadataVersion.FindStringSubmatch(e.Name()); m != nil {
+			if v, err := strconv.Atoi(m[1]); err == nil && v > newest {
+				newest = v
+			}
+		}
+	}
+	hint := filepath.Join(dir, "version-hint.text")
+	if b, err := os.ReadFile(hint); newest == 0 || err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(newest) {
+		return nil
+	}
+	tmp := filepath.Join(dir, tmpPrefix+"version-hint.text")
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(newest)), coxswain.FileMode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, hint)
 }

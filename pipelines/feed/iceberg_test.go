@@ -126,7 +126,7 @@ func TestWriteIceberg(t *testing.T) {
 	conn := marts(t)
 	dir := filepath.Join(t.TempDir(), "iceberg")
 
-	first, err := WriteIceberg(ctx, conn, dir, map[string]string{"coxswain.build-id": "1"})
+	first, err := WriteIceberg(ctx, conn, Iceberg{Dir: dir}, map[string]string{"coxswain.build-id": "1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestWriteIceberg(t *testing.T) {
 	}
 
 	// A build that changes nothing adds no snapshot.
-	again, err := WriteIceberg(ctx, conn, dir, nil)
+	again, err := WriteIceberg(ctx, conn, Iceberg{Dir: dir}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestWriteIceberg(t *testing.T) {
 	if err := os.WriteFile(litter, []byte("half"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	second, err := WriteIceberg(ctx, conn, dir, nil)
+	second, err := WriteIceberg(ctx, conn, Iceberg{Dir: dir}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,11 +206,39 @@ func TestWriteIceberg(t *testing.T) {
 		t.Error("as of the first snapshot: " + d)
 	}
 
+	// A build killed in the catalog's commit of funnel's next version
+	// leaves its temporary files, its claim on v3 (which would refuse the
+	// next commit for a minute) and, killed later, a version hint behind.
+	meta := filepath.Join(dir, Namespace, "funnel", "metadata")
+	killed := []string{"0b6f2a52-3c1e-4d8a-9a57-6c1d2e3f4a5b.metadata.json", "v3.metadata.json.claim", "9c8d7e6f-1a2b-4c3d-8e9f-0a1b2c3d4e5f-version-hint.temp"}
+	for _, name := range killed {
+		if err := os.WriteFile(filepath.Join(meta, name), []byte("{}"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// kpis, which the next build leaves alone, got its third version but
+	// not its hint.
+	kpisHint := filepath.Join(dir, Namespace, "kpis", "metadata", "version-hint.text")
+	if err := os.WriteFile(kpisHint, []byte("2"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	// A new column in a mart (a newer coxswain) is added to the table.
 	exec(t, conn, `ALTER TABLE marts.funnel ADD COLUMN note VARCHAR`, `UPDATE marts.funnel SET note = 'x' || won`)
-	third, err := WriteIceberg(ctx, conn, dir, nil)
+	third, err := WriteIceberg(ctx, conn, Iceberg{Dir: dir}, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, name := range killed {
+		if _, err := os.Stat(filepath.Join(meta, name)); !os.IsNotExist(err) {
+			t.Errorf("the killed commit's %s is still there", name)
+		}
+	}
+	if hint, _ := os.ReadFile(filepath.Join(meta, "version-hint.text")); string(hint) != "3" {
+		t.Errorf("funnel's version hint is %q after its third version", hint)
+	}
+	if hint, _ := os.ReadFile(kpisHint); string(hint) != "3" {
+		t.Errorf("kpis' version hint is %q, its newest metadata v3", hint)
 	}
 	funnel := third[slices.IndexFunc(third, func(c TableChange) bool { return c.Mart == "funnel" })]
 	if len(funnel.Replaced) != 3 {
@@ -230,7 +258,7 @@ func TestWriteIceberg(t *testing.T) {
 func TestWriteIceberg_Layout(t *testing.T) {
 	conn := marts(t)
 	dir := filepath.Join(t.TempDir(), "iceberg")
-	if _, err := WriteIceberg(context.Background(), conn, dir, nil); err != nil {
+	if _, err := WriteIceberg(context.Background(), conn, Iceberg{Dir: dir}, nil); err != nil {
 		t.Fatal(err)
 	}
 	tbl := loadTable(t, dir, "funnel")
@@ -246,5 +274,81 @@ func TestWriteIceberg_Layout(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, Namespace, "funnel", "metadata", "version-hint.text")); err != nil {
 		t.Errorf("no version hint for engines that read a Hadoop catalog: %v", err)
+	}
+}
+
+// TestWriteIceberg_Location: with a location, the metadata names the
+// bucket's addresses and never the build machine's folder, so that the
+// folder copied to the bucket is a catalog there; iceberg-go reads it back
+// through the same addresses.
+func TestWriteIceberg_Location(t *testing.T) {
+	ctx := context.Background()
+	conn := marts(t)
+	dir := filepath.Join(t.TempDir(), "iceberg")
+	f := Iceberg{Dir: dir, Location: "s3://finance-lake/coxswain/"}
+	if _, err := WriteIceberg(ctx, conn, f, nil); err != nil {
+		t.Fatal(err)
+	}
+	exec(t, conn, `UPDATE marts.kpis SET value = 0 WHERE month = '2026-03'`)
+	if _, err := WriteIceberg(ctx, conn, f, nil); err != nil {
+		t.Fatal(err)
+	}
+	cat, err := f.catalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := cat.LoadTable(ctx, table.Identifier{Namespace, "kpis"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tbl.Location(), "s3://finance-lake/coxswain/coxswain/kpis"; got != want {
+		t.Errorf("the table's location is %s, want %s", got, want)
+	}
+	if !strings.HasPrefix(tbl.MetadataLocation(), "s3://finance-lake/coxswain/coxswain/kpis/metadata/") {
+		t.Errorf("the metadata file is %s", tbl.MetadataLocation())
+	}
+	tasks, err := tbl.Scan().PlanFiles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		if !strings.HasPrefix(task.File.FilePath(), "s3://finance-lake/coxswain/coxswain/kpis/data/month=") {
+			t.Errorf("a data file is named %s", task.File.FilePath())
+		}
+	}
+	if len(tasks) != 3 || len(tbl.Metadata().Snapshots()) != 2 {
+		t.Errorf("%d data files and %d snapshots, want 3 and 2", len(tasks), len(tbl.Metadata().Snapshots()))
+	}
+	at, err := tbl.Scan().ToArrowTable(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer at.Release()
+	if at.NumRows() != 9 {
+		t.Errorf("read back %d rows of kpis, want 9", at.NumRows())
+	}
+	// Every metadata file (JSON, the manifest lists and manifests in Avro)
+	// names the bucket only.
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".parquet") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(b), dir) {
+			t.Errorf("%s names the local folder %s", p, dir)
+		}
+		return nil
+	})
+
+	// A feed written for one place is not silently continued at another.
+	_, err = WriteIceberg(ctx, conn, Iceberg{Dir: dir, Location: "gs://other-lake/x"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "s3://finance-lake/coxswain/coxswain/") || !strings.Contains(err.Error(), "remove the folder "+dir) {
+		t.Errorf("a changed location: %v", err)
+	}
+	if _, err := WriteIceberg(ctx, conn, Iceberg{Dir: dir}, nil); err == nil {
+		t.Error("the feed written for a bucket was continued at its local folder")
 	}
 }
