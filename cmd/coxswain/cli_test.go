@@ -163,7 +163,7 @@ func TestRun_FilesAreNotWorldReadable(t *testing.T) {
 	mustRun(t, "report", "--config", config, "--month", "2026-10")
 	mustRun(t, "send", "--config", config, "--month", "2026-10", "--dry-run")
 	var checked int
-	for _, root := range []string{"warehouse.duckdb", "coxswain-runs.jsonl", "export", "iceberg", "packs"} {
+	for _, root := range append([]string{"warehouse.duckdb", "coxswain-runs.jsonl", "packs"}, feedFolders...) {
 		filepath.WalkDir(filepath.Join(dir, root), func(p string, d os.DirEntry, err error) error {
 			if err != nil {
 				t.Error(err)

@@ -271,7 +271,15 @@ func printModels(w io.Writer, res *models.Result, cfg *coxswain.Config) {
 		}
 	}
 	fmt.Fprintf(w, "parquet feed: %s\n", cfg.ExportPath())
-	fmt.Fprintf(w, "iceberg feed: %s (namespace %s)\n", cfg.IcebergPath(), feed.Namespace)
+	fmt.Fprintf(w, "iceberg feed: %s\n", cfg.IcebergPath())
+	// The metadata file an engine that registers one (Snowflake, BigQuery,
+	// Trino) is pointed at after this build.
+	for _, e := range feed.Exported {
+		hint, err := os.ReadFile(filepath.Join(cfg.IcebergPath(), feed.Namespace, e.Mart, "metadata", "version-hint.text"))
+		if err == nil {
+			fmt.Fprintf(w, "  %s.%s: %s/%s/metadata/v%s.metadata.json\n", feed.Namespace, e.Mart, feed.Namespace, e.Mart, strings.TrimSpace(string(hint)))
+		}
+	}
 }
 
 // statusReport is what status shows, and what status --json prints.

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -100,6 +101,10 @@ func TestRun_SampleBuildStatus(t *testing.T) {
 	out = mustRun(t, "build", "--config", config, "--as-of", "2026-11-16")
 	if !strings.Contains(out, "build 2 as of 2026-11-16T00:00:00Z: 0 drops loaded (0 rows, 0 rows quarantined), 2 drops already loaded") {
 		t.Errorf("second build is not a no-op:\n%s", out)
+	}
+	if slices.Contains(feedFolders, "iceberg") {
+		// Where an engine that registers one metadata file is pointed.
+		mustSay(t, "build output", out, "iceberg feed: ", "  coxswain.kpis: coxswain/kpis/metadata/v", "  coxswain.targets: coxswain/targets/metadata/v")
 	}
 	out = mustRun(t, "status", "--config", config)
 	mustSay(t, "status", out,

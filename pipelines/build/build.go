@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg *coxswain.Config, opt Options) (*Result, error
 		return nil, err
 	}
 	defer lock.Release()
-	spaces := []string{cfg.WarehousePath(), filepath.Join(cfg.DuckDB.TempDir(cfg.WarehousePath()), "x"), filepath.Join(cfg.ExportPath(), "x"), filepath.Join(cfg.IcebergPath(), "x")}
+	spaces := []string{cfg.WarehousePath(), filepath.Join(cfg.DuckDB.TempDir(cfg.WarehousePath()), "x"), filepath.Join(cfg.ExportPath(), "x"), cfg.IcebergPath()}
 	w, err := warehouse.Open(ctx, cfg.WarehousePath(), cfg.DuckDB)
 	if err != nil {
 		err = explainSpace(err, spaces...)
@@ -180,6 +180,10 @@ func writeIceberg(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, res
 		"coxswain.as-of":    opt.AsOf.UTC().Format(time.RFC3339),
 		"coxswain.version":  coxswain.Version,
 	})
+	if errors.Is(err, feed.ErrNoIceberg) {
+		opt.Log.Info("Iceberg feed not written: "+err.Error(), "event", "iceberg", "seconds", 0.0, "tables_changed", 0)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -1,3 +1,5 @@
+//go:build !noiceberg
+
 package feed
 
 import (
@@ -29,25 +31,9 @@ import (
 	"coxswain/pipelines/warehouse"
 )
 
-// Namespace is the Iceberg namespace the marts are tables of.
-const Namespace = "coxswain"
-
 // tmpPrefix starts the name of a data file being written: DuckDB writes it,
 // then it is renamed after its content.
 const tmpPrefix = ".writing-"
-
-// TableChange is what one build did to one Iceberg table.
-type TableChange struct {
-	Mart string
-	// Snapshot is the id of the snapshot the build added, 0 when the
-	// build changed nothing in the table.
-	Snapshot int64
-	// Added, Replaced and Removed are the partitions (months) the
-	// snapshot added, overwrote and dropped.
-	Added, Replaced, Removed []string
-	// Created says the table was new.
-	Created bool
-}
 
 // WriteIceberg writes each exported mart as an Apache Iceberg table of the
 // filesystem (Hadoop) catalog rooted at dir: dir/coxswain/<mart>/metadata
@@ -93,15 +79,6 @@ func WriteIceberg(ctx context.Context, conn *sql.Conn, feed Iceberg, props map[s
 	}
 	// iceberg-go writes the metadata as the umask says.
 	return changes, restrictModes(dir)
-}
-
-// Iceberg says where the Iceberg feed is written.
-type Iceberg struct {
-	// Dir is the local folder of the catalog.
-	Dir string
-	// Location is the address its metadata names for Dir, the bucket Dir
-	// is copied to (s3://bucket/prefix); empty, the metadata names Dir.
-	Location string
 }
 
 // catalog opens the feed's catalog: at the local folder, or at the
