@@ -924,8 +924,16 @@ var IcebergSchemes = []string{"s3", "s3a", "gs", "abfs", "abfss", "hdfs"}
 // or nil.
 func CheckIcebergLocation(location string) error {
 	u, err := url.Parse(location)
-	if err != nil || u.Host == "" || !slices.Contains(IcebergSchemes, u.Scheme) || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("is not a bucket address: write it as scheme://bucket/prefix, the scheme one of %s", strings.Join(IcebergSchemes, ", "))
+	// Azure's addresses name the container as a user: abfss://container@account.dfs.core.windows.net/prefix.
+	azure := u != nil && (u.Scheme == "abfs" || u.Scheme == "abfss")
+	if err != nil || u.Host == "" || !slices.Contains(IcebergSchemes, u.Scheme) || u.User != nil && !azure || u.RawQuery != "" || u.Fragment != "" ||
+		!strings.HasPrefix(location, u.Scheme+"://") {
+		return fmt.Errorf("is not a bucket address: write it as scheme://bucket/prefix, the scheme one of %s in lower case", strings.Join(IcebergSchemes, ", "))
+	}
+	// The metadata names files by this address as it is written: engines
+	// would read a space or an escape literally.
+	if strings.ContainsAny(location, " %\t\n\\") {
+		return fmt.Errorf("has a space, %% or backslash: Iceberg's metadata names files by the address as written; choose a prefix without them")
 	}
 	return nil
 }

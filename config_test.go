@@ -57,6 +57,8 @@ func TestParseConfig_Errors(t *testing.T) {
 		{"bad currency", "currency: $\nsources: [{name: a, preset: salesforce, path: exports}]", `currency: "$" must be an ISO 4217 code`},
 		{"bad memory", "duckdb: {memory_limit: lots}\nsources: [{name: a, preset: salesforce, path: exports}]", `duckdb.memory_limit: "lots" must be a size`},
 		{"iceberg location without a bucket", "iceberg_location: /mnt/lake\nsources: [{name: a, preset: salesforce, path: exports}]", `iceberg_location: "/mnt/lake" is not a bucket address: write it as scheme://bucket/prefix`},
+		{"iceberg location in capitals", "iceberg_location: S3://lake/x\nsources: [{name: a, preset: salesforce, path: exports}]", `is not a bucket address`},
+		{"iceberg location with a space", "iceberg_location: s3://lake/my prefix\nsources: [{name: a, preset: salesforce, path: exports}]", `has a space, % or backslash`},
 		{"iceberg location of another scheme", "iceberg_location: https://lake.example.com/x\nsources: [{name: a, preset: salesforce, path: exports}]", `the scheme one of s3, s3a, gs, abfs, abfss, hdfs`},
 		{"missing plan", "plans: {spend: plans/spend.csv}\nsources: [{name: a, preset: salesforce, path: exports}]", `plans.spend: "plans/spend.csv" does not exist`},
 	} {
@@ -417,5 +419,18 @@ email:
 	}
 	if got := (&Config{}).Line("timezone"); got != 0 {
 		t.Errorf("Line of a config not read from a file = %d, want 0", got)
+	}
+}
+
+func TestCheckIcebergLocation(t *testing.T) {
+	for _, ok := range []string{"s3://finance-lake/coxswain", "s3a://lake/x/", "gs://lake", "abfss://feeds@finance.dfs.core.windows.net/coxswain", "hdfs://namenode:8020/warehouse"} {
+		if err := CheckIcebergLocation(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"/mnt/lake", "file:///mnt/lake", "s3:/lake", "s3://", "https://lake/x", "s3://user@lake/x", "s3://lake/x?y=1", "S3://lake"} {
+		if err := CheckIcebergLocation(bad); err == nil {
+			t.Errorf("%s is accepted", bad)
+		}
 	}
 }

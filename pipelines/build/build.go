@@ -201,6 +201,9 @@ func writeIceberg(ctx context.Context, conn *sql.Conn, cfg *coxswain.Config, res
 				what = append(what, p.verb+" "+monthList(p.months))
 			}
 		}
+		if ch.Moved != "" {
+			what = append(what, "written again: the feed's folder moved (its metadata named "+ch.Moved+")")
+		}
 		parts = append(parts, ch.Mart+" "+strings.Join(what, ", "))
 	}
 	msg := "Iceberg feed unchanged"

@@ -69,6 +69,9 @@ func WriteIceberg(ctx context.Context, conn *sql.Conn, feed Iceberg, props map[s
 			return nil, err
 		}
 	}
+	// iceberg-go and DuckDB write as the umask says; a failed build's files
+	// too hold the company's figures.
+	defer restrictModes(dir)
 	var changes []TableChange
 	for _, e := range Exported {
 		ch, err := feed.writeTable(ctx, conn, cat, e.Mart, e.MonthColumn, props)
@@ -77,7 +80,6 @@ func WriteIceberg(ctx context.Context, conn *sql.Conn, feed Iceberg, props map[s
 		}
 		changes = append(changes, ch)
 	}
-	// iceberg-go writes the metadata as the umask says.
 	return changes, restrictModes(dir)
 }
 
@@ -141,17 +143,30 @@ func (f Iceberg) writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Cat
 			return ch, err
 		}
 		if want := f.address(tableDir); strings.TrimRight(tbl.Location(), "/") != want {
-			return ch, fmt.Errorf("the table's metadata names its files under %s, where this config's feed is %s: "+
-				"remove the folder %s to write the feed again (the engines that read the table must then be pointed at the new one)",
-				tbl.Location(), want, f.Dir)
+			if f.Location != "" || !isLocal(tbl.Location()) {
+				return ch, fmt.Errorf("the table's metadata names its files under %s, where this config's feed is %s: "+
+					"remove the folder %s to write the feed again (the engines that read the table must then be pointed at the new one)",
+					tbl.Location(), want, f.Dir)
+			}
+			// A local feed whose folder was moved or copied: its metadata
+			// names the old place. The table is written again here.
+			ch.Moved = tbl.Location()
+			if err := os.RemoveAll(tableDir); err != nil {
+				return ch, err
+			}
+			exists = false
 		}
-	} else {
+	}
+	if !exists {
 		if schema, err = martSchema(ctx, conn, tableDir, mart); err != nil {
 			return ch, err
 		}
 		field, ok := schema.FindFieldByName(monthCol)
 		if !ok {
 			return ch, fmt.Errorf("the mart has no column %s to partition by", monthCol)
+		}
+		if !field.Type.Equals(iceberg.PrimitiveTypes.String) {
+			return ch, fmt.Errorf("the mart's %s is %s: the feed partitions by a month written as text (YYYY-MM)", monthCol, field.Type)
 		}
 		spec := iceberg.NewPartitionSpec(iceberg.PartitionField{
 			SourceIDs: []int{field.ID}, FieldID: 1000, Name: monthCol, Transform: iceberg.IdentityTransform{},
@@ -169,7 +184,8 @@ func (f Iceberg) writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Cat
 	if err != nil {
 		return ch, err
 	}
-	var del, add []string
+	var del []string
+	var write []month
 	for _, m := range months {
 		cur, ok := current[m.value]
 		switch {
@@ -181,11 +197,7 @@ func (f Iceberg) writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Cat
 			ch.Replaced = append(ch.Replaced, m.value)
 			del = append(del, cur...)
 		}
-		path, err := writeMonth(ctx, conn, tableDir, mart, monthCol, m)
-		if err != nil {
-			return ch, err
-		}
-		add = append(add, f.address(path))
+		write = append(write, m)
 	}
 	for _, value := range slices.Sorted(maps.Keys(current)) {
 		if !slices.ContainsFunc(months, func(m month) bool { return m.value == value }) {
@@ -193,7 +205,7 @@ func (f Iceberg) writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Cat
 			del = append(del, current[value]...)
 		}
 	}
-	if len(del) == 0 && len(add) == 0 {
+	if len(del) == 0 && len(write) == 0 {
 		return ch, nil
 	}
 
@@ -203,25 +215,25 @@ func (f Iceberg) writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Cat
 			return ch, err
 		}
 	}
-	if !sameColumns(schema, tbl.Schema()) {
-		// A newer coxswain's mart: its new columns are added to the table,
-		// and the files of earlier snapshots read them as NULL.
-		if err := tx.UpdateSchema(true, false).UnionByNameWith(schema).Commit(); err != nil {
-			return ch, fmt.Errorf("the mart's columns changed and the table's could not follow: %w", err)
+	tableSchema := tbl.Schema()
+	if !sameColumns(schema, tableSchema) {
+		if tableSchema, err = evolve(tx, schema, tableSchema, tableDir); err != nil {
+			return ch, err
 		}
-		// The data files carry no field ids: the table maps their columns
-		// by name, and the new columns need names in that mapping too.
-		staged, err := tx.StagedTable()
+	}
+	// The files carry the table's field ids, so that an engine needs no
+	// name mapping to read them.
+	ids, err := fieldIDs(schema, tableSchema)
+	if err != nil {
+		return ch, err
+	}
+	var add []string
+	for _, m := range write {
+		path, err := writeMonth(ctx, conn, tableDir, mart, monthCol, ids, m)
 		if err != nil {
 			return ch, err
 		}
-		mapping, err := json.Marshal(staged.Schema().NameMapping())
-		if err != nil {
-			return ch, err
-		}
-		if err := tx.SetProperties(iceberg.Properties{table.DefaultNameMappingKey: string(mapping)}); err != nil {
-			return ch, err
-		}
+		add = append(add, f.address(path))
 	}
 	snapProps := iceberg.Properties(maps.Clone(props))
 	if len(del) == 0 {
@@ -237,6 +249,57 @@ func (f Iceberg) writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Cat
 	}
 	ch.Snapshot = tbl.CurrentSnapshot().SnapshotID
 	return ch, nil
+}
+
+// evolve makes the table's columns the mart's (a newer coxswain's mart):
+// new columns are added, and read as NULL from the files of earlier
+// snapshots; columns the mart no longer has are dropped from the current
+// schema (earlier snapshots keep them); a type is widened where Iceberg
+// allows it. It returns the new schema.
+func evolve(tx *table.Transaction, mart, current *iceberg.Schema, tableDir string) (*iceberg.Schema, error) {
+	u := tx.UpdateSchema(true, false).UnionByNameWith(mart)
+	for _, c := range current.Fields() {
+		if _, ok := mart.FindFieldByName(c.Name); !ok {
+			u = u.DeleteColumn([]string{c.Name})
+		}
+	}
+	if err := u.Commit(); err != nil {
+		return nil, fmt.Errorf("the mart's columns changed in a way the table's cannot follow (%w): remove the folder %s to write the table again", err, tableDir)
+	}
+	staged, err := tx.StagedTable()
+	if err != nil {
+		return nil, err
+	}
+	// Files written before the ids were (and any written by another tool)
+	// are read by name: the mapping must know the new columns.
+	mapping, err := json.Marshal(staged.Schema().NameMapping())
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.SetProperties(iceberg.Properties{table.DefaultNameMappingKey: string(mapping)}); err != nil {
+		return nil, err
+	}
+	return staged.Schema(), nil
+}
+
+// fieldIDs is DuckDB's FIELD_IDS option for the mart's columns: the ids the
+// table gives them.
+func fieldIDs(mart, tbl *iceberg.Schema) (string, error) {
+	var ids []string
+	for _, c := range mart.Fields() {
+		f, ok := tbl.FindFieldByName(c.Name)
+		if !ok {
+			return "", fmt.Errorf("the table has no column %s", c.Name)
+		}
+		ids = append(ids, fmt.Sprintf("%s: %d", warehouse.QuoteIdent(c.Name), f.ID))
+	}
+	return "{" + strings.Join(ids, ", ") + "}", nil
+}
+
+// isLocal says whether an address is a path on this machine.
+func isLocal(address string) bool {
+	u, err := url.Parse(address)
+	return err == nil && (u.Scheme == "" || u.Scheme == "file")
 }
 
 // month is one partition of a mart: its value, the condition that selects
@@ -283,26 +346,39 @@ func fingerprints(ctx context.Context, conn *sql.Conn, mart, monthCol string) ([
 
 // writeMonth has DuckDB write the month's rows, sorted, as
 // data/<column>=<month>/<fingerprint>.parquet under tableDir.
-func writeMonth(ctx context.Context, conn *sql.Conn, tableDir, mart, monthCol string, m month) (string, error) {
+func writeMonth(ctx context.Context, conn *sql.Conn, tableDir, mart, monthCol, fieldIDs string, m month) (string, error) {
 	partDir := filepath.Join(tableDir, "data", monthCol+"="+url.PathEscape(m.value))
+	path := filepath.Join(partDir, m.fingerprint+".parquet")
+	// A file of these rows is there already: a killed build's, or an
+	// earlier snapshot's whose month has come back to them. It is not
+	// written again: older snapshots' manifests describe it.
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
 	if err := os.MkdirAll(partDir, coxswain.DirMode); err != nil {
 		return "", err
 	}
 	tmp := filepath.Join(partDir, tmpPrefix+m.fingerprint+".parquet")
-	q := fmt.Sprintf(`COPY (SELECT * FROM marts.%s WHERE %s ORDER BY ALL) TO %s (FORMAT parquet)`, mart, m.where, warehouse.QuoteString(tmp))
+	q := fmt.Sprintf(`COPY (SELECT * FROM marts.%s WHERE %s ORDER BY ALL) TO %s (FORMAT parquet, FIELD_IDS %s)`, mart, m.where, warehouse.QuoteString(tmp), fieldIDs)
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		return "", err
 	}
-	path := filepath.Join(partDir, m.fingerprint+".parquet")
 	return path, os.Rename(tmp, path)
 }
 
 // sameColumns says whether the two schemas have the same columns, by name
-// and type, whatever their field ids.
+// and type, whatever their order and field ids.
 func sameColumns(a, b *iceberg.Schema) bool {
-	return slices.EqualFunc(a.Fields(), b.Fields(), func(x, y iceberg.NestedField) bool {
-		return x.Name == y.Name && x.Type.Equals(y.Type)
-	})
+	if len(a.Fields()) != len(b.Fields()) {
+		return false
+	}
+	for _, x := range a.Fields() {
+		y, ok := b.FindFieldByName(x.Name)
+		if !ok || !x.Type.Equals(y.Type) {
+			return false
+		}
+	}
+	return true
 }
 
 // martSchema is the mart's schema as Iceberg has it: read from an empty
@@ -382,7 +458,7 @@ func sweep(dir string) error {
 			continue
 		}
 		tableDir := filepath.Join(dir, Namespace, t.Name())
-		err := filepath.WalkDir(filepath.Join(tableDir, "data"), func(p string, d fs.DirEntry, err error) error {
+		err := filepath.WalkDir(tableDir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}

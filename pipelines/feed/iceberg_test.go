@@ -252,6 +252,26 @@ func TestWriteIceberg(t *testing.T) {
 	if d := sameRows(t, conn, dir, "funnel", 0, "SELECT * FROM marts.funnel"); d != "" {
 		t.Error(d)
 	}
+
+	// A column the mart no longer has leaves the current schema; the next
+	// build, with nothing changed, adds no snapshot.
+	exec(t, conn, `ALTER TABLE marts.sla_by_owner DROP COLUMN first_touch_hours_median`)
+	if _, err := WriteIceberg(ctx, conn, Iceberg{Dir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := loadTable(t, dir, "sla_by_owner").Schema().FindFieldByName("first_touch_hours_median"); ok {
+		t.Error("sla_by_owner still has the column the mart dropped")
+	}
+	if d := sameRows(t, conn, dir, "sla_by_owner", 0, "SELECT * FROM marts.sla_by_owner"); d != "" {
+		t.Error(d)
+	}
+	snapshots := len(loadTable(t, dir, "sla_by_owner").Metadata().Snapshots())
+	if _, err := WriteIceberg(ctx, conn, Iceberg{Dir: dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(loadTable(t, dir, "sla_by_owner").Metadata().Snapshots()); n != snapshots {
+		t.Errorf("an unchanged build after the column was dropped added %d snapshots", n-snapshots)
+	}
 }
 
 // TestWriteIceberg_Layout checks what an engine pointed at the folder
@@ -272,6 +292,28 @@ func TestWriteIceberg_Layout(t *testing.T) {
 		rel := strings.TrimPrefix(strings.TrimPrefix(f, "file://"), filepath.Join(dir, Namespace, "funnel")+"/")
 		if ok, _ := filepath.Match("data/cohort_month=2026-0?/*.parquet", rel); !ok {
 			t.Errorf("data file %s is not under data/cohort_month=<month>/", f)
+		}
+	}
+	// Each data file carries the table's field ids: an engine reads it
+	// without the table's name mapping.
+	for _, f := range dataFiles(t, dir, "funnel") {
+		rows, err := conn.QueryContext(context.Background(), `SELECT name, field_id FROM parquet_schema(?) WHERE field_id IS NOT NULL`, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			var name string
+			var id int
+			rows.Scan(&name, &id)
+			if c, ok := tbl.Schema().FindFieldByName(name); !ok || c.ID != id {
+				t.Errorf("%s: column %s has field id %d, the table %v", f, name, id, c)
+			}
+			n++
+		}
+		rows.Close()
+		if n != len(tbl.Schema().Fields()) {
+			t.Errorf("%s: %d columns with a field id, the table has %d", f, n, len(tbl.Schema().Fields()))
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, Namespace, "funnel", "metadata", "version-hint.text")); err != nil {
@@ -352,5 +394,38 @@ func TestWriteIceberg_Location(t *testing.T) {
 	}
 	if _, err := WriteIceberg(ctx, conn, Iceberg{Dir: dir}, nil); err == nil {
 		t.Error("the feed written for a bucket was continued at its local folder")
+	}
+}
+
+// TestWriteIceberg_FolderMoved: a local feed's metadata names its folder;
+// moved (or copied, as a backup restored elsewhere), each table is written
+// again where it now is, with the same rows, and says so.
+func TestWriteIceberg_FolderMoved(t *testing.T) {
+	ctx := context.Background()
+	conn := marts(t)
+	old := filepath.Join(t.TempDir(), "iceberg")
+	if _, err := WriteIceberg(ctx, conn, Iceberg{Dir: old}, nil); err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(t.TempDir(), "moved")
+	if err := os.Rename(old, moved); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := WriteIceberg(ctx, conn, Iceberg{Dir: moved}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range changes {
+		if ch.Moved != filepath.Join(old, Namespace, ch.Mart) || !ch.Created || ch.Snapshot == 0 {
+			t.Errorf("%s after the move: %+v", ch.Mart, ch)
+		}
+		if d := sameRows(t, conn, moved, ch.Mart, 0, "SELECT * FROM marts."+ch.Mart); d != "" {
+			t.Error(d)
+		}
+		for _, f := range dataFiles(t, moved, ch.Mart) {
+			if !strings.HasPrefix(f, moved) {
+				t.Errorf("%s names %s", ch.Mart, f)
+			}
+		}
 	}
 }

@@ -16,6 +16,10 @@ type TableChange struct {
 	Added, Replaced, Removed []string
 	// Created says the table was new.
 	Created bool
+	// Moved is where the metadata of a local feed named its files when
+	// its folder had been moved or copied since: the table was written
+	// again.
+	Moved string
 }
 
 // Iceberg says where the Iceberg feed is written.
