@@ -31,8 +31,8 @@ import (
 	"coxswain/pipelines/warehouse"
 )
 
-// tmpPrefix starts the name of a data file being written: DuckDB writes it,
-// then it is renamed after its content.
+// tmpPrefix starts the name of a file being written: DuckDB writes a data
+// file under it, then it is renamed after its rows' fingerprint.
 const tmpPrefix = ".writing-"
 
 // WriteIceberg writes each exported mart as an Apache Iceberg table of the
@@ -40,11 +40,12 @@ const tmpPrefix = ".writing-"
 // holds the versions of its metadata, dir/coxswain/<mart>/data/<column>=<month>/
 // its Parquet files, one per month.
 //
-// DuckDB writes each month's rows, sorted, to a file named after its
-// content. A month whose file is the one the table already holds is left
-// alone; the others are overwritten, month by month, in one new snapshot
-// per table, and a month no longer in the mart is dropped. A build that
-// changes nothing in a table adds no snapshot to it. The earlier snapshots
+// DuckDB writes each month's rows, sorted and with the table's field ids,
+// to a file named after a fingerprint of them. A month whose file is the
+// one the table already holds is left alone; the others are overwritten,
+// month by month, in one new snapshot per table, and a month no longer in
+// the mart is dropped. A build that changes nothing in a table adds no
+// snapshot to it. The earlier snapshots
 // stay, and with them the files they name: an engine reads the table as it
 // was after any earlier build (time travel).
 //
