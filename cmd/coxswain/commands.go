@@ -271,6 +271,10 @@ func printModels(w io.Writer, res *models.Result, cfg *coxswain.Config) {
 		}
 	}
 	fmt.Fprintf(w, "parquet feed: %s\n", cfg.ExportPath())
+	if !feed.IcebergBuiltIn {
+		fmt.Fprintf(w, "iceberg feed: not written (this coxswain was built with -tags noiceberg)\n")
+		return
+	}
 	fmt.Fprintf(w, "iceberg feed: %s\n", cfg.IcebergPath())
 	// The metadata file an engine that registers one (Snowflake, BigQuery,
 	// Trino) is pointed at after this build.

@@ -105,6 +105,8 @@ func TestRun_SampleBuildStatus(t *testing.T) {
 	if slices.Contains(feedFolders, "iceberg") {
 		// Where an engine that registers one metadata file is pointed.
 		mustSay(t, "build output", out, "iceberg feed: ", "  coxswain.kpis: coxswain/kpis/metadata/v", "  coxswain.targets: coxswain/targets/metadata/v")
+	} else {
+		mustSay(t, "build output", out, "iceberg feed: not written (this coxswain was built with -tags noiceberg)")
 	}
 	out = mustRun(t, "status", "--config", config)
 	mustSay(t, "status", out,

@@ -31,6 +31,9 @@ import (
 	"coxswain/pipelines/warehouse"
 )
 
+// IcebergBuiltIn says whether this coxswain writes the Iceberg feed.
+const IcebergBuiltIn = true
+
 // tmpPrefix starts the name of a file being written: DuckDB writes a data
 // file under it, then it is renamed after its rows' fingerprint.
 const tmpPrefix = ".writing-"
