@@ -53,7 +53,7 @@ const tmpPrefix = ".writing-"
 // was after any earlier build (time travel).
 //
 // props are recorded in each new snapshot's summary.
-func WriteIceberg(ctx context.Context, conn *sql.Conn, feed Iceberg, props map[string]string) ([]TableChange, error) {
+func WriteIceberg(ctx context.Context, conn *sql.Conn, feed Iceberg, props map[string]string) (changes []TableChange, err error) {
 	dir := feed.Dir
 	if err := os.MkdirAll(dir, coxswain.DirMode); err != nil {
 		return nil, err
@@ -75,16 +75,19 @@ func WriteIceberg(ctx context.Context, conn *sql.Conn, feed Iceberg, props map[s
 	}
 	// iceberg-go and DuckDB write as the umask says; a failed build's files
 	// too hold the company's figures.
-	defer restrictModes(dir)
-	var changes []TableChange
+	defer func() {
+		if merr := restrictModes(dir); err == nil {
+			err = merr
+		}
+	}()
 	for _, e := range Exported {
-		ch, err := feed.writeTable(ctx, conn, cat, e.Mart, e.MonthColumn, props)
-		if err != nil {
-			return changes, fmt.Errorf("iceberg feed, table %s.%s: %w", Namespace, e.Mart, err)
+		ch, werr := feed.writeTable(ctx, conn, cat, e.Mart, e.MonthColumn, props)
+		if werr != nil {
+			return changes, fmt.Errorf("iceberg feed, table %s.%s: %w", Namespace, e.Mart, werr)
 		}
 		changes = append(changes, ch)
 	}
-	return changes, restrictModes(dir)
+	return changes, nil
 }
 
 // catalog opens the feed's catalog: at the local folder, or at the
@@ -120,11 +123,7 @@ func (f Iceberg) address(path string) string {
 	if f.Location == "" {
 		return path
 	}
-	rel, err := filepath.Rel(f.Dir, path)
-	if err != nil {
-		return path
-	}
-	return f.root() + "/" + filepath.ToSlash(rel)
+	return addressUnder(f.root(), f.Dir, path)
 }
 
 func (f Iceberg) writeTable(ctx context.Context, conn *sql.Conn, cat *hadoop.Catalog, mart, monthCol string, props map[string]string) (TableChange, error) {
@@ -497,7 +496,7 @@ func settleMetadata(dir string) error {
 	}
 	newest := 0
 	for _, e := range entries {
-		if catalogTemp.MatchString(e.Name()) || strings.HasPrefix(e.Name(), tmpPrefix) {
+		if catalogTemp.MatchString(e.Name()) {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}

@@ -12,12 +12,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-	"github.com/apache/iceberg-go"
-	"github.com/apache/iceberg-go/catalog/hadoop"
 	"github.com/apache/iceberg-go/table"
 	"github.com/duckdb/duckdb-go/v2"
 
+	"coxswain/pipelines/feed/feedtest"
 	"coxswain/pipelines/warehouse"
 )
 
@@ -61,16 +59,7 @@ func exec(t *testing.T, conn *sql.Conn, qs ...string) {
 }
 
 func loadTable(t *testing.T, dir, mart string) *table.Table {
-	t.Helper()
-	cat, err := hadoop.NewCatalog("test", dir, iceberg.Properties{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := cat.LoadTable(context.Background(), table.Identifier{Namespace, mart})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tbl
+	return feedtest.Load(t, dir, Namespace, mart)
 }
 
 // sameRows reads the table back through iceberg-go (at the snapshot given,
@@ -78,29 +67,11 @@ func loadTable(t *testing.T, dir, mart string) *table.Table {
 // DuckDB compares them: nothing when they are the same multiset.
 func sameRows(t *testing.T, conn *sql.Conn, dir, mart string, snapshot int64, query string) string {
 	t.Helper()
-	ctx := context.Background()
-	var opts []table.ScanOption
-	if snapshot != 0 {
-		opts = append(opts, table.WithSnapshotID(snapshot))
-	}
-	at, err := loadTable(t, dir, mart).Scan(opts...).ToArrowTable(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer at.Release()
-	back := filepath.Join(t.TempDir(), mart+".parquet")
-	f, err := os.Create(back)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pqarrow.WriteTable(at, f, 1024, nil, pqarrow.DefaultWriterProps()); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
+	back := feedtest.ReadBack(t, loadTable(t, dir, mart), snapshot)
 	var extra, missing int
 	q := fmt.Sprintf(`SELECT (SELECT count(*) FROM (SELECT * FROM read_parquet(%[1]s) EXCEPT ALL %[2]s)),
 		(SELECT count(*) FROM (%[2]s EXCEPT ALL SELECT * FROM read_parquet(%[1]s)))`, warehouse.QuoteString(back), query)
-	if err := conn.QueryRowContext(ctx, q).Scan(&extra, &missing); err != nil {
+	if err := conn.QueryRowContext(context.Background(), q).Scan(&extra, &missing); err != nil {
 		t.Fatal(err)
 	}
 	if extra+missing == 0 {

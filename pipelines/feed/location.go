@@ -76,12 +76,16 @@ func (l *localAs) path(name string) (string, error) {
 }
 
 // address is the address under the location of a local path.
-func (l *localAs) address(path string) string {
-	rel, err := filepath.Rel(l.dir, path)
+func (l *localAs) address(path string) string { return addressUnder(l.location, l.dir, path) }
+
+// addressUnder is the address of a local path under dir, where dir is
+// copied to location.
+func addressUnder(location, dir, path string) string {
+	rel, err := filepath.Rel(dir, path)
 	if err != nil || rel == "." {
-		return l.location
+		return location
 	}
-	return l.location + "/" + filepath.ToSlash(rel)
+	return location + "/" + filepath.ToSlash(rel)
 }
 
 func (l *localAs) Open(name string) (icebergio.File, error) {
@@ -149,11 +153,7 @@ func (l *localAs) Stat(name string) (fs.FileInfo, error) {
 }
 
 func (l *localAs) Rename(oldpath, newpath string) error {
-	src, err := l.path(oldpath)
-	if err != nil {
-		return err
-	}
-	dst, err := l.path(newpath)
+	src, dst, err := l.paths(oldpath, newpath)
 	if err != nil {
 		return err
 	}
@@ -161,15 +161,21 @@ func (l *localAs) Rename(oldpath, newpath string) error {
 }
 
 func (l *localAs) RenameNoReplace(oldpath, newpath string) error {
-	src, err := l.path(oldpath)
-	if err != nil {
-		return err
-	}
-	dst, err := l.path(newpath)
+	src, dst, err := l.paths(oldpath, newpath)
 	if err != nil {
 		return err
 	}
 	return l.local.RenameNoReplace(src, dst)
+}
+
+// paths is path of both addresses of a rename.
+func (l *localAs) paths(oldpath, newpath string) (string, string, error) {
+	src, err := l.path(oldpath)
+	if err != nil {
+		return "", "", err
+	}
+	dst, err := l.path(newpath)
+	return src, dst, err
 }
 
 // WalkDir walks the local folder of root and gives fn the addresses.
