@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"coxswain/pipelines/warehouse"
 )
 
 // TestBuild_HistoryAsVersions: a run of drops with random churn (records
@@ -129,6 +132,58 @@ func TestBuild_SnapshotSourceFile(t *testing.T) {
 		[]string{"101|2026-10-02|contacts-2026-10-02.csv", "102|2026-10-02|contacts-2026-10-02.csv"})
 	equalRows(t, "versions", e.query(`SELECT "Record ID", _drop_id, coalesce(_valid_to::VARCHAR, 'current') FROM raw.hs__lead ORDER BY ALL`),
 		[]string{"101|1|current", "102|1|2", "102|2|current"})
+}
+
+// TestBuild_ColumnsOfEveryFileHashed: the files of one object in one drop
+// with columns of their own (Event.csv's EventSubtype, Task.csv's
+// TaskSubtype), and later drops that add a column to one of them. Each
+// current version's content hash is the hash of its stored columns, all
+// of the table's, so that an unchanged record is found unchanged: the
+// loader gives the raw table every file's columns before any row goes in.
+func TestBuild_ColumnsOfEveryFileHashed(t *testing.T) {
+	e := newEnv(t, "")
+	csv := func(header, extra string, rows ...string) string {
+		var b strings.Builder
+		b.WriteString(header + extra + "\n")
+		for _, r := range rows {
+			b.WriteString(r + strings.Repeat(",", strings.Count(extra, ",")) + "\n")
+		}
+		return b.String()
+	}
+	event := func(extra string) string {
+		return csv("Id,CreatedDate,WhoId,Subject,EventSubtype", extra,
+			"00U5g0000000001AAA,2026-10-01 09:00:00,00Q5g0000000001AAA,Demo,Event",
+			"00U5g0000000002AAA,2026-10-02 09:00:00,00Q5g0000000002AAA,Lunch,Event")
+	}
+	task := func(extra, subject string) string {
+		return csv("Id,CreatedDate,WhoId,Subject,TaskSubtype", extra,
+			"00T5g0000000001AAA,2026-10-01 10:00:00,00Q5g0000000001AAA,Call,Call",
+			"00T5g0000000002AAA,2026-10-02 10:00:00,00Q5g0000000002AAA,"+subject+",Email")
+	}
+	check := func(what string, versions, current int) {
+		t.Helper()
+		equalRows(t, what+": versions", e.query(`SELECT count(*), count(*) FILTER (WHERE _valid_to IS NULL) FROM raw.crm__activity`),
+			[]string{fmt.Sprintf("%d|%d", versions, current)})
+		cols, err := warehouse.RawColumns(context.Background(), e.warehouse().DB, "crm", "activity")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Only current versions are compared with new rows, and hashed
+		// again when the table gains a column.
+		equalRows(t, what+": current versions whose hash is not their columns'", e.query(`SELECT "Id" FROM raw.crm__activity
+			WHERE _valid_to IS NULL AND _hash IS DISTINCT FROM `+warehouse.HashExpr(cols, columnValue)+` ORDER BY ALL`), nil)
+	}
+	e.drop("crm", "2026-11-01", map[string]string{"Event.csv": event(""), "Task.csv": task("", "Follow-up")})
+	e.mustBuild()
+	check("the first drop", 4, 4)
+	// Task.csv gains a column, empty, and one task changes.
+	e.drop("crm", "2026-11-08", map[string]string{"Event.csv": event(""), "Task.csv": task(",Priority", "Renewal")})
+	e.mustBuild()
+	check("a column added to the second file", 5, 4)
+	// Event.csv, read first, gains one too; nothing changes.
+	e.drop("crm", "2026-11-15", map[string]string{"Event.csv": event(",Location"), "Task.csv": task(",Priority", "Renewal")})
+	e.mustBuild()
+	check("a column added to the first file", 5, 4)
 }
 
 // TestBuild_HashedAgainAfterDuckDBUpgrade: the content hashes are DuckDB's
