@@ -582,7 +582,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		return err
 	}
 	share := b.cfg.MaxRejectShare(src)
-	rehash := map[coxswain.Object]bool{} // objects whose raw table's columns changed
+	rehash := map[coxswain.Object]bool{} // objects whose earlier versions' raw table gained or widened columns
 	histories := map[coxswain.Object]*objectHistory{}
 	// Every file's columns go into the raw tables before any row does.
 	// DuckDB writes a large insert's rows to the database file as they
@@ -592,6 +592,7 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	// TaskSubtype after Event.csv's rows: 1.7 GB, about 7 s, at the bench
 	// org's size).
 	created := map[coxswain.Object]bool{} // raw tables this drop creates: no earlier versions to hash again
+	changed := map[coxswain.Object]bool{} // raw tables this drop creates, or whose columns it adds or widens
 	for _, fl := range loads {
 		fl.dropID = dropID
 		if err := b.conn.QueryRowContext(ctx, `SELECT nextval('meta.file_seq')`).Scan(&fl.fileID); err != nil {
@@ -606,33 +607,42 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		if fl.plan, err = planFile(m.Objects[fl.object], m, fl.dialect.header, existing, key); err != nil {
 			return &FileError{File: fl.String(), Err: err}
 		}
-		// Before the table changes: whether to compare the rows with the
-		// current versions as they are read depends on its columns.
-		h, ok := histories[fl.object]
-		if !ok {
-			h = newHistory(m, fl.object)
-			if h.late, err = b.late(ctx, src.Name, fl.object, d, dropID); err != nil {
-				return err
-			}
-			if err := b.startReading(ctx, m, h, fl.object, d, dropID, loads, key); err != nil {
-				return fmt.Errorf("%s: read the history of %s: %w", d.Name, fl.object.Plural(), err)
-			}
-			histories[fl.object] = h
+		if _, seen := created[fl.object]; !seen {
 			created[fl.object] = len(existing) == 0
+			changed[fl.object] = len(existing) == 0
 		}
-		fl.history = h
 		altered, err := ensureRawTable(ctx, b.conn, fl, existing)
 		if err != nil {
 			return &FileError{File: fl.String(), Err: err}
 		}
-		if altered && !created[fl.object] {
-			rehash[fl.object] = true
+		if altered {
+			changed[fl.object] = true
+			if !created[fl.object] {
+				rehash[fl.object] = true
+			}
 		}
 	}
 	for i, fl := range loads {
 		b.opt.OnFile(src.Name+"/"+d.Name, fl.file.name, i, len(loads))
 		b.opt.Log.Info(fmt.Sprintf("loading %s (%s, %s)", fl, fl.object, fl.dialect.encoding),
 			"event", "file_start", "file", fl.String(), "object", string(fl.object), "encoding", fl.dialect.encoding)
+		h, ok := histories[fl.object]
+		if !ok {
+			h = newHistory(m, fl.object)
+			var err error
+			if h.late, err = b.late(ctx, src.Name, fl.object, d, dropID); err != nil {
+				return err
+			}
+			// Comparing the rows with the current versions as they are
+			// read takes the table's columns unchanged by the drop.
+			if !changed[fl.object] {
+				if err := b.startReading(ctx, m, h, fl.object, d, dropID, loads, key); err != nil {
+					return fmt.Errorf("%s: read the history of %s: %w", d.Name, fl.object.Plural(), err)
+				}
+			}
+			histories[fl.object] = h
+		}
+		fl.history = h
 		// Each row's hash covers every column the table now has.
 		var err error
 		if fl.table, err = warehouse.RawColumns(ctx, b.conn, src.Name, fl.object); err != nil {
