@@ -626,10 +626,10 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		b.opt.OnFile(src.Name+"/"+d.Name, fl.file.name, i, len(loads))
 		b.opt.Log.Info(fmt.Sprintf("loading %s (%s, %s)", fl, fl.object, fl.dialect.encoding),
 			"event", "file_start", "file", fl.String(), "object", string(fl.object), "encoding", fl.dialect.encoding)
+		var err error
 		h, ok := histories[fl.object]
 		if !ok {
 			h = newHistory(m, fl.object)
-			var err error
 			if h.late, err = b.late(ctx, src.Name, fl.object, d, dropID); err != nil {
 				return err
 			}
@@ -644,7 +644,6 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		}
 		fl.history = h
 		// Each row's hash covers every column the table now has.
-		var err error
 		if fl.table, err = warehouse.RawColumns(ctx, b.conn, src.Name, fl.object); err != nil {
 			return err
 		}
