@@ -592,7 +592,6 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 	// TaskSubtype after Event.csv's rows: 1.7 GB, about 7 s, at the bench
 	// org's size).
 	created := map[coxswain.Object]bool{} // raw tables this drop creates: no earlier versions to hash again
-	changed := map[coxswain.Object]bool{} // raw tables this drop creates, or whose columns it adds or widens
 	for _, fl := range loads {
 		fl.dropID = dropID
 		if err := b.conn.QueryRowContext(ctx, `SELECT nextval('meta.file_seq')`).Scan(&fl.fileID); err != nil {
@@ -609,17 +608,13 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 		}
 		if _, seen := created[fl.object]; !seen {
 			created[fl.object] = len(existing) == 0
-			changed[fl.object] = len(existing) == 0
 		}
 		altered, err := ensureRawTable(ctx, b.conn, fl, existing)
 		if err != nil {
 			return &FileError{File: fl.String(), Err: err}
 		}
-		if altered {
-			changed[fl.object] = true
-			if !created[fl.object] {
-				rehash[fl.object] = true
-			}
+		if altered && !created[fl.object] {
+			rehash[fl.object] = true
 		}
 	}
 	for i, fl := range loads {
@@ -634,9 +629,10 @@ func (b *builder) load(ctx context.Context, m *presets.Mapping, key string, d Dr
 				return err
 			}
 			// Comparing the rows with the current versions as they are
-			// read takes the table's columns unchanged by the drop.
-			if !changed[fl.object] {
-				if err := b.startReading(ctx, m, h, fl.object, d, dropID, loads, key); err != nil {
+			// read takes the table's columns unchanged by the drop: not
+			// created by it, and not altered (which rehash records).
+			if !created[fl.object] && !rehash[fl.object] {
+				if err := b.startReading(ctx, m, h, fl.object, dropID); err != nil {
 					return fmt.Errorf("%s: read the history of %s: %w", d.Name, fl.object.Plural(), err)
 				}
 			}

@@ -92,31 +92,18 @@ func (h *objectHistory) curVersions(dropID int64) string {
 
 // startReading sets up comparing a full snapshot's rows of obj with the
 // current versions while they are read, when that gives the versions that
-// inserting them whole would: the drop is not late, the object has current
-// versions, and no file of it adds or widens a raw column (a hash covers
+// inserting them whole would: the drop is not late and the object has
+// current versions. The caller takes it only for an object whose raw table
+// the drop neither creates nor gives new or wider columns (a hash covers
 // every column: the current versions would have to be hashed again first).
 // Otherwise h is left to prepare() after the load.
-func (b *builder) startReading(ctx context.Context, m *presets.Mapping, h *objectHistory, obj coxswain.Object, d Drop, dropID int64, loads []*fileLoad, key string) error {
+func (b *builder) startReading(ctx context.Context, m *presets.Mapping, h *objectHistory, obj coxswain.Object, dropID int64) error {
 	if !m.Snapshot || h.late || b.opt.insertWhole {
 		return nil
 	}
 	existing, err := warehouse.RawColumns(ctx, b.conn, m.Source.Name, obj)
-	if err != nil || len(existing) == 0 {
+	if err != nil {
 		return err
-	}
-	for _, fl := range loads {
-		if fl.object != obj {
-			continue
-		}
-		plan, err := planFile(m.Objects[obj], m, fl.dialect.header, existing, key)
-		if err != nil {
-			return nil // the load reports it
-		}
-		for _, c := range plan.columns {
-			if _, ok := existing[strings.ToLower(c.name)]; !ok || c.widen {
-				return nil
-			}
-		}
 	}
 	if current, err := b.currentVersions(ctx, h, dropID); err != nil || !current {
 		return err
